@@ -1,0 +1,43 @@
+"""datatwin: privacy-preserving synthetic tabular data.
+
+>>> import datatwin as dt
+>>> model = dt.fit("adult.csv", missing_values=["?"])      # doctest: +SKIP
+>>> model.save("adult.model.json")                         # doctest: +SKIP
+>>> synth = dt.load("adult.model.json").sample(1000, seed=7)  # doctest: +SKIP
+"""
+
+from datatwin._version import __version__
+from datatwin.api import Model, fit, load, validate
+from datatwin.errors import (
+    ColumnError,
+    DataError,
+    DatatwinError,
+    DatatwinWarning,
+    DistributionError,
+    InputFileError,
+    ModelFileError,
+    SamplingError,
+    SpecError,
+    UnsupportedFormatVersionError,
+)
+from datatwin.schema import ColumnSpec, FitSpec
+
+__all__ = [
+    "ColumnError",
+    "ColumnSpec",
+    "DataError",
+    "DatatwinError",
+    "DatatwinWarning",
+    "DistributionError",
+    "FitSpec",
+    "InputFileError",
+    "Model",
+    "ModelFileError",
+    "SamplingError",
+    "SpecError",
+    "UnsupportedFormatVersionError",
+    "__version__",
+    "fit",
+    "load",
+    "validate",
+]

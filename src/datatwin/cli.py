@@ -1,0 +1,211 @@
+"""The ``datatwin`` command. Thin: parse arguments, call the API, print with rich.
+
+Every DatatwinError becomes one red line on stderr and exit code 1 — no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from datatwin import api
+from datatwin._version import __version__
+from datatwin.describe import describe_distribution
+from datatwin.errors import DatatwinError, DatatwinWarning
+from datatwin.io import write_table
+
+app = typer.Typer(
+    name="datatwin",
+    help="Privacy-preserving synthetic tabular data: fit a model file, audit it, sample from it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"datatwin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """datatwin command line."""
+
+
+def _fit_with_progress(data: object, quiet: bool, **kwargs: object) -> api.Model:
+    if quiet:
+        return api.fit(data, **kwargs)
+    progress = Progress(
+        TextColumn("fitting [bold]{task.fields[column]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("fit", total=None, column="")
+
+        def step(name: str) -> None:
+            progress.update(task, advance=1, column=name)
+
+        return api.fit(data, progress=step, **kwargs)
+
+
+@app.command()
+def fit(
+    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, NDJSON or Arrow file to model."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the model file (.json)."),
+    spec: Optional[Path] = typer.Option(None, "--spec", help="Per-column options, TOML or JSON (see docs/spec.md)."),
+    missing: list[str] = typer.Option([], "--missing", help="A value meaning 'missing' in every column (repeatable), e.g. --missing '?'."),
+    criterion: Optional[str] = typer.Option(None, "--criterion", help="bic (default) or aic."),
+    empirical: bool = typer.Option(False, "--empirical", help="Also try binned empirical distributions (releases quantiles)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Estimate a model from DATA and write the model file."""
+    start = time.perf_counter()
+    model = _fit_with_progress(
+        str(data), quiet, spec=str(spec) if spec else None, missing_values=missing or None,
+        criterion=criterion, empirical=empirical or None,
+    )
+    model.save(output)
+    if not quiet:
+        out.print(
+            f"fitted {len(model.columns)} columns of {data.name} ({model.n_rows:,} rows) "
+            f"in {time.perf_counter() - start:.2f} s → {output}"
+        )
+        for s in model.skipped:
+            out.print(f"[yellow]skipped[/] {s['name']}: {s['reason']}")
+
+
+@app.command()
+def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file.")) -> None:
+    """Show a model file as a readable table."""
+    model = api.load(model_file)
+    d = model.to_dict()
+    prov = d["provenance"]
+    src = prov.get("source", {})
+    out.print(
+        f"[bold]{model_file}[/]  format {d['format']}  ·  {d['n_rows']:,} rows  ·  family {d['model']['family']}"
+        f"  ·  privacy policy: {d['privacy']['policy']}"
+    )
+    out.print(
+        f"created {prov['created_at']} by {prov['created_by']['name']} {prov['created_by']['version']}"
+        + (f" from {src.get('name')} ({src.get('rows', '?'):,} × {src.get('columns', '?')})" if src else "")
+    )
+    table = Table(show_lines=False)
+    for col in ("column", "kind", "dtype", "distribution", "missing", "unique"):
+        table.add_column(col, overflow="fold")
+    for c in d["columns"]:
+        table.add_row(
+            c["name"], c["kind"], c["dtype"], describe_distribution(c["distribution"]),
+            f"{c['prop_missing']:.1%}", "yes" if c["unique"] else "",
+        )
+    out.print(table)
+    for s in d.get("skipped", []):
+        out.print(f"[yellow]skipped[/] {s['name']}: {s['reason']}")
+
+
+@app.command()
+def validate(model_file: Path = typer.Argument(..., help="A datatwin model file.")) -> None:
+    """Check a model file against the schema and semantic rules; exit 0 if valid, 1 if not."""
+    model = api.validate(model_file)
+    out.print(f"[green]valid[/]: {model_file} ({len(model.columns)} columns, format ok)")
+
+
+@app.command()
+def sample(
+    model_file: Path = typer.Argument(..., help="A datatwin model file."),
+    n: Optional[int] = typer.Option(None, "-n", "--rows", help="Rows to draw (default: the row count of the original data)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help=".csv, .parquet, .ndjson or .arrow; omitted: CSV on stdout."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
+) -> None:
+    """Draw synthetic rows from a model file (no original data needed)."""
+    model = api.load(model_file)
+    frame = model.sample(n, seed=seed)
+    if output is None:
+        sys.stdout.write(frame.write_csv())
+    else:
+        write_table(frame, output)
+        err.print(f"wrote {frame.height:,} rows × {frame.width} columns → {output}")
+
+
+@app.command()
+def demo(
+    n: int = typer.Option(5000, "-n", "--rows", help="Synthetic rows to draw."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Also write the model file and the sample here."),
+    seed: int = typer.Option(7, "--seed"),
+) -> None:
+    """Fit and sample the bundled Adult census sample; print a short summary."""
+    import polars as pl
+
+    path = resources.files("datatwin").joinpath("data/adult_sample.csv")
+    with resources.as_file(path) as csv_path:
+        real = pl.read_csv(csv_path, null_values=["?"])
+        start = time.perf_counter()
+        model = api.fit(real, missing_values=["?"])
+        fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    synth = model.sample(n, seed=seed)
+    sample_s = time.perf_counter() - start
+    out.print(
+        f"[bold]datatwin demo[/]: UCI Adult sample ({real.height:,} rows × {real.width} columns, CC BY 4.0)\n"
+        f"fitted in {fit_s:.2f} s, sampled {n:,} rows in {sample_s:.2f} s (seed {seed})"
+    )
+    table = Table("column", "distribution", "real", "synthetic")
+    for c in model.columns:
+        r, s = real[c.name], synth[c.name]
+        if c.kind in ("continuous", "discrete"):
+            row = (f"mean {r.mean():,.1f}", f"mean {s.mean():,.1f}")
+        else:  # share of the most common real label, in both
+            top = r.drop_nulls().mode().sort()[0]
+            row = (f"{top}: {(r == top).mean():.0%}", f"{top}: {(s == top).mean():.0%}")
+        table.add_row(c.name, c.distribution.name if c.distribution else "-", *row)
+    out.print(table)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        model.save(out_dir / "adult.model.json")
+        write_table(synth, out_dir / "adult.synthetic.csv")
+        out.print(f"wrote {out_dir / 'adult.model.json'} and {out_dir / 'adult.synthetic.csv'}")
+    out.print("next: [bold]datatwin fit your.csv -o model.json[/], then [bold]datatwin inspect model.json[/]")
+
+
+def main() -> None:
+    """Entry point: run the app, turning DatatwinError into one line and exit code 1."""
+    warnings.simplefilter("default", DatatwinWarning)
+    warnings.showwarning = lambda message, category, *a, **k: err.print(f"[yellow]warning[/]: {message}")
+    try:
+        app(standalone_mode=False)
+    except DatatwinError as exc:
+        err.print(f"[red]error[/]: {exc}", highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

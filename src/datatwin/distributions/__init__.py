@@ -1,0 +1,79 @@
+"""Univariate distributions: pure numpy in, numpy out, serialisable to the model file.
+
+Every distribution is registered by name; plug-in packages add their own through the
+``datatwin.distributions`` entry-point group.
+"""
+
+from datatwin.distributions.base import (
+    Distribution,
+    distribution_from_dict,
+    get_distribution_class,
+    register,
+    registered_distributions,
+)
+from datatwin.distributions.categorical import (
+    BernoulliDistribution,
+    CategoricalDistribution,
+    ConstantDistribution,
+    RandomStringDistribution,
+)
+from datatwin.distributions.continuous import (
+    ExponentialDistribution,
+    GammaDistribution,
+    LogNormalDistribution,
+    NormalDistribution,
+    TruncatedNormalDistribution,
+    UniformDistribution,
+)
+from datatwin.distributions.discrete import (
+    DiscreteGammaDistribution,
+    DiscreteLogNormalDistribution,
+    DiscreteNormalDistribution,
+    DiscreteTruncatedNormalDistribution,
+    DiscreteUniformDistribution,
+    GeometricDistribution,
+    NegativeBinomialDistribution,
+    PoissonDistribution,
+    UniqueKeyDistribution,
+)
+from datatwin.distributions.mixture import EmpiricalDistribution, PointMassMixtureDistribution
+from datatwin.distributions.selection import Selection, select_distribution
+from datatwin.distributions.temporal import (
+    DateTimeUniformDistribution,
+    DateUniformDistribution,
+    TimeUniformDistribution,
+)
+
+__all__ = [
+    "BernoulliDistribution",
+    "CategoricalDistribution",
+    "ConstantDistribution",
+    "DateTimeUniformDistribution",
+    "DateUniformDistribution",
+    "DiscreteGammaDistribution",
+    "DiscreteLogNormalDistribution",
+    "DiscreteNormalDistribution",
+    "DiscreteTruncatedNormalDistribution",
+    "DiscreteUniformDistribution",
+    "Distribution",
+    "EmpiricalDistribution",
+    "ExponentialDistribution",
+    "GammaDistribution",
+    "GeometricDistribution",
+    "LogNormalDistribution",
+    "NegativeBinomialDistribution",
+    "NormalDistribution",
+    "PoissonDistribution",
+    "PointMassMixtureDistribution",
+    "RandomStringDistribution",
+    "Selection",
+    "TimeUniformDistribution",
+    "TruncatedNormalDistribution",
+    "UniformDistribution",
+    "UniqueKeyDistribution",
+    "distribution_from_dict",
+    "get_distribution_class",
+    "register",
+    "registered_distributions",
+    "select_distribution",
+]

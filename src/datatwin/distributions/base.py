@@ -1,0 +1,230 @@
+"""The contract every univariate distribution fulfils, built-in or plug-in.
+
+Modelled on ``scipy.stats``: the public base class owns the API and the argument
+checks; each family fills small private hooks (``_fit``, ``_sample``,
+``_log_likelihood``, ``_check``). Parameters are dataclass fields, so a fitted
+distribution is plain data that serialises to ``{"name": ..., "parameters": {...}}``.
+
+Data come in as a 1-d numpy array of non-missing values, optionally with integer
+``counts`` (one weight per value). Fitting on ``np.unique(x, return_counts=True)``
+instead of ``x`` gives the same estimate and is much faster on columns with ties,
+which real data nearly always has.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+import numpy as np
+
+from datatwin.errors import DistributionError
+
+#: Column kinds a distribution can declare support for.
+KINDS = ("continuous", "discrete", "categorical", "boolean", "date", "datetime", "time", "string")
+
+ENTRY_POINT_GROUP = "datatwin.distributions"
+
+
+_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    "float": (float, int, np.floating, np.integer),
+    "int": (int, np.integer),
+    "bool": (bool, np.bool_),
+    "str": (str,),
+}
+
+
+def _as_counts(values: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
+    # float64 counts: np.dot of int64 with float64 takes a slow non-BLAS path
+    if counts is None:
+        return np.ones(len(values), dtype=np.float64)
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.shape != values.shape:
+        raise DistributionError(
+            f"counts has shape {counts.shape} but values has shape {values.shape}; pass one count per value"
+        )
+    if np.any(counts < 0):
+        raise DistributionError("counts must be non-negative")
+    return counts
+
+
+@dataclasses.dataclass(frozen=True)
+class Distribution:
+    """Base class of all distributions.
+
+    Subclasses are frozen dataclasses whose fields are the parameters, and set the
+    class attributes ``name`` (the identifier in the model file) and ``kinds``
+    (the column kinds it can model).
+    """
+
+    name: ClassVar[str] = ""
+    kinds: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            expected = _SCALAR_TYPES.get(str(f.type))
+            if expected is not None and (isinstance(v, bool) and bool not in expected or not isinstance(v, expected)):
+                raise DistributionError(
+                    f"{self.name}: parameter {f.name!r} must be of type {f.type}. Got {v!r} instead."
+                )
+            if str(f.type) == "float" and isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                object.__setattr__(self, f.name, float(v))  # JSON writes 3.0 as 3
+                v = float(v)
+            if isinstance(v, float) and not math.isfinite(v):
+                raise DistributionError(f"{self.name}: parameter {f.name!r} must be a finite number. Got {v} instead.")
+        self._check()
+
+    # -- hooks for subclasses -------------------------------------------------
+    def _check(self) -> None:
+        """Validate parameters; raise DistributionError naming the parameter."""
+
+    @classmethod
+    def _fit(cls, values: np.ndarray, counts: np.ndarray) -> "Distribution":
+        raise NotImplementedError
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def _log_likelihood(self, values: np.ndarray, counts: np.ndarray) -> float:
+        raise NotImplementedError
+
+    # -- public API -------------------------------------------------------------
+    @classmethod
+    def fit(cls, values: np.ndarray, counts: np.ndarray | None = None) -> "Distribution":
+        """Estimate the parameters by maximum likelihood (closed form where one exists).
+
+        Raises DistributionError when the data are outside the family's support.
+        """
+        values = np.asarray(values)
+        if values.ndim != 1 or len(values) == 0:
+            raise DistributionError(f"{cls.name}: need a non-empty 1-d array of values to fit")
+        return cls._fit(values, _as_counts(values, counts))
+
+    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """Draw ``n`` values; ``rng`` is a numpy Generator or a seed."""
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise DistributionError(f"{self.name}: the number of values to sample must be an integer >= 0. Got {n!r}.")
+        return self._sample(int(n), np.random.default_rng(rng))
+
+    def log_likelihood(self, values: np.ndarray, counts: np.ndarray | None = None) -> float:
+        """Sum of log-probabilities (log-densities for continuous families)."""
+        values = np.asarray(values)
+        return float(self._log_likelihood(values, _as_counts(values, counts)))
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of free parameters, used by the information criteria."""
+        return len(dataclasses.fields(self))
+
+    def information_criterion(
+        self, values: np.ndarray, counts: np.ndarray | None = None, criterion: str = "bic"
+    ) -> float:
+        """BIC (``k ln n - 2 ln L``) or AIC (``2k - 2 ln L``); lower is better."""
+        c = _as_counts(np.asarray(values), counts)
+        ll = self.log_likelihood(values, c)
+        n = float(c.sum())
+        k = self.n_parameters
+        if criterion == "bic":
+            return k * math.log(max(n, 1.0)) - 2.0 * ll
+        if criterion == "aic":
+            return 2.0 * k - 2.0 * ll
+        raise DistributionError(f"criterion must be 'bic' or 'aic'. Got {criterion!r} instead.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready ``{"name", "parameters"}``; nested distributions become dicts too."""
+        return {"name": self.name, "parameters": {f.name: _jsonify(getattr(self, f.name)) for f in dataclasses.fields(self)}}
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, Any]) -> "Distribution":
+        """Build from the ``parameters`` mapping of a model file (subclasses may convert types)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(parameters) - names
+        missing = names - set(parameters)
+        if unknown or missing:
+            parts = []
+            if missing:
+                parts.append(f"missing {sorted(missing)}")
+            if unknown:
+                parts.append(f"unknown {sorted(unknown)}")
+            raise DistributionError(f"{cls.name}: parameters {', '.join(parts)}; expected exactly {sorted(names)}")
+        try:
+            return cls(**parameters)
+        except TypeError as exc:  # wrong type handed to a converter in __post_init__
+            raise DistributionError(f"{cls.name}: {exc}") from None
+
+
+def _jsonify(v: Any) -> Any:
+    if isinstance(v, Distribution):
+        return v.to_dict()
+    if isinstance(v, (list, tuple)):
+        return [_jsonify(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+# -- registry -----------------------------------------------------------------
+_REGISTRY: dict[str, type[Distribution]] = {}
+_ENTRY_POINTS_LOADED = False
+
+
+def register(cls: type[Distribution]) -> type[Distribution]:
+    """Class decorator adding a distribution to the registry under ``cls.name``."""
+    if not cls.name:
+        raise DistributionError(f"{cls.__qualname__} has no 'name'")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_entry_points() -> None:
+    global _ENTRY_POINTS_LOADED
+    if _ENTRY_POINTS_LOADED:
+        return
+    _ENTRY_POINTS_LOADED = True
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        cls = ep.load()
+        register(cls)
+
+
+def get_distribution_class(name: str) -> type[Distribution]:
+    """The class registered under ``name`` (built-in or from a plug-in package)."""
+    if name not in _REGISTRY:
+        _load_entry_points()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise DistributionError(
+            f"unknown distribution {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def registered_distributions() -> dict[str, type[Distribution]]:
+    """All registered distributions by name."""
+    _load_entry_points()
+    return dict(_REGISTRY)
+
+
+def distribution_from_dict(d: dict[str, Any]) -> Distribution:
+    """Inverse of ``Distribution.to_dict``."""
+    if not isinstance(d, dict) or "name" not in d:
+        raise DistributionError("a distribution must be an object with 'name' and 'parameters'")
+    cls = get_distribution_class(d["name"])
+    return cls.from_parameters(dict(d.get("parameters") or {}))
+
+
+def weighted_mean_var(values: np.ndarray, counts: np.ndarray) -> tuple[float, float, float]:
+    """(n, mean, maximum-likelihood variance) of values weighted by counts."""
+    x = values.astype(np.float64, copy=False)
+    n = float(counts.sum())
+    mean = float(np.dot(counts, x) / n)
+    var = float(np.dot(counts, (x - mean) ** 2) / n)
+    return n, mean, var
+
+
+def require_positive(name: str, param: str, value: float) -> None:
+    """Raise the standard message for a parameter that must be > 0."""
+    if not value > 0:
+        raise DistributionError(f"{name}: parameter {param!r} must be > 0. Got {value} instead.")

@@ -1,0 +1,211 @@
+"""Categorical, boolean, constant and the simple string fallback."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import string
+from typing import Any
+
+import numpy as np
+
+from datatwin.distributions.base import KINDS, Distribution, DistributionError, register
+from datatwin.distributions.temporal import format_time
+
+_PROB_TOLERANCE = 1e-6
+
+
+def check_probabilities(name: str, param: str, probs: list[float]) -> None:
+    """Probabilities must be finite, >= 0 and sum to 1 (within 1e-6)."""
+    arr = np.asarray(probs, dtype=float)
+    if arr.ndim != 1 or len(arr) == 0:
+        raise DistributionError(f"{name}: parameter {param!r} must be a non-empty list of numbers")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise DistributionError(f"{name}: parameter {param!r} must hold finite numbers >= 0. Got {probs!r}.")
+    if abs(arr.sum() - 1.0) > _PROB_TOLERANCE:
+        raise DistributionError(f"{name}: parameter {param!r} must sum to 1. Got a sum of {arr.sum():.6g}.")
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class CategoricalDistribution(Distribution):
+    """Multinoulli over ``labels`` with probabilities ``probs`` (label order is kept)."""
+
+    name = "categorical"
+    kinds = ("categorical", "string")
+    labels: list
+    probs: list
+
+    def _check(self) -> None:
+        if not isinstance(self.labels, list) or not isinstance(self.probs, list):
+            raise DistributionError("categorical: 'labels' and 'probs' must be lists")
+        if len(self.labels) != len(self.probs):
+            raise DistributionError(
+                f"categorical: 'labels' has {len(self.labels)} entries but 'probs' has {len(self.probs)}"
+            )
+        if len(set(map(repr, self.labels))) != len(self.labels):
+            raise DistributionError("categorical: 'labels' must be distinct")
+        check_probabilities(self.name, "probs", self.probs)
+
+    @classmethod
+    def _fit(cls, values, counts):
+        order = np.argsort(values, kind="stable") if values.dtype.kind != "O" else np.arange(len(values))
+        labels, probs = values[order], counts[order] / counts.sum()
+        return cls([_py(v) for v in labels], [float(p) for p in probs])
+
+    @property
+    def n_parameters(self) -> int:
+        return len(self.labels) - 1
+
+    def sample_codes(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Indices into ``labels``: the fast path used by the models."""
+        p = np.asarray(self.probs, dtype=float)
+        cum = np.cumsum(p)
+        cum /= cum[-1]
+        return np.searchsorted(cum, rng.random(n), side="right").clip(0, len(p) - 1)
+
+    def _sample(self, n, rng):
+        return np.asarray(self.labels, dtype=object)[self.sample_codes(n, rng)]
+
+    def _log_likelihood(self, values, counts):
+        index = {label: i for i, label in enumerate(self.labels)}
+        with np.errstate(divide="ignore"):
+            logp = np.log(np.asarray(self.probs, dtype=float))
+        idx = [index.get(_py(v)) for v in values]  # values are distinct labels: short loop
+        if any(i is None for i in idx):
+            return -math.inf
+        return float(np.dot(counts, logp[np.asarray(idx, dtype=int)]))
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class BernoulliDistribution(Distribution):
+    """True with probability ``p``."""
+
+    name = "bernoulli"
+    kinds = ("boolean",)
+    p: float
+
+    def _check(self) -> None:
+        if not 0 <= self.p <= 1:
+            raise DistributionError(f"bernoulli: parameter 'p' must be in [0, 1]. Got {self.p} instead.")
+
+    @classmethod
+    def _fit(cls, values, counts):
+        if values.dtype != bool:
+            raise DistributionError("bernoulli: needs boolean values")
+        return cls(float(counts[values].sum() / counts.sum()))
+
+    def _sample(self, n, rng):
+        return rng.random(n) < self.p
+
+    def _log_likelihood(self, values, counts):
+        k = float(counts[values].sum())
+        n = float(counts.sum())
+        with np.errstate(divide="ignore"):
+            return float(k * np.log(self.p) + (n - k) * np.log1p(-self.p)) if 0 < self.p < 1 else (
+                0.0 if (k == n and self.p == 1) or (k == 0 and self.p == 0) else -math.inf
+            )
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class ConstantDistribution(Distribution):
+    """Always ``value`` (temporal values are written as ISO 8601 text)."""
+
+    name = "constant"
+    kinds = KINDS
+    value: Any
+
+    def _check(self) -> None:
+        if not isinstance(self.value, (int, float, str, bool)):
+            raise DistributionError(f"constant: parameter 'value' must be a number, text or boolean. Got {self.value!r}.")
+
+    @classmethod
+    def _fit(cls, values, counts):
+        first = values[0]
+        if not np.all(values == first):
+            raise DistributionError("constant: values differ")
+        if values.dtype.kind == "M":  # temporal values are written as ISO 8601 text
+            return cls(str(np.datetime_as_string(first)))
+        if values.dtype.kind == "m":
+            return cls(format_time(int(first.astype("timedelta64[ns]").astype(np.int64)), "ns"))
+        return cls(_py(first))
+
+    @property
+    def n_parameters(self) -> int:
+        return 1
+
+    def _sample(self, n, rng):
+        return np.full(n, self.value, dtype=object if isinstance(self.value, str) else None)
+
+    def _log_likelihood(self, values, counts):
+        if values.dtype.kind in "Mm":
+            return 0.0 if len(np.unique(values)) == 1 else -math.inf
+        return 0.0 if np.all(values == values[0]) and _py(values[0]) == self.value else -math.inf
+
+
+_CHAR_CLASSES = {
+    "upper": string.ascii_uppercase,
+    "lower": string.ascii_lowercase,
+    "digit": string.digits,
+    "space": " ",
+    "punctuation": "-_.,/:@#&()'",
+}
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class RandomStringDistribution(Distribution):
+    """The simple fallback for strings that are not categorical: lengths uniform in
+    [min_length, max_length], characters drawn uniformly from the character classes
+    seen in the data (``upper``, ``lower``, ``digit``, ``space``, ``punctuation``).
+    Publishes no real value; keeps only the rough shape of the text."""
+
+    name = "random_string"
+    kinds = ("string",)
+    min_length: int
+    max_length: int
+    classes: list
+
+    def _check(self) -> None:
+        if self.min_length < 0 or self.max_length < self.min_length:
+            raise DistributionError(
+                f"random_string: need 0 <= min_length <= max_length. Got {self.min_length}, {self.max_length}."
+            )
+        bad = [c for c in self.classes if c not in _CHAR_CLASSES]
+        if bad or not self.classes:
+            raise DistributionError(
+                f"random_string: 'classes' must be a non-empty subset of {sorted(_CHAR_CLASSES)}. Got {self.classes!r}."
+            )
+
+    @classmethod
+    def _fit(cls, values, counts):
+        texts = [str(v) for v in values]
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        joined = "".join(set("".join(texts[:10_000])))
+        classes = [k for k, chars in _CHAR_CLASSES.items() if any(c in joined for c in chars)] or ["lower"]
+        return cls(int(lengths.min()), int(lengths.max()), classes)
+
+    @property
+    def n_parameters(self) -> int:
+        return 3
+
+    def _sample(self, n, rng):
+        alphabet = np.array(list("".join(_CHAR_CLASSES[c] for c in self.classes)))
+        lengths = rng.integers(self.min_length, self.max_length, n, endpoint=True)
+        width = max(self.max_length, 1)
+        grid = alphabet[rng.integers(0, len(alphabet), (n, width))]
+        # numpy's fixed-width unicode drops trailing NULs, so blanking the tail of
+        # each row and viewing the rows as one string each gives variable lengths
+        # without a Python loop over rows.
+        grid[np.arange(width)[None, :] >= lengths[:, None]] = "\x00"
+        return grid.astype("<U1").view(f"<U{width}").ravel().astype(object)
+
+    def _log_likelihood(self, values, counts):
+        return -math.inf  # never competes: it is the fallback, not a fitted family
+
+
+def _py(v: Any) -> Any:
+    """numpy scalar -> plain Python value, for JSON."""
+    return v.item() if isinstance(v, np.generic) else v

@@ -1,0 +1,299 @@
+"""Continuous families. Closed-form maximum likelihood except where none exists
+(gamma shape: Newton's method; truncated normal: a 2-d optimisation over
+sufficient statistics), so fitting is O(number of distinct values)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy import optimize, special
+
+from datatwin.distributions.base import (
+    Distribution,
+    DistributionError,
+    register,
+    require_positive,
+    weighted_mean_var,
+)
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class ContinuousDistribution(Distribution):
+    """A family with a density; ``cdf`` lets it be discretised for integer data."""
+
+    kinds = ("continuous",)
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def log_cdf_interval(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """log P(lo < X <= hi), used to score a discretised version."""
+        with np.errstate(divide="ignore"):
+            return np.log(np.clip(self.cdf(hi) - self.cdf(lo), 0.0, None))
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class UniformDistribution(ContinuousDistribution):
+    """Uniform on [lower, upper]."""
+
+    name = "uniform"
+    lower: float
+    upper: float
+
+    def _check(self) -> None:
+        if not self.upper > self.lower:
+            raise DistributionError(f"uniform: 'upper' must be > 'lower'. Got lower={self.lower}, upper={self.upper}.")
+
+    @classmethod
+    def _fit(cls, values, counts):
+        lo, hi = float(values.min()), float(values.max())
+        if hi <= lo:
+            raise DistributionError("uniform: all values are equal")
+        return cls(lo, hi)
+
+    def _sample(self, n, rng):
+        return rng.uniform(self.lower, self.upper, n)
+
+    def _log_likelihood(self, values, counts):
+        if values.min() < self.lower or values.max() > self.upper:
+            return -math.inf
+        return -float(counts.sum()) * math.log(self.upper - self.lower)
+
+    def cdf(self, x):
+        return np.clip((np.asarray(x, float) - self.lower) / (self.upper - self.lower), 0.0, 1.0)
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class NormalDistribution(ContinuousDistribution):
+    """Normal with mean ``mu`` and standard deviation ``sigma``."""
+
+    name = "normal"
+    mu: float
+    sigma: float
+
+    def _check(self) -> None:
+        require_positive(self.name, "sigma", self.sigma)
+
+    @classmethod
+    def _fit(cls, values, counts):
+        _, mean, var = weighted_mean_var(values, counts)
+        if var <= 0:
+            raise DistributionError("normal: all values are equal")
+        return cls(mean, math.sqrt(var))
+
+    def _sample(self, n, rng):
+        return rng.normal(self.mu, self.sigma, n)
+
+    def _log_likelihood(self, values, counts):
+        z = (values.astype(float) - self.mu) / self.sigma
+        return float(np.dot(counts, -0.5 * z * z)) - float(counts.sum()) * (math.log(self.sigma) + _LOG_SQRT_2PI)
+
+    def cdf(self, x):
+        return special.ndtr((np.asarray(x, float) - self.mu) / self.sigma)
+
+
+def _log_mass(a: float, b: float) -> float:
+    """log(Phi(b) - Phi(a)) for standardised bounds a < b, accurate in both tails."""
+    if a > 0:  # use symmetry so both terms are small upper tails
+        a, b = -b, -a
+    lb, la = special.log_ndtr(b), special.log_ndtr(a)
+    return float(lb + np.log1p(-np.exp(la - lb))) if la < lb else -math.inf
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class TruncatedNormalDistribution(ContinuousDistribution):
+    """Normal(mu, sigma) restricted to [lower, upper]; mu, sigma are of the untruncated normal."""
+
+    name = "truncated_normal"
+    mu: float
+    sigma: float
+    lower: float
+    upper: float
+
+    def _check(self) -> None:
+        require_positive(self.name, "sigma", self.sigma)
+        if not self.upper > self.lower:
+            raise DistributionError(
+                f"truncated_normal: 'upper' must be > 'lower'. Got lower={self.lower}, upper={self.upper}."
+            )
+
+    @classmethod
+    def _fit(cls, values, counts):
+        lo, hi = float(values.min()), float(values.max())
+        n, mean, var = weighted_mean_var(values, counts)
+        if var <= 0 or hi <= lo:
+            raise DistributionError("truncated_normal: all values are equal")
+        # Log-likelihood depends on the data only through n, sum(x), sum(x^2).
+        s1, s2 = n * mean, n * (var + mean * mean)
+        width = hi - lo
+
+        def nll(theta: np.ndarray) -> float:
+            mu, log_sigma = theta
+            sigma = math.exp(log_sigma)
+            ss = s2 - 2 * mu * s1 + n * mu * mu
+            return n * log_sigma + ss / (2 * sigma * sigma) + n * _log_mass((lo - mu) / sigma, (hi - mu) / sigma)
+
+        # Bounded search: the MLE runs off to infinity for flat data; a far-away
+        # mu with a huge sigma is as good as uniform and numerically useless.
+        start = np.array([mean, math.log(math.sqrt(var))])
+        bounds = [(lo - 5 * width, hi + 5 * width), (math.log(width * 1e-4), math.log(width * 20))]
+        res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
+        mu, log_sigma = (res.x if res.fun <= nll(start) else start)
+        return cls(float(mu), float(math.exp(log_sigma)), lo, hi)
+
+    def _standard_bounds(self) -> tuple[float, float]:
+        return (self.lower - self.mu) / self.sigma, (self.upper - self.mu) / self.sigma
+
+    def _sample(self, n, rng):
+        # Inverse-CDF on the tail that keeps precision (scipy's truncnorm does the same).
+        a, b = self._standard_bounds()
+        if a > 0:
+            qa, qb = special.ndtr(-b), special.ndtr(-a)
+            z = -special.ndtri(rng.uniform(qa, qb, n))
+        else:
+            qa, qb = special.ndtr(a), special.ndtr(b)
+            z = special.ndtri(rng.uniform(qa, qb, n))
+        return np.clip(self.mu + self.sigma * z, self.lower, self.upper)
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        if x.min() < self.lower or x.max() > self.upper:
+            return -math.inf
+        a, b = self._standard_bounds()
+        z = (x - self.mu) / self.sigma
+        n = float(counts.sum())
+        return float(np.dot(counts, -0.5 * z * z)) - n * (math.log(self.sigma) + _LOG_SQRT_2PI + _log_mass(a, b))
+
+    def cdf(self, x):
+        a, b = self._standard_bounds()
+        z = (np.clip(np.asarray(x, float), self.lower, self.upper) - self.mu) / self.sigma
+        fa, fb = special.ndtr(a), special.ndtr(b)
+        return np.clip((special.ndtr(z) - fa) / max(fb - fa, 1e-300), 0.0, 1.0)
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class LogNormalDistribution(ContinuousDistribution):
+    """log(X) ~ Normal(mu, sigma); support x > 0."""
+
+    name = "lognormal"
+    mu: float
+    sigma: float
+
+    def _check(self) -> None:
+        require_positive(self.name, "sigma", self.sigma)
+
+    @classmethod
+    def _fit(cls, values, counts):
+        if values.min() <= 0:
+            raise DistributionError("lognormal: needs values > 0")
+        _, mean, var = weighted_mean_var(np.log(values.astype(float)), counts)
+        if var <= 0:
+            raise DistributionError("lognormal: all values are equal")
+        return cls(mean, math.sqrt(var))
+
+    def _sample(self, n, rng):
+        return rng.lognormal(self.mu, self.sigma, n)
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        if x.min() <= 0:
+            return -math.inf
+        lx = np.log(x)
+        z = (lx - self.mu) / self.sigma
+        return float(np.dot(counts, -0.5 * z * z - lx)) - float(counts.sum()) * (math.log(self.sigma) + _LOG_SQRT_2PI)
+
+    def cdf(self, x):
+        x = np.asarray(x, float)
+        with np.errstate(divide="ignore"):
+            return np.where(x > 0, special.ndtr((np.log(np.maximum(x, 1e-300)) - self.mu) / self.sigma), 0.0)
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class ExponentialDistribution(ContinuousDistribution):
+    """Exponential with ``rate`` (1/mean); support x >= 0."""
+
+    name = "exponential"
+    rate: float
+
+    def _check(self) -> None:
+        require_positive(self.name, "rate", self.rate)
+
+    @classmethod
+    def _fit(cls, values, counts):
+        if values.min() < 0:
+            raise DistributionError("exponential: needs values >= 0")
+        _, mean, _ = weighted_mean_var(values, counts)
+        if mean <= 0:
+            raise DistributionError("exponential: all values are zero")
+        return cls(1.0 / mean)
+
+    def _sample(self, n, rng):
+        return rng.exponential(1.0 / self.rate, n)
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        if x.min() < 0:
+            return -math.inf
+        return float(counts.sum()) * math.log(self.rate) - self.rate * float(np.dot(counts, x))
+
+    def cdf(self, x):
+        return -np.expm1(-self.rate * np.maximum(np.asarray(x, float), 0.0))
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class GammaDistribution(ContinuousDistribution):
+    """Gamma with ``shape`` k and ``scale`` theta; support x > 0."""
+
+    name = "gamma"
+    shape: float
+    scale: float
+
+    def _check(self) -> None:
+        require_positive(self.name, "shape", self.shape)
+        require_positive(self.name, "scale", self.scale)
+
+    @classmethod
+    def _fit(cls, values, counts):
+        x = values.astype(float)
+        if x.min() <= 0:
+            raise DistributionError("gamma: needs values > 0")
+        n = float(counts.sum())
+        mean = float(np.dot(counts, x) / n)
+        s = math.log(mean) - float(np.dot(counts, np.log(x)) / n)
+        if s <= 0:
+            raise DistributionError("gamma: all values are equal")
+        # Minka (2002): closed-form start, then Newton on the shape; converges in a few steps.
+        k = (3 - s + math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s)
+        for _ in range(50):
+            step = (math.log(k) - special.digamma(k) - s) / (1 / k - special.polygamma(1, k))
+            k_new = k - step
+            if k_new <= 0:
+                k_new = k / 2
+            if abs(k_new - k) < 1e-12 * k:
+                k = k_new
+                break
+            k = k_new
+        return cls(float(k), mean / k)
+
+    def _sample(self, n, rng):
+        return rng.gamma(self.shape, self.scale, n)
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        if x.min() <= 0:
+            return -math.inf
+        k, th = self.shape, self.scale
+        n = float(counts.sum())
+        return float(np.dot(counts, (k - 1) * np.log(x) - x / th)) - n * (special.gammaln(k) + k * math.log(th))
+
+    def cdf(self, x):
+        return special.gammainc(self.shape, np.maximum(np.asarray(x, float), 0.0) / self.scale)

@@ -1,0 +1,257 @@
+"""Discrete (integer) families. All fits work on distinct values with counts."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numpy as np
+from scipy import optimize, special
+
+from datatwin.distributions.base import (
+    Distribution,
+    DistributionError,
+    register,
+    weighted_mean_var,
+)
+from datatwin.distributions.continuous import (
+    GammaDistribution,
+    LogNormalDistribution,
+    NormalDistribution,
+    TruncatedNormalDistribution,
+)
+
+
+def _require_integers(name: str, values: np.ndarray, minimum: int | None = None) -> None:
+    if values.dtype.kind == "f" and not np.all(np.mod(values, 1) == 0):
+        raise DistributionError(f"{name}: needs integer values")
+    if minimum is not None and values.min() < minimum:
+        raise DistributionError(f"{name}: needs values >= {minimum}")
+
+
+class DiscreteDistribution(Distribution):
+    kinds = ("discrete",)
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class DiscreteUniformDistribution(DiscreteDistribution):
+    """Every integer in [lower, upper] equally likely."""
+
+    name = "discrete_uniform"
+    lower: int
+    upper: int
+
+    def _check(self) -> None:
+        if self.upper < self.lower:
+            raise DistributionError(
+                f"discrete_uniform: 'upper' must be >= 'lower'. Got lower={self.lower}, upper={self.upper}."
+            )
+
+    @classmethod
+    def _fit(cls, values, counts):
+        _require_integers(cls.name, values)
+        return cls(int(values.min()), int(values.max()))
+
+    def _sample(self, n, rng):
+        return rng.integers(self.lower, self.upper, n, endpoint=True)
+
+    def _log_likelihood(self, values, counts):
+        if values.min() < self.lower or values.max() > self.upper:
+            return -math.inf
+        return -float(counts.sum()) * math.log(self.upper - self.lower + 1)
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class PoissonDistribution(DiscreteDistribution):
+    """Poisson with mean ``mu``; support 0, 1, 2, ..."""
+
+    name = "poisson"
+    mu: float
+
+    def _check(self) -> None:
+        if not self.mu > 0:
+            raise DistributionError(f"poisson: parameter 'mu' must be > 0. Got {self.mu} instead.")
+
+    @classmethod
+    def _fit(cls, values, counts):
+        _require_integers(cls.name, values, 0)
+        _, mean, _ = weighted_mean_var(values, counts)
+        if mean <= 0:
+            raise DistributionError("poisson: all values are zero")
+        return cls(mean)
+
+    def _sample(self, n, rng):
+        return rng.poisson(self.mu, n)
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        if x.min() < 0:
+            return -math.inf
+        return float(np.dot(counts, x * math.log(self.mu) - self.mu - special.gammaln(x + 1)))
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class GeometricDistribution(DiscreteDistribution):
+    """Number of failures before the first success, success probability ``p``; support 0, 1, 2, ..."""
+
+    name = "geometric"
+    p: float
+
+    def _check(self) -> None:
+        if not 0 < self.p <= 1:
+            raise DistributionError(f"geometric: parameter 'p' must be in (0, 1]. Got {self.p} instead.")
+
+    @classmethod
+    def _fit(cls, values, counts):
+        _require_integers(cls.name, values, 0)
+        _, mean, _ = weighted_mean_var(values, counts)
+        return cls(1.0 / (1.0 + mean))
+
+    def _sample(self, n, rng):
+        return rng.geometric(self.p, n) - 1  # numpy counts trials, we count failures
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        if x.min() < 0:
+            return -math.inf
+        if self.p == 1:
+            return 0.0 if x.max() == 0 else -math.inf
+        return float(np.dot(counts, math.log(self.p) + x * math.log1p(-self.p)))
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class NegativeBinomialDistribution(DiscreteDistribution):
+    """Failures before ``n`` successes with success probability ``p`` (scipy's nbinom)."""
+
+    name = "negative_binomial"
+    n: float
+    p: float
+
+    def _check(self) -> None:
+        if not self.n > 0:
+            raise DistributionError(f"negative_binomial: parameter 'n' must be > 0. Got {self.n} instead.")
+        if not 0 < self.p < 1:
+            raise DistributionError(f"negative_binomial: parameter 'p' must be in (0, 1). Got {self.p} instead.")
+
+    @classmethod
+    def _fit(cls, values, counts):
+        _require_integers(cls.name, values, 0)
+        total, mean, var = weighted_mean_var(values, counts)
+        if mean <= 0 or var <= mean:
+            raise DistributionError("negative_binomial: needs variance > mean (over-dispersion)")
+        x = values.astype(float)
+
+        def nll(log_r: float) -> float:
+            r = math.exp(log_r)
+            p = r / (r + mean)  # MLE of p given r
+            ll = float(np.dot(counts, special.gammaln(x + r) - special.gammaln(x + 1))) - total * special.gammaln(r)
+            return -(ll + total * r * math.log(p) + total * mean * math.log1p(-p))
+
+        r0 = mean * mean / (var - mean)  # method of moments
+        res = optimize.minimize_scalar(nll, bounds=(math.log(r0) - 10, math.log(r0) + 10), method="bounded")
+        r = math.exp(res.x)
+        return cls(r, r / (r + mean))
+
+    def _sample(self, n, rng):
+        return rng.negative_binomial(self.n, self.p, n)
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        if x.min() < 0:
+            return -math.inf
+        r, p = self.n, self.p
+        terms = special.gammaln(x + r) - special.gammaln(r) - special.gammaln(x + 1) + r * math.log(p) + x * math.log1p(-p)
+        return float(np.dot(counts, terms))
+
+
+@register
+@dataclasses.dataclass(frozen=True)
+class UniqueKeyDistribution(DiscreteDistribution):
+    """Distinct integers starting at ``lower``: consecutive (1, 2, 3, ...) or spread with
+    the same density as the data (``density`` = distinct values / range width)."""
+
+    name = "unique_key"
+    lower: int
+    consecutive: bool
+    density: float
+
+    def _check(self) -> None:
+        if not 0 < self.density <= 1:
+            raise DistributionError(f"unique_key: parameter 'density' must be in (0, 1]. Got {self.density} instead.")
+
+    @classmethod
+    def _fit(cls, values, counts):
+        _require_integers(cls.name, values)
+        if np.any(counts > 1):
+            raise DistributionError("unique_key: values are not unique")
+        lo, hi = int(values.min()), int(values.max())
+        density = len(values) / (hi - lo + 1)
+        return cls(lo, bool(density == 1.0), float(density))
+
+    def _sample(self, n, rng):
+        if self.consecutive:
+            return np.arange(self.lower, self.lower + n, dtype=np.int64)
+        width = max(n, math.ceil(n / self.density))
+        return self.lower + np.sort(rng.choice(width, n, replace=False)).astype(np.int64)
+
+    def _log_likelihood(self, values, counts):
+        # Uniform over the admissible sets; only used for audit, never in competition.
+        return -float(counts.sum()) * math.log(1 / self.density)
+
+    @property
+    def n_parameters(self) -> int:
+        return 2
+
+
+class _Rounded:
+    """Mixin: a continuous family rounded to the nearest integer, P(k) = F(k + 1/2) - F(k - 1/2).
+
+    Gives integer columns such as age or income the shapes of the continuous
+    families with an exact likelihood, so they compete with Poisson and friends
+    under the same criterion. Parameters are those of the continuous family.
+    """
+
+    kinds = ("discrete",)
+
+    @classmethod
+    def _fit(cls, values, counts):
+        _require_integers(cls.name, values)
+        return super()._fit(values, counts)
+
+    def _sample(self, n, rng):
+        return np.rint(super()._sample(n, rng)).astype(np.int64)
+
+    def _log_likelihood(self, values, counts):
+        x = values.astype(float)
+        return float(np.dot(counts, self.log_cdf_interval(x - 0.5, x + 0.5)))
+
+
+@register
+class DiscreteNormalDistribution(_Rounded, NormalDistribution):
+    """Normal rounded to integers."""
+
+    name = "discrete_normal"
+
+
+@register
+class DiscreteTruncatedNormalDistribution(_Rounded, TruncatedNormalDistribution):
+    """Truncated normal rounded to integers."""
+
+    name = "discrete_truncated_normal"
+
+
+@register
+class DiscreteLogNormalDistribution(_Rounded, LogNormalDistribution):
+    """Log-normal rounded to integers."""
+
+    name = "discrete_lognormal"
+
+
+@register
+class DiscreteGammaDistribution(_Rounded, GammaDistribution):
+    """Gamma rounded to integers."""
+
+    name = "discrete_gamma"

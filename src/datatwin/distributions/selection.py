@@ -1,0 +1,91 @@
+"""Choose a distribution per column by an information criterion, and keep the scores."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from datatwin.distributions.base import Distribution, DistributionError, get_distribution_class
+
+#: Smooth families tried for each kind, in tie-breaking order.
+BASE_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "continuous": ("uniform", "normal", "truncated_normal", "lognormal", "exponential", "gamma"),
+    "discrete": (
+        "discrete_uniform",
+        "poisson",
+        "geometric",
+        "negative_binomial",
+        "discrete_normal",
+        "discrete_truncated_normal",
+        "discrete_lognormal",
+        "discrete_gamma",
+    ),
+    "categorical": ("categorical",),
+    "boolean": ("bernoulli",),
+    "date": ("date_uniform",),
+    "datetime": ("datetime_uniform",),
+    "time": ("time_uniform",),
+    "string": ("random_string",),
+}
+#: Composite families tried on numeric kinds on top of the smooth ones.
+COMPOSITE_CANDIDATES = ("point_mass_mixture",)
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """The winning distribution and every candidate's score (lower is better)."""
+
+    best: Distribution
+    criterion: str
+    scores: dict[str, float]
+
+
+def select_distribution(
+    values: np.ndarray,
+    counts: np.ndarray,
+    kind: str,
+    *,
+    criterion: str = "bic",
+    composite: bool = True,
+    empirical: bool = False,
+    empirical_bins: int = 20,
+    candidates: tuple[str, ...] | None = None,
+) -> Selection:
+    """Fit every candidate for ``kind`` on distinct ``values`` with ``counts`` and keep
+    the one with the lowest criterion. A single distinct value gives ``constant``."""
+    if criterion not in ("bic", "aic"):
+        raise DistributionError(f"criterion must be 'bic' or 'aic'. Got {criterion!r} instead.")
+    if len(values) == 1:
+        const = get_distribution_class("constant").fit(values, counts)
+        return Selection(const, criterion, {"constant": 0.0})
+    if candidates is None:
+        candidates = BASE_CANDIDATES.get(kind, ())
+        if composite and kind in ("continuous", "discrete"):
+            candidates = candidates + COMPOSITE_CANDIDATES
+        if empirical and kind in ("continuous", "discrete"):
+            candidates = candidates + ("empirical",)
+    fitted: list[tuple[float, Distribution]] = []
+    scores: dict[str, float] = {}
+    for name in candidates:
+        cls = get_distribution_class(name)
+        try:
+            if name == "point_mass_mixture":
+                dist = cls._fit(values, counts, criterion=criterion)
+            elif name == "empirical":
+                dist = cls._fit(values, counts, n_bins=empirical_bins)
+            else:
+                dist = cls.fit(values, counts)
+        except DistributionError:
+            continue  # outside this family's support (e.g. negative values for Poisson)
+        if len(candidates) == 1:
+            return Selection(dist, criterion, {name: math.nan})
+        score = dist.information_criterion(values, counts, criterion)
+        if math.isfinite(score):
+            scores[name] = score
+            fitted.append((score, dist))
+    if not fitted:
+        raise DistributionError(f"no candidate distribution fits this {kind} data (tried {', '.join(candidates)})")
+    best = min(fitted, key=lambda t: t[0])[1]  # min keeps the first of equal scores
+    return Selection(best, criterion, scores)

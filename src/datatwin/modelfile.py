@@ -1,0 +1,109 @@
+"""The model file on disk: JSON read/write, JSON Schema validation, format versions.
+
+This layer knows JSON and the schema, not distributions: the semantic checks that
+need them (parameters, probabilities, known names) live with the models, which
+report them with the same JSON paths.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from datatwin.errors import InputFileError, ModelFileError, UnsupportedFormatVersionError
+
+FORMAT_VERSION = 1
+FORMAT = f"datatwin-model/{FORMAT_VERSION}"
+_FORMAT_RE = re.compile(r"^datatwin-model/(\d+)$")
+
+
+@lru_cache(maxsize=1)
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema this release enforces (shipped in the package)."""
+    text = resources.files("datatwin").joinpath(f"schemas/model-{FORMAT_VERSION}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _path(parts: Any) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def _non_finite(obj: Any, path: str = "$") -> str | None:
+    """JSON path of the first NaN or infinity (Python's json accepts them; we don't)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return path
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if (p := _non_finite(v, f"{path}.{k}")) is not None:
+                return p
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            if (p := _non_finite(v, f"{path}[{i}]")) is not None:
+                return p
+    return None
+
+
+def validate_dict(data: Any, file: str | None = None) -> dict[str, Any]:
+    """Check format version, JSON Schema and finiteness; return ``data`` unchanged."""
+    if not isinstance(data, dict):
+        raise ModelFileError("the model file must be a JSON object", "$", file)
+    fmt = data.get("format")
+    m = _FORMAT_RE.match(fmt) if isinstance(fmt, str) else None
+    if m is None:
+        raise ModelFileError(f"'format' must be {FORMAT!r}; this is not a datatwin model file", "$.format", file)
+    if int(m.group(1)) > FORMAT_VERSION:
+        raise UnsupportedFormatVersionError(
+            f"format {fmt!r} is newer than this datatwin understands ({FORMAT!r}); upgrade datatwin to read it",
+            "$.format",
+            file,
+        )
+    errors = sorted(jsonschema.Draft202012Validator(json_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        raise ModelFileError(err.message, _path(err.absolute_path), file)
+    bad = _non_finite(data)
+    if bad is not None:
+        raise ModelFileError("NaN and infinity are not allowed; give a finite number", bad, file)
+    return data
+
+
+def read_model_dict(path: str | Path) -> dict[str, Any]:
+    """Read and validate a model file; errors name the file and the JSON path."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"model file {str(path)!r} does not exist; check the path")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"model file {str(path)!r} cannot be read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", "$", str(path)) from None
+    return validate_dict(data, str(path))
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Deterministic text: keys in the order the model builds them, floats as Python's
+    shortest round-trip repr, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_model_dict(data: dict[str, Any], path: str | Path) -> Path:
+    """Validate then write; refuses to write a file this release could not read back."""
+    validate_dict(data, str(path))
+    path = Path(path)
+    if not path.parent.exists():
+        raise InputFileError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
+    path.write_text(dumps(data), encoding="utf-8")
+    return path

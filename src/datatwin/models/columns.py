@@ -1,0 +1,350 @@
+"""One column: fit its distribution from a polars Series, and sample it back with
+the exact source dtype. The bridge between frames (polars) and distributions (numpy)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+import zlib
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from datatwin.distributions import (
+    Distribution,
+    distribution_from_dict,
+    get_distribution_class,
+    select_distribution,
+)
+from datatwin.distributions.temporal import parse_time
+from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, SamplingError
+from datatwin.schema import MIN_ROWS_FOR_UNIQUE, ColumnSpec, FitSpec, dtype_from_str, dtype_to_str, infer_kind
+
+#: how many rounds of redrawing duplicates before a unique column gives up
+_UNIQUE_ROUNDS = 100
+
+
+@dataclasses.dataclass
+class ColumnModel:
+    """Everything datatwin keeps about one column; serialises to one model-file entry."""
+
+    name: str
+    kind: str
+    dtype: str
+    prop_missing: float
+    unique: bool
+    distribution: Distribution | None
+    categories: list[str] | None = None
+    description: str | None = None
+    selection: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
+        if self.categories is not None:
+            d["categories"] = self.categories
+        if self.description is not None:
+            d["description"] = self.description
+        d["prop_missing"] = self.prop_missing
+        d["unique"] = self.unique
+        d["distribution"] = self.distribution.to_dict() if self.distribution is not None else None
+        if self.selection is not None:
+            d["selection"] = self.selection
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ColumnModel":
+        """Build from a model-file entry already checked against the JSON Schema."""
+        dist = d.get("distribution")
+        return cls(
+            name=d["name"],
+            kind=d["kind"],
+            dtype=d["dtype"],
+            prop_missing=float(d["prop_missing"]),
+            unique=bool(d["unique"]),
+            distribution=distribution_from_dict(dist) if dist is not None else None,
+            categories=d.get("categories"),
+            description=d.get("description"),
+            selection=d.get("selection"),
+        )
+
+    @property
+    def polars_dtype(self) -> pl.DataType:
+        return dtype_from_str(self.dtype, self.categories)
+
+    def check(self) -> None:
+        """Semantic checks beyond the JSON Schema; raises DistributionError."""
+        try:
+            self.polars_dtype
+        except ValueError as exc:
+            raise DistributionError(f"dtype: {exc}") from None
+        if self.distribution is None and self.prop_missing < 1:
+            raise DistributionError("distribution is null but prop_missing < 1; give a distribution")
+        if self.distribution is not None and self.kind not in self.distribution.kinds:
+            raise DistributionError(
+                f"distribution {self.distribution.name!r} cannot model a {self.kind} column "
+                f"(it models {', '.join(self.distribution.kinds)})"
+            )
+
+    # -- sampling -----------------------------------------------------------------
+    def sample(self, n: int, rng: np.random.Generator) -> pl.Series:
+        """``n`` values with missing values at ``prop_missing`` and the source dtype."""
+        dtype = self.polars_dtype
+        if self.distribution is None:
+            return pl.repeat(None, n, dtype=dtype, eager=True).alias(self.name)
+        series = self._draw(n, rng, dtype)
+        if self.unique:
+            series = self._make_unique(series, rng, dtype)
+        if self.prop_missing > 0:
+            missing = pl.Series(rng.random(n) < self.prop_missing)
+            series = pl.select(pl.when(missing).then(None).otherwise(series)).to_series()
+        return series.alias(self.name)
+
+    def _draw(self, n: int, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
+        dist = self.distribution
+        if self.kind == "categorical" and hasattr(dist, "sample_codes"):
+            labels = pl.Series(dist.labels)
+            if isinstance(dtype, (pl.Categorical, pl.Enum)) or dtype == pl.String:
+                labels = labels.cast(pl.String)
+            codes = pl.Series(dist.sample_codes(n, rng).astype(np.uint32))
+            return _cast(labels.gather(codes), dtype, self.name)
+        return to_series(dist._sample(n, rng), self.kind, dtype, self.name)
+
+    def _make_unique(self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
+        for _ in range(_UNIQUE_ROUNDS):
+            dup = ~series.is_first_distinct()
+            k = int(dup.sum())
+            if k == 0:
+                return series
+            redraw = self._draw(k, rng, dtype)
+            series = series.scatter(np.flatnonzero(dup.to_numpy()), redraw)
+        raise SamplingError(
+            f"column {self.name!r} is marked unique but its {self.distribution.name} distribution cannot produce "
+            f"{len(series)} distinct values; sample fewer rows or set unique to false for this column"
+        )
+
+
+# -- conversions -------------------------------------------------------------------
+def _cast(series: pl.Series, dtype: pl.DataType, name: str) -> pl.Series:
+    try:
+        return series.cast(dtype)
+    except Exception as exc:
+        raise SamplingError(f"column {name!r}: sampled values cannot be cast to {dtype_to_str(dtype)}: {exc}") from None
+
+
+def _int_range(dtype: pl.DataType) -> tuple[int, int] | None:
+    if dtype.is_integer():
+        info = np.iinfo(str(dtype).lower())  # 'UInt8' -> numpy's 'uint8'
+        return int(info.min), int(info.max)
+    return None
+
+
+def to_series(values: np.ndarray, kind: str, dtype: pl.DataType, name: str) -> pl.Series:
+    """numpy values drawn by a distribution -> a polars Series of the column's dtype."""
+    if kind in ("date", "datetime", "time"):
+        return _temporal_series(values, kind, dtype, name)
+    if kind in ("continuous", "discrete") and values.dtype.kind in "fiu":
+        if kind == "discrete" or dtype.is_integer() or isinstance(dtype, pl.Duration):
+            values = np.rint(values) if values.dtype.kind == "f" else values
+            bounds = _int_range(dtype)
+            if bounds is not None:  # a tail draw must not overflow Int8 & co.
+                values = np.clip(values, *bounds)
+            values = values.astype(np.int64) if values.dtype.kind == "f" else values
+        return _cast(pl.Series(values), dtype, name)
+    return _cast(pl.Series(values), dtype, name)
+
+
+def _temporal_series(values: np.ndarray, kind: str, dtype: pl.DataType, name: str) -> pl.Series:
+    if kind == "time":
+        if values.dtype.kind != "m":  # a constant written as text
+            values = np.array([parse_time(str(v)) for v in values[:1]] * len(values), dtype=np.int64)
+        else:
+            values = values.astype("timedelta64[ns]").astype(np.int64)
+        return _cast(pl.Series(values), pl.Time, name)
+    unit = "D" if kind == "date" else dtype.time_unit
+    if values.dtype.kind != "M":  # a constant written as ISO text
+        values = np.full(len(values), np.datetime64(str(values[0]) if len(values) else "1970-01-01", unit))
+    ticks = values.astype(f"datetime64[{unit}]").astype(np.int64)
+    if kind == "date":
+        return _cast(pl.Series(ticks.astype(np.int32)), pl.Date, name)
+    return _cast(pl.Series(ticks), dtype, name)
+
+
+def to_values(series: pl.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Non-null ``series`` -> (distinct values sorted, counts) as numpy arrays."""
+    dtype = series.dtype
+    if kind == "continuous":
+        s = series.cast(pl.Float64)
+    elif kind == "discrete":
+        s = series.to_physical() if isinstance(dtype, pl.Duration) else series.cast(pl.Int64)
+    elif kind in ("categorical", "string"):
+        s = series.cast(pl.String) if isinstance(dtype, (pl.Categorical, pl.Enum)) else series
+    elif kind in ("date", "datetime", "time"):
+        s = series.to_physical()
+    else:
+        s = series
+    vc = s.value_counts(name="__count__").sort(s.name)  # sorted: same data, same file
+    values = vc[s.name].to_numpy()
+    counts = vc["__count__"].to_numpy().astype(np.int64)
+    if kind == "date":
+        values = values.astype("datetime64[D]")
+    elif kind == "datetime":
+        values = values.astype(f"datetime64[{dtype.time_unit}]")
+    elif kind == "time":
+        values = values.astype("timedelta64[ns]")
+    return values, counts
+
+
+# -- fitting -----------------------------------------------------------------------
+_KIND_DTYPES = {
+    "continuous": lambda t: t.is_numeric(),
+    "discrete": lambda t: t.is_numeric() or isinstance(t, pl.Duration),
+    "categorical": lambda t: not (t.is_float() or isinstance(t, pl.Decimal)),
+    "boolean": lambda t: t == pl.Boolean,
+    "date": lambda t: t == pl.Date,
+    "datetime": lambda t: isinstance(t, pl.Datetime),
+    "time": lambda t: t == pl.Time,
+    "string": lambda t: t in (pl.String, pl.Null) or isinstance(t, (pl.Categorical, pl.Enum)),
+}
+
+
+def apply_missing_values(series: pl.Series, sentinels: tuple[Any, ...]) -> pl.Series:
+    """Turn every value equal to a sentinel into null (text sentinels on text columns,
+    numeric sentinels on numeric columns; others do not apply to the column)."""
+    dtype = series.dtype
+    if isinstance(dtype, (pl.Categorical, pl.Enum)):
+        series = series.cast(pl.String)
+    if series.dtype == pl.String:
+        applicable = [str(v) for v in sentinels]
+    elif dtype.is_numeric():
+        applicable = [v for v in sentinels if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        applicable += [float(v) for v in sentinels if isinstance(v, str) and _is_number(v)]
+    else:
+        applicable = []
+    if not applicable:
+        return series.cast(dtype) if series.dtype != dtype else series
+    hit = series.is_in(pl.Series(applicable).cast(series.dtype, strict=False).drop_nulls())
+    out = pl.select(pl.when(hit).then(None).otherwise(series)).to_series().alias(series.name)
+    return out.cast(dtype) if out.dtype != dtype else out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> ColumnModel:
+    """Fit one column: missing values, kind, uniqueness, distribution (forced or selected)."""
+    name = series.name
+    n_rows = len(series)
+    sentinels = tuple(fit_spec.missing_values) + tuple(spec.missing_values)
+    if sentinels:
+        series = apply_missing_values(series, sentinels)
+    if series.dtype.is_float():
+        n_inf = int(series.is_infinite().sum())
+        if n_inf:
+            raise ColumnError(
+                name,
+                f"has {n_inf} infinite value(s); replace them, or declare them missing with "
+                f'missing_values = ["inf", "-inf"] in the spec for this column',
+            )
+        n_nan = int(series.is_nan().sum())
+        if n_nan:
+            warnings.warn(f"column {name!r}: {n_nan} NaN value(s) are treated as missing", DatatwinWarning, stacklevel=3)
+            series = series.fill_nan(None)
+    nonnull = series.drop_nulls()
+    prop_missing = 1.0 - len(nonnull) / n_rows if n_rows else 0.0
+    dtype = series.dtype
+    kind = spec.kind or infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
+    if not _KIND_DTYPES[kind](dtype):
+        raise ColumnError(name, f"a {dtype_to_str(dtype)} column cannot be modelled as kind {kind!r}; remove the forced kind")
+    categories = list(dtype.categories) if isinstance(dtype, pl.Enum) else None
+    common = dict(name=name, kind=kind, dtype=dtype_to_str(dtype), categories=categories, description=spec.description)
+    if len(nonnull) == 0:
+        return ColumnModel(prop_missing=1.0, unique=False, distribution=None, **common)
+
+    n_distinct = nonnull.n_unique()
+    if kind == "discrete" and dtype.is_float() and not (nonnull == nonnull.round(0)).all():
+        raise ColumnError(name, "kind 'discrete' needs whole numbers, but the column has fractions; use 'continuous'")
+    if kind == "categorical" and n_distinct > fit_spec.max_categories and categories is None:
+        raise ColumnError(
+            name,
+            f"has {n_distinct} distinct labels, more than max_categories={fit_spec.max_categories}; "
+            "publishing them all would copy the data: model it as kind 'string', or raise max_categories in the spec",
+        )
+    if spec.unique is not None:
+        unique = spec.unique
+    else:
+        unique = (
+            kind not in ("categorical", "boolean")
+            and len(nonnull) >= MIN_ROWS_FOR_UNIQUE
+            and n_distinct == len(nonnull)
+        )
+    values, counts = to_values(nonnull, kind)
+    if categories is not None:  # Enum: every category, in the dtype's order
+        values, counts = _align_to_categories(values, counts, categories)
+    try:
+        dist, selection = _choose_distribution(values, counts, kind, unique, spec, fit_spec)
+    except DistributionError as exc:
+        raise ColumnError(name, str(exc)) from None
+    return ColumnModel(prop_missing=prop_missing, unique=unique, distribution=dist, selection=selection, **common)
+
+
+def _align_to_categories(values: np.ndarray, counts: np.ndarray, categories: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    index = {v: c for v, c in zip(values.tolist(), counts.tolist())}
+    return np.array(categories, dtype=object), np.array([index.get(c, 0) for c in categories], dtype=np.int64)
+
+
+def _choose_distribution(
+    values: np.ndarray, counts: np.ndarray, kind: str, unique: bool, spec: ColumnSpec, fit_spec: FitSpec
+) -> tuple[Distribution, dict[str, Any]]:
+    forced = spec.distribution
+    if isinstance(forced, dict) and forced.get("parameters") is not None:
+        dist = distribution_from_dict(forced)
+        _check_kind(dist.name, kind)
+        return dist, {"method": "spec"}
+    if forced is not None:
+        name = forced if isinstance(forced, str) else forced["name"]
+        _check_kind(name, kind)
+        sel = select_distribution(
+            values, counts, kind, criterion=fit_spec.criterion, candidates=(name,),
+            empirical_bins=fit_spec.empirical_bins,
+        )
+        return sel.best, {"method": "spec"}
+    if unique and kind == "discrete":
+        try:
+            return get_distribution_class("unique_key").fit(values, counts), {"method": "unique"}
+        except DistributionError:
+            pass  # forced unique on data with repeats: fall back to a fitted family
+    if kind == "categorical" and len(values) > 1:  # zero-count Enum labels stay
+        dist = get_distribution_class("categorical").fit(values, counts)
+        return dist, {"method": "only candidate"}
+    sel = select_distribution(
+        values, counts, kind, criterion=fit_spec.criterion, empirical=fit_spec.empirical,
+        empirical_bins=fit_spec.empirical_bins,
+    )
+    scores = {k: _round_score(v) for k, v in sel.scores.items() if not math.isnan(v)}
+    if len(scores) <= 1:
+        return sel.best, {"method": "only candidate"}
+    return sel.best, {"method": sel.criterion, "scores": scores}
+
+
+def _round_score(v: float) -> float:
+    return float(f"{v:.6g}") if abs(v) < 1e6 else round(v, 1)
+
+
+def _check_kind(name: str, kind: str) -> None:
+    cls = get_distribution_class(name)
+    if kind not in cls.kinds:
+        raise DistributionError(f"distribution {name!r} cannot model a {kind} column (it models {', '.join(cls.kinds)})")
+
+
+def column_rng(root: np.random.SeedSequence, name: str) -> np.random.Generator:
+    """A stream for one column, keyed by its name so that output does not depend on
+    column order: same seed and same name, same values."""
+    key = zlib.crc32(name.encode("utf-8"))
+    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(key,)))

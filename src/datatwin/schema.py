@@ -1,0 +1,255 @@
+"""Column kinds, dtype text codec, kind inference and the per-column fitting spec."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from datatwin.errors import InputFileError, SpecError
+
+KINDS = ("continuous", "discrete", "categorical", "boolean", "date", "datetime", "time", "string")
+
+#: Inferred categorical when a text column has at most this many distinct values ...
+MAX_CATEGORIES = 1000
+#: ... and at most CATEGORICAL_SQRT_FACTOR * sqrt(non-missing rows) of them.
+CATEGORICAL_SQRT_FACTOR = 2.0
+#: A column is marked unique only if at least this many non-missing values are all distinct.
+MIN_ROWS_FOR_UNIQUE = 10
+
+
+# -- dtypes as text -------------------------------------------------------------
+_SIMPLE = {
+    str(t): t
+    for t in (
+        pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64,
+        pl.Float32, pl.Float64, pl.String, pl.Boolean, pl.Date, pl.Time, pl.Categorical, pl.Null,
+    )
+}
+
+
+def dtype_to_str(dtype: pl.DataType) -> str:
+    """Short readable text for a polars dtype: 'Int64', 'Datetime[us, UTC]', 'Enum', 'Decimal[10, 2]'."""
+    if isinstance(dtype, pl.Datetime):
+        return f"Datetime[{dtype.time_unit}, {dtype.time_zone}]" if dtype.time_zone else f"Datetime[{dtype.time_unit}]"
+    if isinstance(dtype, pl.Duration):
+        return f"Duration[{dtype.time_unit}]"
+    if isinstance(dtype, pl.Decimal):
+        return f"Decimal[{dtype.precision}, {dtype.scale}]"
+    if isinstance(dtype, pl.Enum):
+        return "Enum"
+    if isinstance(dtype, pl.Categorical):
+        return "Categorical"
+    return str(dtype.base_type()) if dtype.base_type() in _SIMPLE.values() else str(dtype)
+
+
+_PARAM = re.compile(r"^(\w+)\[([^\]]*)\]$")
+
+
+def dtype_from_str(text: str, categories: list[str] | None = None) -> pl.DataType:
+    """Inverse of :func:`dtype_to_str`; ``categories`` is needed for 'Enum'."""
+    if text in _SIMPLE:
+        return _SIMPLE[text]()
+    if text == "Enum":
+        if categories is None:
+            raise ValueError("an Enum dtype needs 'categories'")
+        return pl.Enum(categories)
+    m = _PARAM.match(text)
+    if m:
+        name, args = m.group(1), [a.strip() for a in m.group(2).split(",")]
+        if name == "Datetime" and 1 <= len(args) <= 2 and args[0] in ("ns", "us", "ms"):
+            return pl.Datetime(args[0], args[1] if len(args) == 2 else None)
+        if name == "Duration" and len(args) == 1 and args[0] in ("ns", "us", "ms"):
+            return pl.Duration(args[0])
+        if name == "Decimal" and len(args) == 2 and all(a.isdigit() for a in args):
+            return pl.Decimal(int(args[0]), int(args[1]))
+    raise ValueError(f"unknown dtype {text!r}")
+
+
+# -- kind inference -------------------------------------------------------------
+def is_nested(dtype: pl.DataType) -> bool:
+    """List, Array, Struct and Object columns cannot be modelled column by column."""
+    return isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object))
+
+
+def infer_kind(series: pl.Series, max_categories: int = MAX_CATEGORIES) -> str:
+    """The column kind of ``series`` (nulls already removed or not).
+
+    - Boolean -> boolean; Date/Datetime/Time -> date/datetime/time;
+    - integers and Duration -> discrete; floats whose values are all whole -> discrete
+      (integers that went through a float because of missing values), other floats
+      and Decimal -> continuous;
+    - Enum -> categorical; text and Categorical -> categorical when the number of
+      distinct values is at most ``max_categories`` and at most 2 * sqrt(non-missing
+      rows), otherwise string.
+    """
+    dtype = series.dtype
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype == pl.Date:
+        return "date"
+    if isinstance(dtype, pl.Datetime):
+        return "datetime"
+    if dtype == pl.Time:
+        return "time"
+    if dtype.is_integer() or isinstance(dtype, pl.Duration):
+        return "discrete"
+    if dtype.is_float():
+        finite = series.drop_nulls().drop_nans()
+        if len(finite) and finite.is_finite().all() and (finite == finite.round(0)).all():
+            return "discrete"
+        return "continuous"
+    if isinstance(dtype, pl.Decimal):
+        return "continuous"
+    if isinstance(dtype, pl.Enum):
+        return "categorical"
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Categorical):
+        nonnull = series.drop_nulls()
+        n_distinct = nonnull.n_unique()
+        limit = min(max_categories, CATEGORICAL_SQRT_FACTOR * math.sqrt(max(len(nonnull), 1)))
+        return "categorical" if n_distinct <= limit else "string"
+    if dtype == pl.Null:
+        return "string"
+    raise ValueError(f"unsupported dtype {dtype}")
+
+
+# -- the spec -------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ColumnSpec:
+    """What the data owner forces for one column; ``None`` means infer."""
+
+    kind: str | None = None
+    distribution: str | dict[str, Any] | None = None
+    unique: bool | None = None
+    missing_values: tuple[Any, ...] = ()
+    exclude: bool = False
+    description: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FitSpec:
+    """Global fitting options plus per-column specs.
+
+    ``missing_values`` are sentinels that mean "missing" in every column (e.g. ``"?"``);
+    ``empirical`` adds the binned empirical distribution to the candidates (it releases
+    quantiles of the data, so it is off by default).
+    """
+
+    columns: dict[str, ColumnSpec] = dataclasses.field(default_factory=dict)
+    missing_values: tuple[Any, ...] = ()
+    criterion: str = "bic"
+    empirical: bool = False
+    empirical_bins: int = 20
+    max_categories: int = MAX_CATEGORIES
+
+
+_COLUMN_KEYS = {f.name for f in dataclasses.fields(ColumnSpec)}
+_GLOBAL_KEYS = {f.name for f in dataclasses.fields(FitSpec)}
+
+
+def _sentinels(value: Any, where: str) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return (value,)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return tuple(value)
+    raise SpecError(f"{where}: 'missing_values' must be a list of text or numbers. Got {value!r}.")
+
+
+def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
+    """Validate one column's entry of a spec mapping."""
+    where = f"spec for column {name!r}"
+    if isinstance(raw, ColumnSpec):
+        return raw
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: must be a mapping of options. Got {raw!r}.")
+    unknown = set(raw) - _COLUMN_KEYS
+    if unknown:
+        raise SpecError(f"{where}: unknown option(s) {sorted(unknown)}; allowed: {sorted(_COLUMN_KEYS)}")
+    kind = raw.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise SpecError(f"{where}: 'kind' must be one of {list(KINDS)}. Got {kind!r}.")
+    dist = raw.get("distribution")
+    if dist is not None and not isinstance(dist, str):
+        if not (isinstance(dist, dict) and isinstance(dist.get("name"), str) and set(dist) <= {"name", "parameters"}):
+            raise SpecError(
+                f"{where}: 'distribution' must be a name or {{name = ..., parameters = {{...}}}}. Got {dist!r}."
+            )
+    for key in ("unique", "exclude"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise SpecError(f"{where}: {key!r} must be true or false. Got {raw[key]!r}.")
+    if "description" in raw and not isinstance(raw["description"], str):
+        raise SpecError(f"{where}: 'description' must be text. Got {raw['description']!r}.")
+    return ColumnSpec(
+        kind=kind,
+        distribution=dist,
+        unique=raw.get("unique"),
+        missing_values=_sentinels(raw.get("missing_values"), where),
+        exclude=raw.get("exclude", False),
+        description=raw.get("description"),
+    )
+
+
+def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
+    """A FitSpec from a mapping, a TOML/JSON file path, or an existing FitSpec.
+
+    A mapping may hold global options and a ``columns`` table::
+
+        {"missing_values": ["?"], "columns": {"age": {"distribution": "discrete_normal"}}}
+    """
+    if raw is None:
+        return FitSpec()
+    if isinstance(raw, FitSpec):
+        return raw
+    if isinstance(raw, (str, Path)):
+        raw = load_spec_file(Path(raw))
+    if not isinstance(raw, dict):
+        raise SpecError(f"a spec must be a mapping or a TOML/JSON file. Got {type(raw).__name__}.")
+    unknown = set(raw) - _GLOBAL_KEYS
+    if unknown:
+        raise SpecError(f"spec: unknown option(s) {sorted(unknown)}; allowed: {sorted(_GLOBAL_KEYS)}")
+    columns = raw.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise SpecError("spec: 'columns' must map column names to options")
+    criterion = raw.get("criterion", "bic")
+    if criterion not in ("bic", "aic"):
+        raise SpecError(f"spec: 'criterion' must be 'bic' or 'aic'. Got {criterion!r}.")
+    bins = raw.get("empirical_bins", 20)
+    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 2:
+        raise SpecError(f"spec: 'empirical_bins' must be an integer >= 2. Got {bins!r}.")
+    max_cat = raw.get("max_categories", MAX_CATEGORIES)
+    if not isinstance(max_cat, int) or isinstance(max_cat, bool) or max_cat < 1:
+        raise SpecError(f"spec: 'max_categories' must be an integer >= 1. Got {max_cat!r}.")
+    empirical = raw.get("empirical", False)
+    if not isinstance(empirical, bool):
+        raise SpecError(f"spec: 'empirical' must be true or false. Got {empirical!r}.")
+    return FitSpec(
+        columns={str(k): parse_column_spec(str(k), v) for k, v in columns.items()},
+        missing_values=_sentinels(raw.get("missing_values"), "spec"),
+        criterion=criterion,
+        empirical=empirical,
+        empirical_bins=bins,
+        max_categories=max_cat,
+    )
+
+
+def load_spec_file(path: Path) -> dict[str, Any]:
+    """Read a spec from ``.toml`` or ``.json``."""
+    if not path.is_file():
+        raise InputFileError(f"spec file {str(path)!r} does not exist; check the path")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            return tomllib.loads(text)
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise SpecError(f"spec file {str(path)!r} is not valid {path.suffix[1:].upper()}: {exc}") from None
+    raise InputFileError(f"spec file {str(path)!r}: use a .toml or .json file")
