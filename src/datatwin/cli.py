@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -31,7 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -90,7 +91,7 @@ def fit(
             f"in {time.perf_counter() - start:.2f} s → {output}"
         )
         for s in model.skipped:
-            out.print(f"[yellow]skipped[/] {s['name']}: {s['reason']}")
+            out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
 
 
 @app.command()
@@ -113,12 +114,12 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
         table.add_column(col, overflow="fold")
     for c in d["columns"]:
         table.add_row(
-            c["name"], c["kind"], c["dtype"], describe_distribution(c["distribution"]),
+            escape(c["name"]), c["kind"], escape(c["dtype"]), escape(describe_distribution(c["distribution"])),
             f"{c['prop_missing']:.1%}", "yes" if c["unique"] else "",
         )
     out.print(table)
     for s in d.get("skipped", []):
-        out.print(f"[yellow]skipped[/] {s['name']}: {s['reason']}")
+        out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
 
 
 @app.command()
@@ -188,23 +189,12 @@ def demo(
 def main() -> None:
     """Entry point: run the app, turning DatatwinError into one line and exit code 1."""
     warnings.simplefilter("default", DatatwinWarning)
-    warnings.showwarning = lambda message, category, *a, **k: err.print(f"[yellow]warning[/]: {message}")
+    warnings.showwarning = lambda message, category, *a, **k: err.print(f"[yellow]warning[/]: {escape(str(message))}")
     try:
-        app(standalone_mode=False)
+        app()  # standalone: usage errors print click's message and exit 2
     except DatatwinError as exc:
-        err.print(f"[red]error[/]: {exc}", highlight=False)
+        err.print(f"[red]error[/]: {escape(str(exc))}", highlight=False)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ class Distribution:
 
     name: ClassVar[str] = ""
     kinds: ClassVar[tuple[str, ...]] = ()
+    #: False where ``fit`` is not a maximum-likelihood estimate (a histogram with
+    #: data-chosen bins); the conformance check then skips the likelihood comparison
+    fit_is_maximum_likelihood: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -213,6 +216,30 @@ def distribution_from_dict(d: dict[str, Any]) -> Distribution:
         raise DistributionError("a distribution must be an object with 'name' and 'parameters'")
     cls = get_distribution_class(d["name"])
     return cls.from_parameters(dict(d.get("parameters") or {}))
+
+
+def merge_repeats(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values with summed counts, for fits that read one count per value.
+
+    Distinct input comes back as given (the common, fast path: callers usually pass
+    ``np.unique`` output); otherwise numeric values come back sorted and object values
+    (labels) in order of first appearance.
+    """
+    if values.dtype.kind == "O":
+        keys = values.tolist()
+        if len(set(keys)) == len(keys):
+            return values, counts
+        index: dict[Any, int] = {}
+        inverse = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.intp, count=len(keys))
+        distinct = np.empty(len(index), dtype=object)
+        distinct[:] = list(index)
+        return distinct, np.bincount(inverse, weights=counts, minlength=len(index))
+    if len(values) < 2 or bool(np.all(values[1:] > values[:-1])):
+        return values, counts
+    distinct, inverse = np.unique(values, return_inverse=True)
+    if len(distinct) == len(values):
+        return values, counts
+    return distinct, np.bincount(inverse, weights=counts, minlength=len(distinct))
 
 
 def weighted_mean_var(values: np.ndarray, counts: np.ndarray) -> tuple[float, float, float]:

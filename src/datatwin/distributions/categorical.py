@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from datatwin.distributions.base import KINDS, Distribution, DistributionError, register
+from datatwin.distributions.base import KINDS, Distribution, DistributionError, merge_repeats, register
 from datatwin.distributions.temporal import format_time
 
 _PROB_TOLERANCE = 1e-6
@@ -49,6 +49,7 @@ class CategoricalDistribution(Distribution):
 
     @classmethod
     def _fit(cls, values, counts):
+        values, counts = merge_repeats(values, counts)
         order = np.argsort(values, kind="stable") if values.dtype.kind != "O" else np.arange(len(values))
         labels, probs = values[order], counts[order] / counts.sum()
         return cls([_py(v) for v in labels], [float(p) for p in probs])
@@ -183,7 +184,7 @@ class RandomStringDistribution(Distribution):
     def _fit(cls, values, counts):
         texts = [str(v) for v in values]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        joined = "".join(set("".join(texts[:10_000])))
+        joined = "".join(set("".join(texts)))  # every text, so the fit covers its own data
         classes = [k for k, chars in _CHAR_CLASSES.items() if any(c in joined for c in chars)] or ["lower"]
         return cls(int(lengths.min()), int(lengths.max()), classes)
 
@@ -203,7 +204,17 @@ class RandomStringDistribution(Distribution):
         return grid.astype("<U1").view(f"<U{width}").ravel().astype(object)
 
     def _log_likelihood(self, values, counts):
-        return -math.inf  # never competes: it is the fallback, not a fitted family
+        # Length uniform on [min_length, max_length], then each character uniform on the alphabet.
+        alphabet = "".join(_CHAR_CLASSES[c] for c in self.classes)
+        texts = [str(v) for v in values]
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=len(texts))
+        if len(texts) and (
+            lengths.min() < self.min_length or lengths.max() > self.max_length or not set("".join(texts)) <= set(alphabet)
+        ):
+            return -math.inf
+        return -float(counts.sum()) * math.log(self.max_length - self.min_length + 1) - float(
+            np.dot(counts, lengths)
+        ) * math.log(len(alphabet))
 
 
 def _py(v: Any) -> Any:

@@ -10,6 +10,7 @@ from scipy import optimize, special
 from datatwin.distributions.base import (
     Distribution,
     DistributionError,
+    merge_repeats,
     register,
     weighted_mean_var,
 )
@@ -185,6 +186,7 @@ class UniqueKeyDistribution(DiscreteDistribution):
     @classmethod
     def _fit(cls, values, counts):
         _require_integers(cls.name, values)
+        values, counts = merge_repeats(values, counts)
         if np.any(counts > 1):
             raise DistributionError("unique_key: values are not unique")
         lo, hi = int(values.min()), int(values.max())

@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from datatwin.distributions.base import Distribution, DistributionError, distribution_from_dict, register
+from datatwin.distributions.base import (
+    Distribution,
+    DistributionError,
+    distribution_from_dict,
+    merge_repeats,
+    register,
+)
 from datatwin.distributions.categorical import check_probabilities
 
 #: a value becomes a point mass when at least this share of rows holds it
@@ -75,6 +81,7 @@ class PointMassMixtureDistribution(Distribution):
     def _fit(cls, values, counts, criterion: str = "bic"):
         from datatwin.distributions.selection import select_distribution  # avoid an import cycle
 
+        values, counts = merge_repeats(values, counts)
         mask = find_point_masses(values, counts)
         if not mask.any():
             raise DistributionError("point_mass_mixture: no value is frequent enough to be a point mass")
@@ -141,6 +148,7 @@ class EmpiricalDistribution(Distribution):
     integer: bool
 
     DEFAULT_BINS = 20
+    fit_is_maximum_likelihood = False  # bins are quantiles, only their masses are ML
 
     def _check(self) -> None:
         if not isinstance(self.bins, list) or not all(isinstance(b, list) and len(b) == 2 for b in self.bins):
@@ -154,6 +162,7 @@ class EmpiricalDistribution(Distribution):
 
     @classmethod
     def _fit(cls, values, counts, n_bins: int = DEFAULT_BINS):
+        values, counts = merge_repeats(values, counts)
         order = np.argsort(values, kind="stable")
         v, c = values[order].astype(float), counts[order].astype(float)
         total = c.sum()

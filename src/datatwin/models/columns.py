@@ -224,7 +224,7 @@ def apply_missing_values(series: pl.Series, sentinels: tuple[Any, ...]) -> pl.Se
         applicable = []
     if not applicable:
         return series.cast(dtype) if series.dtype != dtype else series
-    hit = series.is_in(pl.Series(applicable).cast(series.dtype, strict=False).drop_nulls())
+    hit = series.is_in(pl.Series(applicable).cast(series.dtype, strict=False).drop_nulls().to_list())
     out = pl.select(pl.when(hit).then(None).otherwise(series)).to_series().alias(series.name)
     return out.cast(dtype) if out.dtype != dtype else out
 

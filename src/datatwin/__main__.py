@@ -1,0 +1,3 @@
+from datatwin.cli import main
+
+main()

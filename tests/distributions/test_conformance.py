@@ -1,0 +1,104 @@
+"""Every registered distribution passes the shared conformance check.
+
+A distribution registered without a representative here fails the suite, so no
+new family can skip the contract.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from datatwin.distributions import (
+    BernoulliDistribution,
+    CategoricalDistribution,
+    ConstantDistribution,
+    DateTimeUniformDistribution,
+    DateUniformDistribution,
+    DiscreteGammaDistribution,
+    DiscreteLogNormalDistribution,
+    DiscreteNormalDistribution,
+    DiscreteTruncatedNormalDistribution,
+    DiscreteUniformDistribution,
+    Distribution,
+    EmpiricalDistribution,
+    ExponentialDistribution,
+    GammaDistribution,
+    GeometricDistribution,
+    LogNormalDistribution,
+    NegativeBinomialDistribution,
+    NormalDistribution,
+    PointMassMixtureDistribution,
+    PoissonDistribution,
+    RandomStringDistribution,
+    TimeUniformDistribution,
+    TruncatedNormalDistribution,
+    UniformDistribution,
+    UniqueKeyDistribution,
+    registered_distributions,
+)
+from datatwin.distributions.testing import check_distribution
+
+#: one typical instance per registered name
+REPRESENTATIVES: dict[str, Distribution] = {
+    d.name: d
+    for d in [
+        UniformDistribution(-2.0, 5.0),
+        NormalDistribution(3.0, 2.0),
+        TruncatedNormalDistribution(mu=1.0, sigma=2.0, lower=0.0, upper=4.0),
+        LogNormalDistribution(1.0, 0.5),
+        ExponentialDistribution(0.5),
+        GammaDistribution(shape=2.5, scale=3.0),
+        DiscreteUniformDistribution(-3, 12),
+        PoissonDistribution(4.5),
+        GeometricDistribution(0.3),
+        NegativeBinomialDistribution(n=3.0, p=0.4),
+        UniqueKeyDistribution(lower=100, consecutive=False, density=0.5),
+        DiscreteNormalDistribution(40.0, 12.0),
+        DiscreteTruncatedNormalDistribution(mu=30.0, sigma=15.0, lower=18.0, upper=90.0),
+        DiscreteLogNormalDistribution(4.0, 0.6),
+        DiscreteGammaDistribution(shape=3.0, scale=10.0),
+        CategoricalDistribution(["b", "a", "c"], [0.5, 0.3, 0.2]),
+        BernoulliDistribution(0.3),
+        ConstantDistribution(7.5),
+        RandomStringDistribution(min_length=2, max_length=8, classes=["upper", "digit", "space"]),
+        PointMassMixtureDistribution(points=[0.0], weights=[0.9], rest=LogNormalDistribution(7.0, 1.0)),
+        EmpiricalDistribution(bins=[[0.0, 0.0], [1.0, 3.0], [3.0, 10.0]], probs=[0.2, 0.5, 0.3], integer=False),
+        DateUniformDistribution("2020-01-01", "2020-12-31"),
+        DateTimeUniformDistribution("2021-06-01T00:00:00", "2021-06-30T23:59:59", "second"),
+        TimeUniformDistribution("08:00:00.000", "17:30:00.000", "millisecond"),
+    ]
+}
+
+#: further instances exercising branches the representatives do not
+EXTRA_CASES: list[Distribution] = [
+    UniqueKeyDistribution(lower=1, consecutive=True, density=1.0),
+    TruncatedNormalDistribution(mu=10.0, sigma=1.0, lower=12.0, upper=15.0),  # bounds beyond the mean
+    ConstantDistribution("only"),
+    CategoricalDistribution([3, 1, 2], [0.2, 0.3, 0.5]),
+    PointMassMixtureDistribution(points=[-1.0, 0.0], weights=[0.3, 0.7], rest=None),
+    EmpiricalDistribution(bins=[[0, 4], [5, 5], [6, 20]], probs=[0.3, 0.4, 0.3], integer=True),
+    DateTimeUniformDistribution("2021-06-01T00:00", "2021-06-01T23:00", "hour"),
+    TimeUniformDistribution("00:00", "23:59", "minute"),
+]
+
+
+def test_every_registered_distribution_has_a_representative() -> None:
+    missing = sorted(set(registered_distributions()) - set(REPRESENTATIVES))
+    assert not missing, f"add a representative instance to REPRESENTATIVES for: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(registered_distributions()))
+def test_registered_distribution_conforms(name: str) -> None:
+    assert name in REPRESENTATIVES, f"no representative instance for registered distribution {name!r}"
+    check_distribution(REPRESENTATIVES[name])
+
+
+@pytest.mark.parametrize("dist", EXTRA_CASES, ids=lambda d: f"{d.name}-{EXTRA_CASES.index(d)}")
+def test_extra_cases_conform(dist: Distribution) -> None:
+    check_distribution(dist)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_conformance_holds_for_other_seeds(seed: int) -> None:
+    for dist in REPRESENTATIVES.values():
+        check_distribution(dist, seed=seed, n=5_000)

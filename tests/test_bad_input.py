@@ -1,0 +1,261 @@
+"""Every kind of bad input gets a DatatwinError subclass that names what is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import datatwin as dt
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- data files -------------------------------------------------------------------
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(dt.InputFileError, match=r"nope\.csv' does not exist"):
+        dt.fit(tmp_path / "nope.csv")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    bad = _write(tmp_path / "broken.parquet", "this is not parquet")
+    with pytest.raises(dt.InputFileError, match=r"broken\.parquet' could not be read as parquet"):
+        dt.fit(bad)
+
+
+def test_directory_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(dt.InputFileError, match="is a directory"):
+        dt.fit(tmp_path)
+
+
+def test_unsupported_extension(tmp_path: Path) -> None:
+    with pytest.raises(dt.InputFileError, match=r"unsupported extension '\.xlsx'.*\.csv"):
+        dt.fit(_write(tmp_path / "data.xlsx", "x"))
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(dt.DataError, match="is empty"):
+        dt.fit(_write(tmp_path / "empty.csv", ""))
+
+
+def test_header_only_file_has_zero_rows(tmp_path: Path) -> None:
+    with pytest.raises(dt.DataError, match="has no rows"):
+        dt.fit(_write(tmp_path / "header.csv", "a,b\n"))
+
+
+def test_zero_row_frame() -> None:
+    with pytest.raises(dt.DataError, match="has no rows"):
+        dt.fit(pl.DataFrame({"a": pl.Series([], dtype=pl.Int64)}))
+
+
+def test_duplicate_column_names_in_csv(tmp_path: Path) -> None:
+    with pytest.raises(dt.DataError, match=r"duplicate column name\(s\) \['a'\]"):
+        dt.fit(_write(tmp_path / "dup.csv", "a,b,a\n1,2,3\n"))
+
+
+def test_duplicate_column_names_in_pandas() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([[1, 2]], columns=["x", "x"])
+    with pytest.raises(dt.DataError, match=r"duplicate column name\(s\) \['x'\]"):
+        dt.fit(frame)
+
+
+def test_pandas_object_column_of_mixed_types() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"ok": [1, 2, 3], "mixed": [1, "two", 3.0]})
+    with pytest.raises(dt.ColumnError, match=r"column 'mixed': mixes values of types \['float', 'int', 'str'\]"):
+        dt.fit(frame)
+
+
+def test_pandas_and_arrow_frames_are_accepted() -> None:
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"x": [1.5, 2.5, None, 4.0] * 5, "c": ["a", "b", "a", None] * 5})
+    model = dt.fit(frame)
+    assert [c.kind for c in model.columns] == ["continuous", "categorical"]
+    assert model.column("x").prop_missing == pytest.approx(0.25)
+    assert dt.fit(pa.table({"x": [1, 2, 3] * 4})).column("x").kind == "discrete"
+
+
+def test_nested_columns_are_skipped_with_a_warning_and_recorded() -> None:
+    frame = pl.DataFrame({"x": [1, 2, 3] * 4, "tags": [["a"], ["b", "c"], []] * 4, "s": [{"k": 1}] * 12})
+    with pytest.warns(dt.DatatwinWarning) as caught:
+        model = dt.fit(frame)
+    messages = [str(w.message) for w in caught]
+    assert messages[0].startswith("column 'tags' skipped: nested type List(String) is not supported")
+    assert messages[1].startswith("column 's' skipped: nested type Struct")
+    assert [c.name for c in model.columns] == ["x"]
+    assert [s["name"] for s in model.to_dict()["skipped"]] == ["tags", "s"]
+
+
+def test_nan_is_missing_with_a_warning() -> None:
+    frame = pl.DataFrame({"x": [1.5, float("nan"), 2.5, 3.25, None] * 4})
+    with pytest.warns(dt.DatatwinWarning, match=r"column 'x': 4 NaN value\(s\) are treated as missing"):
+        model = dt.fit(frame)
+    assert model.column("x").prop_missing == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf")])
+def test_infinite_values_are_an_error_naming_the_column(bad: float) -> None:
+    frame = pl.DataFrame({"ok": [1.0, 2.0, 3.0], "x": [1.0, bad, 2.0]})
+    with pytest.raises(dt.ColumnError, match=r"column 'x': has 1 infinite value\(s\).*missing_values"):
+        dt.fit(frame)
+
+
+def test_infinite_values_can_be_declared_missing() -> None:
+    frame = pl.DataFrame({"x": [1.0, float("inf"), 2.0, 2.5]})
+    model = dt.fit(frame, {"columns": {"x": {"missing_values": ["inf", "-inf"]}}})
+    assert model.column("x").prop_missing == 0.25
+
+
+def test_100k_distinct_labels_are_not_published_as_categories() -> None:
+    labels = pl.Series("code", [f"L{i:06d}" for i in range(100_000)])
+    model = dt.fit(pl.DataFrame({"code": labels.cast(pl.Categorical)}))
+    col = model.column("code")
+    assert col.kind == "string" and col.distribution.name == "random_string"
+    assert "L000001" not in model.to_json()
+    assert model.sample(10, seed=0)["code"].dtype == pl.Categorical
+    with pytest.raises(dt.ColumnError, match=r"column 'code': has 100000 distinct labels, more than max_categories=1000"):
+        dt.fit(pl.DataFrame({"code": labels}), {"columns": {"code": {"kind": "categorical"}}})
+
+
+# -- specs ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"columns": {"nope": {}}}, r"spec names column\(s\) \['nope'\] that are not in the data"),
+        ({"columns": {"x": {"colour": "red"}}}, r"spec for column 'x': unknown option\(s\) \['colour'\]"),
+        ({"columns": {"x": {"kind": "nonsense"}}}, r"spec for column 'x': 'kind' must be one of"),
+        ({"columns": {"x": {"unique": "yes"}}}, r"spec for column 'x': 'unique' must be true or false"),
+        ({"criterion": "mdl"}, r"'criterion' must be 'bic' or 'aic'"),
+        ({"missing_values": [None]}, r"'missing_values' must be a list of text or numbers"),
+        ({"turbo": True}, r"spec: unknown option\(s\) \['turbo'\]"),
+    ],
+)
+def test_bad_spec(spec: dict, message: str) -> None:
+    with pytest.raises(dt.SpecError, match=message):
+        dt.fit(pl.DataFrame({"x": [1, 2, 3]}), spec)
+
+
+def test_forced_kind_incompatible_with_the_dtype() -> None:
+    with pytest.raises(dt.ColumnError, match=r"column 'x': a String column cannot be modelled as kind 'date'"):
+        dt.fit(pl.DataFrame({"x": ["a", "b"]}), {"columns": {"x": {"kind": "date"}}})
+
+
+def test_forced_distribution_incompatible_with_the_kind() -> None:
+    with pytest.raises(dt.ColumnError, match=r"column 'x': distribution 'poisson' cannot model a continuous column"):
+        dt.fit(pl.DataFrame({"x": [1.5, 2.5]}), {"columns": {"x": {"distribution": "poisson"}}})
+
+
+def test_forced_distribution_outside_its_support() -> None:
+    with pytest.raises(dt.ColumnError, match=r"column 'x': no candidate distribution fits"):
+        dt.fit(pl.DataFrame({"x": [-1.5, 2.5, 3.0]}), {"columns": {"x": {"distribution": "lognormal"}}})
+
+
+def test_spec_file_errors(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"x": [1, 2]})
+    with pytest.raises(dt.InputFileError, match="spec file .* does not exist"):
+        dt.fit(frame, tmp_path / "spec.toml")
+    with pytest.raises(dt.SpecError, match="is not valid TOML"):
+        dt.fit(frame, _write(tmp_path / "spec.toml", "columns = [[["))
+    with pytest.raises(dt.InputFileError, match="use a .toml or .json file"):
+        dt.fit(frame, _write(tmp_path / "spec.yaml", "a: 1"))
+
+
+# -- model files ---------------------------------------------------------------------
+@pytest.fixture()
+def good_model(tmp_path: Path) -> dict:
+    frame = pl.DataFrame({"x": np.random.default_rng(0).normal(size=200), "c": ["a", "b", "b", "c"] * 50})
+    return json.loads(dt.fit(frame).to_json())
+
+
+def _load(tmp_path: Path, data: dict | str) -> dt.Model:
+    text = data if isinstance(data, str) else json.dumps(data)
+    return dt.load(_write(tmp_path / "m.json", text))
+
+
+def test_model_file_not_json(tmp_path: Path) -> None:
+    with pytest.raises(dt.ModelFileError, match=r"m\.json: \$: not valid JSON.*line 1"):
+        _load(tmp_path, "{nope")
+
+
+def test_model_file_missing_field(tmp_path: Path, good_model: dict) -> None:
+    del good_model["n_rows"]
+    with pytest.raises(dt.ModelFileError, match=r"\$: 'n_rows' is a required property"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_wrong_type(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][0]["prop_missing"] = "none"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.prop_missing: 'none' is not of type 'number'"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_unknown_distribution(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][0]["distribution"]["name"] = "banana"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: unknown distribution 'banana'"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_negative_probability(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][1]["distribution"]["parameters"]["probs"] = [1.2, -0.1, -0.1]
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution: categorical: parameter 'probs' must hold finite numbers >= 0"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_probabilities_not_normalised(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][1]["distribution"]["parameters"]["probs"] = [0.5, 0.5, 0.5]
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution: .*must sum to 1. Got a sum of 1.5"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_nan_parameter(tmp_path: Path, good_model: dict) -> None:
+    text = json.dumps(good_model)
+    dist = good_model["columns"][0]["distribution"]
+    first_param = next(iter(dist["parameters"]))
+    text = text.replace(f'"{first_param}": {json.dumps(dist["parameters"][first_param])}', f'"{first_param}": NaN', 1)
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution.*(NaN|finite)"):
+        _load(tmp_path, text)
+
+
+def test_model_file_negative_scale(tmp_path: Path) -> None:
+    data = json.loads(dt.fit(pl.DataFrame({"x": np.random.default_rng(1).normal(size=300)}),
+                             {"columns": {"x": {"distribution": "normal"}}}).to_json())
+    data["columns"][0]["distribution"]["parameters"]["sigma"] = -1
+    with pytest.raises(dt.ModelFileError, match=r"normal: parameter 'sigma' must be > 0. Got -1"):
+        _load(tmp_path, data)
+
+
+def test_model_file_newer_format(tmp_path: Path, good_model: dict) -> None:
+    good_model["format"] = "datatwin-model/2"
+    with pytest.raises(dt.UnsupportedFormatVersionError, match=r"\$\.format: format 'datatwin-model/2' is newer"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_of_another_tool(tmp_path: Path) -> None:
+    with pytest.raises(dt.ModelFileError, match=r"\$\.format: 'format' must be 'datatwin-model/1'"):
+        _load(tmp_path, {"n_rows": 3})
+
+
+def test_model_file_duplicate_column(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][1]["name"] = "x"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.name: duplicate column name 'x'"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_distribution_for_the_wrong_kind(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][1]["kind"] = "boolean"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution: distribution 'categorical' cannot model a boolean column"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_bad_dtype(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][0]["dtype"] = "Float99"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.dtype: dtype: unknown dtype 'Float99'"):
+        _load(tmp_path, good_model)
