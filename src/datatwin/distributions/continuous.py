@@ -29,10 +29,22 @@ class ContinuousDistribution(Distribution):
     def cdf(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        """Pointwise log-density."""
+        raise NotImplementedError
+
     def log_cdf_interval(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """log P(lo < X <= hi), used to score a discretised version."""
+        """log P(lo < X <= hi), used to score a discretised version. Far in the tails the
+        difference of CDFs underflows to 0; there the density at the midpoint times the
+        width is the accurate value, so one outlier does not make the whole fit -inf."""
+        diff = self.cdf(hi) - self.cdf(lo)
+        tiny = diff < 1e-12
         with np.errstate(divide="ignore"):
-            return np.log(np.clip(self.cdf(hi) - self.cdf(lo), 0.0, None))
+            out = np.log(np.where(tiny, 1.0, diff))
+        if tiny.any():
+            mid, width = (lo[tiny] + hi[tiny]) / 2, hi[tiny] - lo[tiny]
+            out[tiny] = self.logpdf(mid) + np.log(width)
+        return out
 
 
 @register
@@ -63,6 +75,11 @@ class UniformDistribution(ContinuousDistribution):
             return -math.inf
         return -float(counts.sum()) * math.log(self.upper - self.lower)
 
+    def logpdf(self, x):
+        x = np.asarray(x, float)
+        inside = (x >= self.lower) & (x <= self.upper)
+        return np.where(inside, -math.log(self.upper - self.lower), -np.inf)
+
     def cdf(self, x):
         return np.clip((np.asarray(x, float) - self.lower) / (self.upper - self.lower), 0.0, 1.0)
 
@@ -92,6 +109,10 @@ class NormalDistribution(ContinuousDistribution):
     def _log_likelihood(self, values, counts):
         z = (values.astype(float) - self.mu) / self.sigma
         return float(np.dot(counts, -0.5 * z * z)) - float(counts.sum()) * (math.log(self.sigma) + _LOG_SQRT_2PI)
+
+    def logpdf(self, x):
+        z = (np.asarray(x, float) - self.mu) / self.sigma
+        return -0.5 * z * z - math.log(self.sigma) - _LOG_SQRT_2PI
 
     def cdf(self, x):
         return special.ndtr((np.asarray(x, float) - self.mu) / self.sigma)
@@ -170,6 +191,13 @@ class TruncatedNormalDistribution(ContinuousDistribution):
         n = float(counts.sum())
         return float(np.dot(counts, -0.5 * z * z)) - n * (math.log(self.sigma) + _LOG_SQRT_2PI + _log_mass(a, b))
 
+    def logpdf(self, x):
+        x = np.asarray(x, float)
+        a, b = self._standard_bounds()
+        z = (x - self.mu) / self.sigma
+        inside = (x >= self.lower) & (x <= self.upper)
+        return np.where(inside, -0.5 * z * z - math.log(self.sigma) - _LOG_SQRT_2PI - _log_mass(a, b), -np.inf)
+
     def cdf(self, x):
         a, b = self._standard_bounds()
         z = (np.clip(np.asarray(x, float), self.lower, self.upper) - self.mu) / self.sigma
@@ -209,6 +237,13 @@ class LogNormalDistribution(ContinuousDistribution):
         z = (lx - self.mu) / self.sigma
         return float(np.dot(counts, -0.5 * z * z - lx)) - float(counts.sum()) * (math.log(self.sigma) + _LOG_SQRT_2PI)
 
+    def logpdf(self, x):
+        x = np.asarray(x, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lx = np.log(np.where(x > 0, x, 1.0))
+        z = (lx - self.mu) / self.sigma
+        return np.where(x > 0, -0.5 * z * z - lx - math.log(self.sigma) - _LOG_SQRT_2PI, -np.inf)
+
     def cdf(self, x):
         x = np.asarray(x, float)
         with np.errstate(divide="ignore"):
@@ -243,6 +278,10 @@ class ExponentialDistribution(ContinuousDistribution):
         if x.min() < 0:
             return -math.inf
         return float(counts.sum()) * math.log(self.rate) - self.rate * float(np.dot(counts, x))
+
+    def logpdf(self, x):
+        x = np.asarray(x, float)
+        return np.where(x >= 0, math.log(self.rate) - self.rate * x, -np.inf)
 
     def cdf(self, x):
         return -np.expm1(-self.rate * np.maximum(np.asarray(x, float), 0.0))
@@ -294,6 +333,13 @@ class GammaDistribution(ContinuousDistribution):
         k, th = self.shape, self.scale
         n = float(counts.sum())
         return float(np.dot(counts, (k - 1) * np.log(x) - x / th)) - n * (special.gammaln(k) + k * math.log(th))
+
+    def logpdf(self, x):
+        x = np.asarray(x, float)
+        k, th = self.shape, self.scale
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lx = np.log(np.where(x > 0, x, 1.0))
+        return np.where(x > 0, (k - 1) * lx - x / th - special.gammaln(k) - k * math.log(th), -np.inf)
 
     def cdf(self, x):
         return special.gammainc(self.shape, np.maximum(np.asarray(x, float), 0.0) / self.scale)

@@ -107,8 +107,9 @@ class ColumnModel:
             labels = pl.Series(dist.labels)
             if isinstance(dtype, (pl.Categorical, pl.Enum)) or dtype == pl.String:
                 labels = labels.cast(pl.String)
-            codes = pl.Series(dist.sample_codes(n, rng).astype(np.uint32))
-            return _cast(labels.gather(codes), dtype, self.name)
+            # cast the few labels, then gather: gathering a Categorical moves integers, not strings
+            labels = _cast(labels, dtype, self.name)
+            return labels.gather(pl.Series(dist.sample_codes(n, rng).astype(np.uint32)))
         return to_series(dist._sample(n, rng), self.kind, dtype, self.name)
 
     def _make_unique(self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
