@@ -250,12 +250,86 @@ def test_model_file_duplicate_column(tmp_path: Path, good_model: dict) -> None:
 
 
 def test_model_file_distribution_for_the_wrong_kind(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][0]["kind"] = "discrete"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: 'truncated_normal' cannot model a discrete column"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_kind_for_the_wrong_dtype(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][1]["kind"] = "boolean"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution: distribution 'categorical' cannot model a boolean column"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.kind: a String column cannot be of kind 'boolean'"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_unique_categorical(tmp_path: Path, good_model: dict) -> None:
+    good_model["columns"][1]["unique"] = True
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.unique: a categorical column cannot be unique"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_labels_outside_the_enum(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"e": pl.Series(["a", "b", "a"] * 5).cast(pl.Enum(["a", "b"]))})
+    data = json.loads(dt.fit(frame).to_json())
+    data["columns"][0]["distribution"]["parameters"]["labels"] = ["a", "zz"]
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: labels \['zz'\] are not among the Enum"):
+        _load(tmp_path, data)
+
+
+def test_model_file_labels_of_the_wrong_type(tmp_path: Path) -> None:
+    data = json.loads(dt.fit(pl.DataFrame({"k": [1, 2, 2, 3] * 5}), {"columns": {"k": {"kind": "categorical"}}}).to_json())
+    data["columns"][0]["distribution"]["parameters"]["labels"] = ["one", "two", "three"]
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: labels .* cannot be values of dtype Int64"):
+        _load(tmp_path, data)
+
+
+def test_model_file_policy_must_be_known(tmp_path: Path, good_model: dict) -> None:
+    good_model["privacy"]["policy"] = "dp"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.privacy\.policy"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_bad_dtype(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][0]["dtype"] = "Float99"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.dtype: dtype: unknown dtype 'Float99'"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.dtype: unknown dtype 'Float99'"):
         _load(tmp_path, good_model)
+
+
+def test_unsupported_types_are_skipped_with_a_warning() -> None:
+    frame = pl.DataFrame({"x": [1, 2, 3] * 4, "blob": [b"a", b"b", b"c"] * 4})
+    with pytest.warns(dt.DatatwinWarning, match="column 'blob' skipped: type Binary is not supported"):
+        model = dt.fit(frame)
+    assert model.skipped[0]["name"] == "blob"
+
+
+def test_integers_beyond_64_bits() -> None:
+    frame = pl.DataFrame({"big": pl.Series([2**63 + 5, 2**63 + 9, 1] * 4, dtype=pl.UInt64)})
+    with pytest.raises(dt.ColumnError, match=r"column 'big': values cannot be read as discrete numbers"):
+        dt.fit(frame)
+
+
+def test_float_sentinel_does_not_truncate_onto_integers() -> None:
+    model = dt.fit(pl.DataFrame({"x": [1, 2, 2, 3] * 5}), {"missing_values": [2.5]})
+    assert model.column("x").prop_missing == 0
+
+
+def test_forced_discrete_on_fractional_decimals() -> None:
+    frame = pl.DataFrame({"d": pl.Series([1.25, 2.5, 3.0] * 4).cast(pl.Decimal(10, 2))})
+    with pytest.raises(dt.ColumnError, match="column 'd': kind 'discrete' needs whole numbers"):
+        dt.fit(frame, {"columns": {"d": {"kind": "discrete"}}})
+
+
+def test_forced_categorical_on_a_date_column_is_refused() -> None:
+    frame = pl.DataFrame({"d": pl.date_range(pl.date(2020, 1, 1), pl.date(2020, 1, 12), eager=True)})
+    with pytest.raises(dt.ColumnError, match="column 'd': a Date column cannot be modelled as kind 'categorical'"):
+        dt.fit(frame, {"columns": {"d": {"kind": "categorical"}}})
+
+
+def test_forced_categorical_distribution_on_many_labels() -> None:
+    frame = pl.DataFrame({"s": [f"v{i}" for i in range(3000)]})
+    with pytest.raises(dt.ColumnError, match="has 3000 distinct labels, more than max_categories=1000"):
+        dt.fit(frame, {"columns": {"s": {"kind": "string", "distribution": "categorical"}}})
+
+
+def test_forced_unique_on_repeated_values() -> None:
+    with pytest.raises(dt.ColumnError, match=r"column 'x': the spec says unique, but 5 value\(s\) repeat"):
+        dt.fit(pl.DataFrame({"x": [1, 2, 3, 4, 5] * 2}), {"columns": {"x": {"unique": True}}})

@@ -108,3 +108,22 @@ def test_text_column_that_is_not_categorical_publishes_no_value(frame: pl.DataFr
     assert "free text" not in text
     synth = model.sample(2000, seed=0)["note"]
     assert synth.n_unique() == 2000 and synth.dtype == pl.String
+
+
+def test_csv_column_sentinel_keeps_a_numeric_column_numeric(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n1,a\n?,b\n3,?\n4.5,a\n", encoding="utf-8")
+    model = dt.fit(path, {"columns": {"x": {"missing_values": ["?"]}}})
+    assert model.column("x").dtype == "Float64" and model.column("x").prop_missing == 0.25
+    assert model.column("y").prop_missing == 0  # the sentinel was declared for x only
+
+
+def test_distinct_integers_become_a_key_only_when_key_like() -> None:
+    rng = np.random.default_rng(0)
+    salaries = rng.choice(np.arange(20_000, 90_000), 12, replace=False)
+    frame = pl.DataFrame({"id": np.arange(100, 112), "salary": salaries})
+    model = dt.fit(frame)
+    assert model.column("id").unique and model.column("id").distribution.name == "unique_key"
+    assert model.column("salary").unique and model.column("salary").distribution.name != "unique_key"
+    synth = model.sample(12, seed=0)
+    assert synth["salary"].n_unique() == 12 and synth["id"].n_unique() == 12

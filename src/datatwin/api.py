@@ -62,7 +62,8 @@ def fit(
     if empirical is not None:
         overrides["empirical"] = parse_spec({"empirical": empirical}).empirical
     fit_spec = dataclasses.replace(fit_spec, **overrides)
-    table = read_table(data, fit_spec.missing_values)
+    column_missing = {name: c.missing_values for name, c in fit_spec.columns.items() if c.missing_values}
+    table = read_table(data, fit_spec.missing_values, column_missing)
     provenance = {
         "created_by": {"name": "datatwin", "version": __version__},
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),

@@ -21,7 +21,7 @@ from rich.table import Table
 from datatwin import api
 from datatwin._version import __version__
 from datatwin.describe import describe_distribution
-from datatwin.errors import DatatwinError, DatatwinWarning
+from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError
 from datatwin.io import write_table
 
 app = typer.Typer(
@@ -79,6 +79,8 @@ def fit(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Estimate a model from DATA and write the model file."""
+    if not output.parent.exists():  # fail before the fit, not after
+        raise InputFileError(f"cannot write {str(output)!r}: folder {str(output.parent)!r} does not exist")
     start = time.perf_counter()
     model = _fit_with_progress(
         str(data), quiet, spec=str(spec) if spec else None, missing_values=missing or None,
@@ -150,7 +152,7 @@ def sample(
 def demo(
     n: int = typer.Option(5000, "-n", "--rows", help="Synthetic rows to draw."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Also write the model file and the sample here."),
-    seed: int = typer.Option(7, "--seed"),
+    seed: int = typer.Option(7, "--seed", help="Seed for the synthetic sample."),
 ) -> None:
     """Fit and sample the bundled Adult census sample; print a short summary."""
     import polars as pl

@@ -45,11 +45,14 @@ def _read_csv(path: Path, separator: str, null_values: list[str]) -> pl.DataFram
         return pl.read_csv(path, infer_schema_length=None, **kwargs)
 
 
-def read_table(source: Any, missing_values: tuple[Any, ...] = ()) -> Table:
+def read_table(
+    source: Any, missing_values: tuple[Any, ...] = (), column_missing: dict[str, tuple[Any, ...]] | None = None
+) -> Table:
     """Read a CSV/TSV/Parquet/NDJSON/Arrow path, or accept a polars, pandas or Arrow frame.
 
     ``missing_values`` that are text are read as missing in every column of a
-    CSV file, so a numeric column with ``?`` for missing stays numeric.
+    CSV file, so a numeric column with ``?`` for missing stays numeric; a CSV column
+    whose own ``column_missing`` sentinels hid its numbers is re-read as numbers too.
     """
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
@@ -60,7 +63,7 @@ def read_table(source: Any, missing_values: tuple[Any, ...] = ()) -> Table:
     elif type(source).__module__.startswith("pyarrow"):
         table = Table(pl.from_arrow(source), "pyarrow.Table")
     elif isinstance(source, (str, Path)):
-        table = Table(_read_path(Path(source), missing_values), Path(source).name)
+        table = Table(_read_path(Path(source), missing_values, column_missing or {}), Path(source).name)
     else:
         raise InputFileError(
             f"cannot read data from a {type(source).__name__}; pass a file path, or a polars, pandas or Arrow frame"
@@ -73,7 +76,7 @@ def read_table(source: Any, missing_values: tuple[Any, ...] = ()) -> Table:
     return table
 
 
-def _read_path(path: Path, missing_values: tuple[Any, ...]) -> pl.DataFrame:
+def _read_path(path: Path, missing_values: tuple[Any, ...], column_missing: dict[str, tuple[Any, ...]]) -> pl.DataFrame:
     if not path.exists():
         raise InputFileError(f"file {str(path)!r} does not exist; check the path")
     if path.is_dir():
@@ -86,7 +89,8 @@ def _read_path(path: Path, missing_values: tuple[Any, ...]) -> pl.DataFrame:
     try:
         if ext in (".csv", ".tsv"):
             nulls = [str(v) for v in missing_values]
-            return _read_csv(path, "\t" if ext == ".tsv" else ",", nulls)
+            frame = _read_csv(path, "\t" if ext == ".tsv" else ",", nulls)
+            return _reparse_numbers(frame, column_missing)
         if ext == ".parquet":
             return pl.read_parquet(path)
         if ext in (".ndjson", ".jsonl"):
@@ -98,6 +102,23 @@ def _read_path(path: Path, missing_values: tuple[Any, ...]) -> pl.DataFrame:
         raise InputFileError(f"file {str(path)!r} cannot be read: permission denied") from None
     except Exception as exc:  # polars/arrow raise many types for corrupt files
         raise InputFileError(f"file {str(path)!r} could not be read as {ext[1:]}: {exc}") from None
+
+
+def _reparse_numbers(frame: pl.DataFrame, column_missing: dict[str, tuple[Any, ...]]) -> pl.DataFrame:
+    """A CSV column read as text only because of its own sentinel (``?`` among numbers)
+    becomes numeric once the sentinel is missing, as it would with a global sentinel."""
+    for name, sentinels in column_missing.items():
+        if name not in frame.columns or frame[name].dtype != pl.String or not sentinels:
+            continue
+        col = frame[name]
+        col = pl.select(pl.when(col.is_in([str(v) for v in sentinels])).then(None).otherwise(col)).to_series()
+        for dtype in (pl.Int64, pl.Float64):
+            try:
+                frame = frame.with_columns(col.cast(dtype, strict=True).alias(name))
+                break
+            except pl.exceptions.PolarsError:
+                continue
+    return frame
 
 
 def _is_pandas(obj: Any) -> bool:

@@ -73,9 +73,19 @@ def dtype_from_str(text: str, categories: list[str] | None = None) -> pl.DataTyp
 
 
 # -- kind inference -------------------------------------------------------------
-def is_nested(dtype: pl.DataType) -> bool:
-    """List, Array, Struct and Object columns cannot be modelled column by column."""
-    return isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object))
+def unsupported_reason(dtype: pl.DataType) -> str | None:
+    """Why a column of this dtype cannot be modelled, or None if it can.
+
+    Nested columns (List, Array, Struct) and types without a model-file spelling
+    (Binary, Object, Int128, ...) are skipped with a warning, never silently."""
+    if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+        return f"nested type {dtype_to_str(dtype)} is not supported; flatten it to model it"
+    text = dtype_to_str(dtype)
+    try:
+        dtype_from_str(text, [] if text == "Enum" else None)
+    except ValueError:
+        return f"type {text} is not supported; cast it to a number, text or date type to model it"
+    return None
 
 
 def infer_kind(series: pl.Series, max_categories: int = MAX_CATEGORIES) -> str:

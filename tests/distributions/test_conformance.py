@@ -6,6 +6,9 @@ new family can skip the contract.
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from datatwin.distributions import (
@@ -34,6 +37,7 @@ from datatwin.distributions import (
     TruncatedNormalDistribution,
     UniformDistribution,
     UniqueKeyDistribution,
+    base,
     registered_distributions,
 )
 from datatwin.distributions.testing import check_distribution
@@ -53,10 +57,11 @@ REPRESENTATIVES: dict[str, Distribution] = {
         GeometricDistribution(0.3),
         NegativeBinomialDistribution(n=3.0, p=0.4),
         UniqueKeyDistribution(lower=100, consecutive=False, density=0.5),
-        DiscreteNormalDistribution(40.0, 12.0),
+        # small scales, where rounding matters and samples hold zeros for the positive families
+        DiscreteNormalDistribution(5.0, 1.5),
         DiscreteTruncatedNormalDistribution(mu=30.0, sigma=15.0, lower=18.0, upper=90.0),
-        DiscreteLogNormalDistribution(4.0, 0.6),
-        DiscreteGammaDistribution(shape=3.0, scale=10.0),
+        DiscreteLogNormalDistribution(1.0, 0.6),
+        DiscreteGammaDistribution(shape=2.0, scale=1.5),
         CategoricalDistribution(["b", "a", "c"], [0.5, 0.3, 0.2]),
         BernoulliDistribution(0.3),
         ConstantDistribution(7.5),
@@ -77,6 +82,9 @@ EXTRA_CASES: list[Distribution] = [
     CategoricalDistribution([3, 1, 2], [0.2, 0.3, 0.5]),
     PointMassMixtureDistribution(points=[-1.0, 0.0], weights=[0.3, 0.7], rest=None),
     EmpiricalDistribution(bins=[[0, 4], [5, 5], [6, 20]], probs=[0.3, 0.4, 0.3], integer=True),
+    EmpiricalDistribution(bins=[[-2.0, 2.0], [0.0, 0.0]], probs=[0.7, 0.3], integer=False),  # atom inside a bin
+    EmpiricalDistribution(bins=[[0, 9], [3, 3]], probs=[0.6, 0.4], integer=True),
+    PointMassMixtureDistribution(points=[0], weights=[0.4], rest=GeometricDistribution(0.5)),  # rest hits the point
     DateTimeUniformDistribution("2021-06-01T00:00", "2021-06-01T23:00", "hour"),
     TimeUniformDistribution("00:00", "23:59", "minute"),
 ]
@@ -102,3 +110,89 @@ def test_extra_cases_conform(dist: Distribution) -> None:
 def test_conformance_holds_for_other_seeds(seed: int) -> None:
     for dist in REPRESENTATIVES.values():
         check_distribution(dist, seed=seed, n=5_000)
+
+
+# -- the check itself fails on broken distributions ---------------------------------
+
+
+class _Broken(NormalDistribution):
+    """A normal distribution under another name; subclasses break one rule each."""
+
+    name = "broken"
+
+
+class _IgnoresSeed(_Broken):
+    def _sample(self, n, rng):
+        return super()._sample(n, np.random.default_rng(0))
+
+
+class _NotReproducible(_Broken):
+    def _sample(self, n, rng):
+        return super()._sample(n, np.random.default_rng())
+
+
+class _WrongDtype(_Broken):
+    kinds = ("discrete",)
+
+
+class _WrongLength(_Broken):
+    def _sample(self, n, rng):
+        return super()._sample(n + 1, rng)
+
+
+class _NotMaximumLikelihood(_Broken):
+    @classmethod
+    def _fit(cls, values, counts):
+        fitted = super()._fit(values, counts)
+        return dataclasses.replace(fitted, sigma=fitted.sigma * 1.1)
+
+
+class _LossyDict(_Broken):
+    def to_dict(self):
+        d = super().to_dict()
+        d["parameters"]["mu"] = round(d["parameters"]["mu"], 2)
+        return d
+
+
+class _NoParameters(_Broken):
+    @property
+    def n_parameters(self) -> int:
+        return 0
+
+
+class _ZeroLikelihood(_Broken):
+    def _log_likelihood(self, values, counts):
+        return -np.inf
+
+
+class _AcceptsNegativeSizes(_Broken):
+    def sample(self, n, rng=None):
+        return self._sample(max(n, 0), np.random.default_rng(rng))
+
+
+@pytest.mark.parametrize(
+    ("cls", "message"),
+    [
+        (_IgnoresSeed, "give the same sample"),
+        (_NotReproducible, "two samples with seed 0 differ"),
+        (_WrongDtype, "does not fit its kinds"),
+        (_WrongLength, "has shape"),
+        (_NotMaximumLikelihood, "not maximum likelihood"),
+        (_LossyDict, "JSON round trip"),
+        (_NoParameters, "n_parameters"),
+        (_ZeroLikelihood, "log-likelihood of its own sample is -inf"),
+        (_AcceptsNegativeSizes, r"sample\(-1\) must raise"),
+    ],
+    ids=lambda x: getattr(x, "__name__", ""),
+)
+def test_check_distribution_rejects_a_broken_distribution(
+    cls: type[Distribution], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(base._REGISTRY, "broken", cls)
+    with pytest.raises(AssertionError, match=message):
+        check_distribution(cls(0.5, 1.25), n=2_000)
+
+
+def test_check_distribution_rejects_an_unregistered_distribution() -> None:
+    with pytest.raises(AssertionError, match="not the class registered"):
+        check_distribution(_Broken(0.5, 1.25), n=2_000)

@@ -222,13 +222,18 @@ def merge_repeats(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, n
     """Distinct values with summed counts, for fits that read one count per value.
 
     Distinct input comes back as given (the common, fast path: callers usually pass
-    ``np.unique`` output); otherwise numeric values come back sorted and object values
-    (labels) in order of first appearance.
+    ``np.unique`` output); otherwise sorted, as ``np.unique`` gives them, or for labels
+    that cannot be sorted in order of first appearance.
     """
     if values.dtype.kind == "O":
         keys = values.tolist()
         if len(set(keys)) == len(keys):
             return values, counts
+        try:
+            distinct, inverse = np.unique(values, return_inverse=True)
+            return distinct, np.bincount(inverse, weights=counts, minlength=len(distinct))
+        except TypeError:  # e.g. numbers mixed with text
+            pass
         index: dict[Any, int] = {}
         inverse = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.intp, count=len(keys))
         distinct = np.empty(len(index), dtype=object)

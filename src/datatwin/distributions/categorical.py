@@ -208,9 +208,9 @@ class RandomStringDistribution(Distribution):
         alphabet = "".join(_CHAR_CLASSES[c] for c in self.classes)
         texts = [str(v) for v in values]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=len(texts))
-        if len(texts) and (
-            lengths.min() < self.min_length or lengths.max() > self.max_length or not set("".join(texts)) <= set(alphabet)
-        ):
+        if len(texts) and (lengths.min() < self.min_length or lengths.max() > self.max_length):
+            return -math.inf
+        if not set("".join(texts)) <= set(alphabet):
             return -math.inf
         return -float(counts.sum()) * math.log(self.max_length - self.min_length + 1) - float(
             np.dot(counts, lengths)

@@ -147,26 +147,32 @@ class TruncatedNormalDistribution(ContinuousDistribution):
     @classmethod
     def _fit(cls, values, counts):
         lo, hi = float(values.min()), float(values.max())
-        n, mean, var = weighted_mean_var(values, counts)
+        _, mean, var = weighted_mean_var(values, counts)
         if var <= 0 or hi <= lo:
             raise DistributionError("truncated_normal: all values are equal")
-        # Log-likelihood depends on the data only through n, sum(x), sum(x^2).
-        s1, s2 = n * mean, n * (var + mean * mean)
+        # Log-likelihood depends on the data only through n, mean and variance. Search
+        # in standard units (mu = mean + sd * t0, sigma = sd * exp(t1)) on the
+        # per-observation value: unscaled, L-BFGS-B now and then stopped far from the
+        # maximum, and on values versus distinct values with counts at different points.
+        sd = math.sqrt(var)
         width = hi - lo
 
         def nll(theta: np.ndarray) -> float:
-            mu, log_sigma = theta
-            sigma = math.exp(log_sigma)
-            ss = s2 - 2 * mu * s1 + n * mu * mu
-            return n * log_sigma + ss / (2 * sigma * sigma) + n * _log_mass((lo - mu) / sigma, (hi - mu) / sigma)
+            mu, sigma = mean + sd * theta[0], sd * math.exp(theta[1])
+            return math.log(sigma) + (var + (mean - mu) ** 2) / (2 * sigma * sigma) + _log_mass(
+                (lo - mu) / sigma, (hi - mu) / sigma
+            )
 
         # Bounded search: the MLE runs off to infinity for flat data; a far-away
         # mu with a huge sigma is as good as uniform and numerically useless.
-        start = np.array([mean, math.log(math.sqrt(var))])
-        bounds = [(lo - 5 * width, hi + 5 * width), (math.log(width * 1e-4), math.log(width * 20))]
+        start = np.zeros(2)
+        bounds = [
+            ((lo - 5 * width - mean) / sd, (hi + 5 * width - mean) / sd),
+            (math.log(width * 1e-4 / sd), math.log(width * 20 / sd)),
+        ]
         res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
-        mu, log_sigma = (res.x if res.fun <= nll(start) else start)
-        return cls(float(mu), float(math.exp(log_sigma)), lo, hi)
+        t0, t1 = res.x if res.fun <= nll(start) else start
+        return cls(float(mean + sd * t0), float(sd * math.exp(t1)), lo, hi)
 
     def _standard_bounds(self) -> tuple[float, float]:
         return (self.lower - self.mu) / self.sigma, (self.upper - self.mu) / self.sigma

@@ -239,7 +239,9 @@ class _Rounded:
         n = float(counts.sum())
 
         def build(theta: np.ndarray) -> Distribution:
-            free = {k: float(p0[k] * math.exp(t) if pos else p0[k] + unit * t) for (k, pos), t in zip(cls._search.items(), theta)}
+            free = {}
+            for (k, positive), t in zip(cls._search.items(), theta):
+                free[k] = float(p0[k] * math.exp(t) if positive else p0[k] + unit * t)
             return dataclasses.replace(start, **free)
 
         def nll(theta: np.ndarray) -> float:  # per observation, so tolerances do not grow with n
@@ -250,7 +252,8 @@ class _Rounded:
             return -ll / n if math.isfinite(ll) else math.inf
 
         x0 = np.zeros(len(p0))
-        res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-12})
+        with np.errstate(invalid="ignore"):  # inf - inf where the simplex leaves the support
+            res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-12})
         return build(res.x) if res.fun < nll(x0) else start
 
     def _rounding_matters(self, values: np.ndarray, counts: np.ndarray) -> bool:
@@ -283,9 +286,24 @@ class DiscreteNormalDistribution(_Rounded, NormalDistribution):
 
 @register
 class DiscreteTruncatedNormalDistribution(_Rounded, TruncatedNormalDistribution):
-    """Truncated normal rounded to integers."""
+    """Truncated normal rounded to integers. Every integer in [lower, upper] gets its
+    whole unit bin, so the normal is truncated to [lower - 1/2, upper + 1/2]: data
+    piled up at a bound (ages from 18) keep their share at the bound."""
 
     name = "discrete_truncated_normal"
+
+    def _continuous(self) -> TruncatedNormalDistribution:
+        return TruncatedNormalDistribution(self.mu, self.sigma, self.lower - 0.5, self.upper + 0.5)
+
+    def cdf(self, x):
+        return self._continuous().cdf(x)
+
+    def logpdf(self, x):
+        return self._continuous().logpdf(x)
+
+    def _sample(self, n, rng):
+        # clip: rint rounds half to even, so upper + 1/2 could become upper + 1
+        return np.clip(np.rint(self._continuous()._sample(n, rng)), self.lower, self.upper).astype(np.int64)
 
 
 @register
@@ -301,5 +319,5 @@ class DiscreteGammaDistribution(_Rounded, GammaDistribution):
     """Gamma rounded to integers."""
 
     name = "discrete_gamma"
-    _search = {"shape": True, "scale": True}
+    _search: ClassVar[dict[str, bool]] = {"shape": True, "scale": True}
     _positive = True

@@ -111,6 +111,11 @@ class PointMassMixtureDistribution(Distribution):
         if self.rest is None or not is_rest.any():
             return points[np.minimum(comp, len(points) - 1)]
         rest_values = self.rest._sample(int(is_rest.sum()), rng)
+        for _ in range(100):  # the rest lives elsewhere: redraw what lands on a point (integer rests)
+            hit = np.isin(rest_values, points)
+            if not hit.any():
+                break
+            rest_values[hit] = self.rest._sample(int(hit.sum()), rng)
         out = np.empty(n, dtype=np.result_type(points.dtype, rest_values.dtype))
         out[~is_rest] = points[comp[~is_rest]]
         out[is_rest] = rest_values
@@ -129,8 +134,22 @@ class PointMassMixtureDistribution(Distribution):
             rest_w = 1.0 - float(np.sum(self.weights))
             if self.rest is None or rest_w <= 0:
                 return -math.inf
-            ll += float(counts[~at].sum()) * math.log(rest_w) + self.rest._log_likelihood(values[~at], counts[~at])
+            n_rest = float(counts[~at].sum())
+            mass = self._rest_mass_at_points()
+            if mass >= 1:
+                return -math.inf
+            ll += n_rest * (math.log(rest_w) - math.log1p(-mass)) + self.rest._log_likelihood(values[~at], counts[~at])
         return ll
+
+    def _rest_mass_at_points(self) -> float:
+        """P(rest lands on a point): what sampling redraws, so the rest is normalised
+        without it. Zero for a rest with a density; whole points only for an integer rest."""
+        if self.rest is None or "continuous" in self.rest.kinds:
+            return 0.0
+        whole = np.asarray([p for p in self.points if float(p).is_integer()], dtype=float)
+        if not len(whole):
+            return 0.0
+        return float(sum(math.exp(self.rest._log_likelihood(whole[i : i + 1], np.ones(1))) for i in range(len(whole))))
 
 
 @register
@@ -208,13 +227,29 @@ class EmpiricalDistribution(Distribution):
         return lo + rng.random(n) * (hi - lo)
 
     def _log_likelihood(self, values, counts):
+        # A point-mass bin may lie inside a range bin (a frequent value amid rarer ones),
+        # so a value is not simply in "the last bin starting at or before it".
         b = np.asarray(self.bins, dtype=float)
+        p = np.asarray(self.probs, dtype=float)
         x = values.astype(float)
-        idx = np.searchsorted(b[:, 0], x, side="right") - 1
-        ok = (idx >= 0) & (x <= b[np.maximum(idx, 0), 1])
-        if not ok.all():
-            return -math.inf
-        width = b[idx, 1] - b[idx, 0] + (1.0 if self.integer else 0.0)
-        dens = np.asarray(self.probs)[idx] / np.where(width > 0, width, 1.0)
+        if self.integer:  # every bin uniform on its whole numbers, as sampled: add them up
+            inside = (b[:, 0] <= x[:, None]) & (x[:, None] <= b[:, 1])
+            prob = inside @ (p / (b[:, 1] - b[:, 0] + 1.0))
+        else:  # point masses by value, densities elsewhere (the last range bin starting at or before x)
+            atom = b[:, 0] == b[:, 1]
+            prob = np.zeros(len(x))
+            hit = np.zeros(len(x), dtype=bool)
+            if atom.any():
+                order = np.argsort(b[atom, 0])
+                at, at_p = b[atom, 0][order], p[atom][order]
+                pos = np.searchsorted(at, x).clip(0, len(at) - 1)
+                hit = at[pos] == x
+                prob[hit] = at_p[pos[hit]]
+            if not atom.all():
+                order = np.argsort(b[~atom, 0], kind="stable")
+                ranges, range_p = b[~atom][order], p[~atom][order]
+                idx = np.searchsorted(ranges[:, 0], x, side="right") - 1
+                ok = ~hit & (idx >= 0) & (x <= ranges[np.maximum(idx, 0), 1])
+                prob[ok] = range_p[idx[ok]] / (ranges[idx[ok], 1] - ranges[idx[ok], 0])
         with np.errstate(divide="ignore"):
-            return float(np.dot(counts, np.log(dens)))
+            return float(np.dot(counts, np.log(prob)))

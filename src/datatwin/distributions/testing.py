@@ -76,7 +76,8 @@ def check_distribution(dist: Distribution, *, seed: int = 0, n: int = 20_000) ->
     label = f"{type(dist).__name__}({dist.name!r})"
     _check_round_trip(dist, label)
     k = dist.n_parameters
-    _require(isinstance(k, int) and not isinstance(k, bool) and k > 0, label, f"n_parameters must be a positive int, got {k!r}")
+    positive_int = isinstance(k, int) and not isinstance(k, bool) and k > 0
+    _require(positive_int, label, f"n_parameters must be a positive int, got {k!r}")
 
     sample = dist.sample(n, seed)
     _require(isinstance(sample, np.ndarray), label, f"sample must return a numpy array, got {type(sample).__name__}")
@@ -88,13 +89,15 @@ def check_distribution(dist: Distribution, *, seed: int = 0, n: int = 20_000) ->
         f"sample dtype {sample.dtype} does not fit its kinds {dist.kinds} (expected numpy kind in {allowed!r})",
     )
     _require(_same(sample, dist.sample(n, seed)), label, f"two samples with seed {seed} differ")
-    _require(_same(sample, dist.sample(n, np.random.default_rng(seed))), label, "an int seed and a Generator from it differ")
+    from_generator = dist.sample(n, np.random.default_rng(seed))
+    _require(_same(sample, from_generator), label, "an int seed and a Generator made from it give different samples")
 
     ll = dist.log_likelihood(sample)
     _require(math.isfinite(ll), label, f"log-likelihood of its own sample is {ll}, expected a finite number")
     deterministic = ll == 0.0  # the sample had probability one
     if not deterministic:
-        _require(not _same(sample, dist.sample(n, seed + 1)), label, f"seeds {seed} and {seed + 1} give the same sample")
+        other = dist.sample(n, seed + 1)
+        _require(not _same(sample, other), label, f"seeds {seed} and {seed + 1} give the same sample")
     distinct = _distinct(sample)
     if distinct is not None:
         ll_counts = dist.log_likelihood(*distinct)
@@ -117,14 +120,21 @@ def check_distribution(dist: Distribution, *, seed: int = 0, n: int = 20_000) ->
 
 def _check_round_trip(dist: Distribution, label: str) -> None:
     _require(isinstance(dist, Distribution), label, "is not a datatwin Distribution")
-    _require(get_distribution_class(dist.name) is type(dist), label, f"is not the class registered as {dist.name!r}")
+    try:
+        registered = get_distribution_class(dist.name)
+    except DistributionError:
+        registered = None
+    _require(registered is type(dist), label, f"is not the class registered as {dist.name!r} (use @register)")
     d = dist.to_dict()
     _require(isinstance(d, dict) and d.get("name") == dist.name, label, f"to_dict() lacks name {dist.name!r}: {d!r}")
     try:
         text = json.dumps(d, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise AssertionError(f"{label}: to_dict() is not strict JSON: {exc}") from None
-    back = distribution_from_dict(json.loads(text))
+    try:
+        back = distribution_from_dict(json.loads(text))
+    except DistributionError as exc:
+        raise AssertionError(f"{label}: cannot be rebuilt from its own to_dict(): {exc}") from None
     _require(type(back) is type(dist) and back == dist, label, f"JSON round trip gives {back!r}, expected {dist!r}")
 
 

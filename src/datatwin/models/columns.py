@@ -4,9 +4,9 @@ the exact source dtype. The bridge between frames (polars) and distributions (nu
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import warnings
-import zlib
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,14 @@ from datatwin.schema import MIN_ROWS_FOR_UNIQUE, ColumnSpec, FitSpec, dtype_from
 
 #: how many rounds of redrawing duplicates before a unique column gives up
 _UNIQUE_ROUNDS = 100
+
+
+class ColumnCheckError(DistributionError):
+    """A column entry fails a semantic check; ``field`` names the offending key."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 @dataclasses.dataclass
@@ -74,18 +82,39 @@ class ColumnModel:
         return dtype_from_str(self.dtype, self.categories)
 
     def check(self) -> None:
-        """Semantic checks beyond the JSON Schema; raises DistributionError."""
+        """Semantic checks beyond the JSON Schema; raises ColumnCheckError naming the field."""
         try:
-            self.polars_dtype
+            dtype = self.polars_dtype
         except ValueError as exc:
-            raise DistributionError(f"dtype: {exc}") from None
-        if self.distribution is None and self.prop_missing < 1:
-            raise DistributionError("distribution is null but prop_missing < 1; give a distribution")
-        if self.distribution is not None and self.kind not in self.distribution.kinds:
-            raise DistributionError(
-                f"distribution {self.distribution.name!r} cannot model a {self.kind} column "
-                f"(it models {', '.join(self.distribution.kinds)})"
+            raise ColumnCheckError("dtype", str(exc)) from None
+        if not _KIND_DTYPES[self.kind](dtype):
+            raise ColumnCheckError("kind", f"a {self.dtype} column cannot be of kind {self.kind!r}")
+        if self.unique and self.kind in ("categorical", "boolean"):
+            raise ColumnCheckError("unique", f"a {self.kind} column cannot be unique; set unique to false")
+        dist = self.distribution
+        if dist is None:
+            if self.prop_missing < 1:
+                raise ColumnCheckError("distribution", "is null but prop_missing < 1; give a distribution")
+            return
+        if self.kind not in dist.kinds:
+            raise ColumnCheckError(
+                "distribution",
+                f"{dist.name!r} cannot model a {self.kind} column (it models {', '.join(dist.kinds)})",
             )
+        if dist.name == "categorical":
+            self._check_labels(dtype, dist.labels)
+
+    def _check_labels(self, dtype: pl.DataType, labels: list) -> None:
+        if self.categories is not None:
+            extra = [lab for lab in labels if lab not in set(self.categories)]
+            if extra:
+                raise ColumnCheckError("distribution", f"labels {extra[:5]} are not among the Enum 'categories'")
+        try:
+            pl.Series(labels).cast(dtype, strict=True)
+        except Exception:
+            raise ColumnCheckError(
+                "distribution", f"labels {labels[:5]}... cannot be values of dtype {self.dtype}"
+            ) from None
 
     # -- sampling -----------------------------------------------------------------
     def sample(self, n: int, rng: np.random.Generator) -> pl.Series:
@@ -201,7 +230,7 @@ def to_values(series: pl.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
 _KIND_DTYPES = {
     "continuous": lambda t: t.is_numeric(),
     "discrete": lambda t: t.is_numeric() or isinstance(t, pl.Duration),
-    "categorical": lambda t: not (t.is_float() or isinstance(t, pl.Decimal)),
+    "categorical": lambda t: t.is_integer() or t in (pl.String, pl.Boolean) or isinstance(t, (pl.Categorical, pl.Enum)),
     "boolean": lambda t: t == pl.Boolean,
     "date": lambda t: t == pl.Date,
     "datetime": lambda t: isinstance(t, pl.Datetime),
@@ -225,9 +254,22 @@ def apply_missing_values(series: pl.Series, sentinels: tuple[Any, ...]) -> pl.Se
         applicable = []
     if not applicable:
         return series.cast(dtype) if series.dtype != dtype else series
-    hit = series.is_in(pl.Series(applicable).cast(series.dtype, strict=False).drop_nulls().to_list())
+    if series.dtype == pl.String:
+        hit = series.is_in(applicable)
+    else:  # compare as floats: a sentinel 2.5 must not match the integer 2
+        hit = series.cast(pl.Float64).is_in([float(v) for v in applicable])
     out = pl.select(pl.when(hit).then(None).otherwise(series)).to_series().alias(series.name)
     return out.cast(dtype) if out.dtype != dtype else out
+
+
+def _whole(series: pl.Series) -> bool:
+    as_float = series.cast(pl.Float64)
+    return bool((as_float == as_float.round(0)).all())
+
+
+def _forced_name(spec: ColumnSpec) -> str | None:
+    d = spec.distribution
+    return d if isinstance(d, str) or d is None else d.get("name")
 
 
 def _is_number(text: str) -> bool:
@@ -258,7 +300,7 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
             warnings.warn(f"column {name!r}: {n_nan} NaN value(s) are treated as missing", DatatwinWarning, stacklevel=3)
             series = series.fill_nan(None)
     nonnull = series.drop_nulls()
-    prop_missing = 1.0 - len(nonnull) / n_rows if n_rows else 0.0
+    prop_missing = series.null_count() / n_rows if n_rows else 0.0
     dtype = series.dtype
     kind = spec.kind or infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
     if not _KIND_DTYPES[kind](dtype):
@@ -269,13 +311,20 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
         return ColumnModel(prop_missing=1.0, unique=False, distribution=None, **common)
 
     n_distinct = nonnull.n_unique()
-    if kind == "discrete" and dtype.is_float() and not (nonnull == nonnull.round(0)).all():
+    if kind == "discrete" and (dtype.is_float() or isinstance(dtype, pl.Decimal)) and not _whole(nonnull):
         raise ColumnError(name, "kind 'discrete' needs whole numbers, but the column has fractions; use 'continuous'")
-    if kind == "categorical" and n_distinct > fit_spec.max_categories and categories is None:
+    forced_categorical = _forced_name(spec) == "categorical"
+    if (kind == "categorical" or forced_categorical) and n_distinct > fit_spec.max_categories and categories is None:
         raise ColumnError(
             name,
             f"has {n_distinct} distinct labels, more than max_categories={fit_spec.max_categories}; "
             "publishing them all would copy the data: model it as kind 'string', or raise max_categories in the spec",
+        )
+    if spec.unique and n_distinct < len(nonnull):
+        raise ColumnError(
+            name,
+            f"the spec says unique, but {len(nonnull) - n_distinct} value(s) repeat; "
+            "remove the duplicates from the data or drop 'unique' from the spec",
         )
     if spec.unique is not None:
         unique = spec.unique
@@ -285,7 +334,12 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
             and len(nonnull) >= MIN_ROWS_FOR_UNIQUE
             and n_distinct == len(nonnull)
         )
-    values, counts = to_values(nonnull, kind)
+    try:
+        values, counts = to_values(nonnull, kind)
+    except pl.exceptions.PolarsError as exc:
+        raise ColumnError(
+            name, f"values cannot be read as {kind} numbers ({type(exc).__name__}); cast the column to Float64 or String"
+        ) from None
     if categories is not None:  # Enum: every category, in the dtype's order
         values, counts = _align_to_categories(values, counts, categories)
     try:
@@ -316,7 +370,7 @@ def _choose_distribution(
             empirical_bins=fit_spec.empirical_bins,
         )
         return sel.best, {"method": "spec"}
-    if unique and kind == "discrete":
+    if unique and kind == "discrete" and _key_like(values):
         try:
             return get_distribution_class("unique_key").fit(values, counts), {"method": "unique"}
         except DistributionError:
@@ -334,8 +388,17 @@ def _choose_distribution(
     return sel.best, {"method": sel.criterion, "scores": scores}
 
 
+def _key_like(values: np.ndarray) -> bool:
+    """Distinct integers look like a key (1, 2, 3, ... or dense IDs) when a smooth
+    distribution over their range would have produced repeats: expected collisions
+    n^2 / (2 * range) >= 5 (the birthday bound). Twelve distinct salaries are not a key."""
+    n = len(values)
+    span = float(values.max()) - float(values.min()) + 1
+    return n * n / (2 * span) >= 5
+
+
 def _round_score(v: float) -> float:
-    return float(f"{v:.6g}") if abs(v) < 1e6 else round(v, 1)
+    return round(v, 2)  # readable, and fine enough that different scores stay different
 
 
 def _check_kind(name: str, kind: str) -> None:
@@ -347,5 +410,6 @@ def _check_kind(name: str, kind: str) -> None:
 def column_rng(root: np.random.SeedSequence, name: str) -> np.random.Generator:
     """A stream for one column, keyed by its name so that output does not depend on
     column order: same seed and same name, same values."""
-    key = zlib.crc32(name.encode("utf-8"))
-    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(key,)))
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    key = tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
+    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))

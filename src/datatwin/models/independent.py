@@ -15,8 +15,8 @@ from threadpoolctl import threadpool_limits
 
 from datatwin import modelfile
 from datatwin.errors import DatatwinWarning, DistributionError, ModelFileError, SamplingError, SpecError
-from datatwin.models.columns import ColumnModel, column_rng, fit_column
-from datatwin.schema import ColumnSpec, FitSpec, dtype_to_str, is_nested
+from datatwin.models.columns import ColumnCheckError, ColumnModel, column_rng, fit_column
+from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
 FAMILY = "independent"
 
@@ -64,8 +64,7 @@ class IndependentModel:
                 series = frame.get_column(name)
                 if col_spec.exclude:
                     skipped.append({"name": name, "reason": "excluded by the spec"})
-                elif is_nested(series.dtype):
-                    reason = f"nested type {dtype_to_str(series.dtype)} is not supported; flatten it to model it"
+                elif (reason := unsupported_reason(series.dtype)) is not None:
                     warnings.warn(f"column {name!r} skipped: {reason}", DatatwinWarning, stacklevel=2)
                     skipped.append({"name": name, "reason": reason})
                 else:
@@ -126,13 +125,12 @@ class IndependentModel:
                 raise ModelFileError(str(exc), f"$.columns[{i}].distribution", file) from None
             try:
                 col.check()
-            except DistributionError as exc:
-                field = "dtype" if str(exc).startswith("dtype") else "distribution"
-                raise ModelFileError(str(exc), f"$.columns[{i}].{field}", file) from None
+            except ColumnCheckError as exc:
+                raise ModelFileError(str(exc), f"$.columns[{i}].{exc.field}", file) from None
             columns.append(col)
         return cls(
             columns=columns,
-            n_rows=data["n_rows"],
+            n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
             provenance=data["provenance"],
             criterion=data["model"].get("criterion", "bic"),
             privacy=data["privacy"],
@@ -145,8 +143,10 @@ class IndependentModel:
         return modelfile.dumps(self.to_dict())
 
     def save(self, path: str | Path) -> Path:
-        """Write the model file (validated first)."""
-        return modelfile.write_model_dict(self.to_dict(), path)
+        """Write the model file, after the same checks :func:`datatwin.load` makes."""
+        data = self.to_dict()
+        type(self).from_dict(data, str(path))  # never write a file that cannot be read back
+        return modelfile.write_model_dict(data, path)
 
     def column(self, name: str) -> ColumnModel:
         """The model of one column by name."""
