@@ -176,7 +176,7 @@ class EmpiricalDistribution(Distribution):
             raise DistributionError(f"empirical: {len(self.bins)} bins but {len(self.probs)} probs")
         b = np.asarray(self.bins, dtype=float)
         if not np.all(np.isfinite(b)) or np.any(b[:, 1] < b[:, 0]):
-            raise DistributionError("empirical: every bin needs finite lo <= hi")
+            raise DistributionError(f"empirical: every pair [lo, hi] in 'bins' needs finite lo <= hi. Got {self.bins!r}.")
         check_probabilities(self.name, "probs", self.probs)
 
     @classmethod
