@@ -148,3 +148,10 @@ def test_small_integer_dtype_does_not_overflow() -> None:
     frame = pl.DataFrame({"x": pl.Series(np.random.default_rng(0).normal(120, 40, 3000).clip(0, 255).round(), dtype=pl.UInt8)})
     synth = dt.fit(frame).sample(50_000, seed=0)["x"]
     assert synth.dtype == pl.UInt8 and synth.min() >= 0 and synth.max() <= 255
+
+
+def test_values_held_by_few_rows_are_not_published_as_point_masses() -> None:
+    """In a 20-row table every value holds >= 5 % of rows; none may become an exact point."""
+    frame = pl.DataFrame({"x": [1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 8, 9, 9, 2, 4, 6, 8, 3, 5]})
+    dist = dt.fit(frame).column("x").distribution
+    assert dist.name != "point_mass_mixture"

@@ -253,7 +253,10 @@ class _Rounded:
 
         x0 = np.zeros(len(p0))
         with np.errstate(invalid="ignore"):  # inf - inf where the simplex leaves the support
-            res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-12})
+            # Per-observation tolerances: 1e-9 in the log-likelihood is far below what can
+            # change a BIC ranking even at a million rows, and stops in ~60 evaluations
+            # instead of ~150 (measured on Adult).
+            res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-9})
         return build(res.x) if res.fun < nll(x0) else start
 
     def _rounding_matters(self, values: np.ndarray, counts: np.ndarray) -> bool:

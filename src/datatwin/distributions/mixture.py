@@ -24,13 +24,18 @@ from datatwin.distributions.categorical import check_probabilities
 
 #: a value becomes a point mass when at least this share of rows holds it
 MIN_POINT_SHARE = 0.05
+#: ... and at least this many rows: a value held by fewer rows would be published
+#: exactly in the model file (the usual disclosure-control threshold is 10)
+MIN_POINT_COUNT = 10
 MAX_POINTS = 10
 
 
-def find_point_masses(values: np.ndarray, counts: np.ndarray, min_share: float = MIN_POINT_SHARE) -> np.ndarray:
+def find_point_masses(
+    values: np.ndarray, counts: np.ndarray, min_share: float = MIN_POINT_SHARE, min_count: int = MIN_POINT_COUNT
+) -> np.ndarray:
     """Boolean mask over ``values`` (distinct) of those heavy enough to be point masses."""
     share = counts / counts.sum()
-    mask = share >= min_share
+    mask = (share >= min_share) & (counts >= min_count)
     if mask.sum() > MAX_POINTS:
         keep = np.argsort(-share, kind="stable")[:MAX_POINTS]
         mask = np.zeros_like(mask)
