@@ -35,6 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json-out", type=Path, default=None,
                         help="where to write the result JSON (default: stdout only)")
     parser.add_argument("--seed", type=int, default=0, help="seed passed to synthesize()")
+    parser.add_argument("--no-numeric-multinoulli", action="store_true",
+                        help="like-for-like mode: never fit core.multinoulli (a table of every distinct "
+                             "value) to a numeric column, so metasyn publishes parameters, not the values")
     return parser.parse_args(argv)
 
 
@@ -42,6 +45,23 @@ def distribution_name(dist: Any) -> str:
     """Return metasyn's identifier for a fitted distribution (e.g. ``core.multinoulli``)."""
     name = getattr(dist, "name", None)
     return str(name) if name else type(dist).__name__
+
+
+def exclude_numeric_multinoulli() -> None:
+    """Patch metasyn 3.0.0's candidate search (``VarBuilder._find_fitters``) to drop the
+    multinoulli fitter for numeric columns. Benchmark-only: it gives the comparison
+    where neither tool copies every distinct value of a numeric column into its file."""
+    from metasyn import builder
+
+    original = builder.VarBuilder._find_fitters
+
+    def find_fitters(self: Any, unique: Any) -> list[Any]:
+        fitters = original(self, unique)
+        if self.series is not None and self.series.dtype.is_numeric():
+            fitters = [f for f in fitters if type(f).__name__ != "MultinoulliFitter"]
+        return fitters
+
+    builder.VarBuilder._find_fitters = find_fitters
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -52,6 +72,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.input.is_file():
         raise FileNotFoundError(f"input parquet not found: {args.input}")
     df = pl.read_parquet(args.input)
+    if args.no_numeric_multinoulli:
+        exclude_numeric_multinoulli()
 
     t0 = time.perf_counter()
     mf = MetaFrame.fit_dataframe(df, progress_bar=False)
@@ -74,6 +96,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "tool": "metasyn",
         "version": version("metasyn"),
         "task": args.task,
+        "no_numeric_multinoulli": args.no_numeric_multinoulli,
         "n_rows_in": df.height,
         "fit_s": fit_s,
         "sample_s": sample_s,
