@@ -127,3 +127,14 @@ def test_distinct_integers_become_a_key_only_when_key_like() -> None:
     assert model.column("salary").unique and model.column("salary").distribution.name != "unique_key"
     synth = model.sample(12, seed=0)
     assert synth["salary"].n_unique() == 12 and synth["id"].n_unique() == 12
+
+
+def test_forced_unique_on_a_categorical_column_is_refused() -> None:
+    with pytest.raises(dt.ColumnError, match="column 'c': the spec says unique, but a categorical column cannot be unique"):
+        dt.fit(pl.DataFrame({"c": ["a", "b", "c"]}), {"columns": {"c": {"kind": "categorical", "unique": True}}})
+
+
+def test_forced_distribution_on_a_single_value_says_so() -> None:
+    model = dt.fit(pl.DataFrame({"x": [4, 4, 4]}), {"columns": {"x": {"distribution": "poisson"}}})
+    assert model.column("x").distribution.name == "constant"
+    assert model.column("x").selection == {"method": "single value"}

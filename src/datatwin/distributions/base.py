@@ -68,12 +68,14 @@ class Distribution:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            expected = _SCALAR_TYPES.get(str(f.type))
+            # annotations are text under `from __future__ import annotations`, types otherwise
+            type_name = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+            expected = _SCALAR_TYPES.get(type_name)
             if expected is not None and (isinstance(v, bool) and bool not in expected or not isinstance(v, expected)):
                 raise DistributionError(
-                    f"{self.name}: parameter {f.name!r} must be of type {f.type}. Got {v!r} instead."
+                    f"{self.name}: parameter {f.name!r} must be of type {type_name}. Got {v!r} instead."
                 )
-            if str(f.type) == "float" and isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if type_name == "float" and isinstance(v, (int, np.integer)) and not isinstance(v, bool):
                 object.__setattr__(self, f.name, float(v))  # JSON writes 3.0 as 3
                 v = float(v)
             if isinstance(v, float) and not math.isfinite(v):

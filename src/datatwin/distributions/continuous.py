@@ -207,8 +207,17 @@ class TruncatedNormalDistribution(ContinuousDistribution):
     def cdf(self, x):
         a, b = self._standard_bounds()
         z = (np.clip(np.asarray(x, float), self.lower, self.upper) - self.mu) / self.sigma
-        fa, fb = special.ndtr(a), special.ndtr(b)
-        return np.clip((special.ndtr(z) - fa) / max(fb - fa, 1e-300), 0.0, 1.0)
+        # In log space, on the tail the bounds lie in: with mu far outside [lower, upper]
+        # (a legitimate MLE for data piled up at one bound) plain differences of ndtr
+        # lose every digit, and the probabilities of a rounded version stop summing to 1.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a > 0:  # both bounds in the upper tail: survival functions
+                la, lb, lz = special.log_ndtr(-a), special.log_ndtr(-b), special.log_ndtr(-z)
+                out = -np.expm1(lz - la) / -np.expm1(lb - la)
+            else:
+                la, lb, lz = special.log_ndtr(a), special.log_ndtr(b), special.log_ndtr(z)
+                out = (np.exp(lz - lb) - np.exp(la - lb)) / -np.expm1(la - lb)
+        return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0)
 
 
 @register

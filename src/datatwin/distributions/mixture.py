@@ -191,7 +191,7 @@ class EmpiricalDistribution(Distribution):
         v, c = values[order].astype(float), counts[order].astype(float)
         total = c.sum()
         integer = values.dtype.kind in "iu"
-        atoms = c / total >= 1.0 / n_bins
+        atoms = (c / total >= 1.0 / n_bins) & (c >= MIN_POINT_COUNT)  # no exact value held by < 10 rows
         bins: list[list[float]] = [[x, x] for x in v[atoms]]
         masses = list(c[atoms])
         rv, rc = v[~atoms], c[~atoms]

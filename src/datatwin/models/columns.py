@@ -318,8 +318,12 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
         raise ColumnError(
             name,
             f"has {n_distinct} distinct labels, more than max_categories={fit_spec.max_categories}; "
-            "publishing them all would copy the data: model it as kind 'string', or raise max_categories in the spec",
+            "publishing them all would copy the data: "
+            + ("do not force the categorical distribution" if kind == "string" else "model it as kind 'string'")
+            + ", or raise max_categories in the spec",
         )
+    if spec.unique and kind in ("categorical", "boolean"):
+        raise ColumnError(name, f"the spec says unique, but a {kind} column cannot be unique; drop 'unique' from the spec")
     if spec.unique and n_distinct < len(nonnull):
         raise ColumnError(
             name,
@@ -369,12 +373,10 @@ def _choose_distribution(
             values, counts, kind, criterion=fit_spec.criterion, candidates=(name,),
             empirical_bins=fit_spec.empirical_bins,
         )
-        return sel.best, {"method": "spec"}
-    if unique and kind == "discrete" and _key_like(values):
-        try:
-            return get_distribution_class("unique_key").fit(values, counts), {"method": "unique"}
-        except DistributionError:
-            pass  # forced unique on data with repeats: fall back to a fitted family
+        # one distinct value is always 'constant', whatever was forced: say so
+        return sel.best, {"method": "single value" if sel.best.name == "constant" and name != "constant" else "spec"}
+    if unique and kind == "discrete" and _key_like(values):  # unique: no repeats, checked by the caller
+        return get_distribution_class("unique_key").fit(values, counts), {"method": "unique"}
     if kind == "categorical" and len(values) > 1:  # zero-count Enum labels stay
         dist = get_distribution_class("categorical").fit(values, counts)
         return dist, {"method": "only candidate"}
