@@ -37,7 +37,11 @@ class ContinuousDistribution(Distribution):
         """log P(lo < X <= hi), used to score a discretised version. Far in the tails the
         difference of CDFs underflows to 0; there the density at the midpoint times the
         width is the accurate value, so one outlier does not make the whole fit -inf."""
-        diff = self.cdf(hi) - self.cdf(lo)
+        if len(lo) > 1 and np.array_equal(hi[:-1], lo[1:]):  # consecutive integers share edges
+            edges = self.cdf(np.append(lo, hi[-1]))
+            diff = edges[1:] - edges[:-1]
+        else:
+            diff = self.cdf(hi) - self.cdf(lo)
         tiny = diff < 1e-12
         with np.errstate(divide="ignore"):
             out = np.log(np.where(tiny, 1.0, diff))
@@ -207,6 +211,9 @@ class TruncatedNormalDistribution(ContinuousDistribution):
     def cdf(self, x):
         a, b = self._standard_bounds()
         z = (np.clip(np.asarray(x, float), self.lower, self.upper) - self.mu) / self.sigma
+        fa, fb = special.ndtr(a), special.ndtr(b)
+        if fb - fa > 1e-3:  # the bounds hold real mass: plain differences are accurate (and fast)
+            return np.clip((special.ndtr(z) - fa) / (fb - fa), 0.0, 1.0)
         # In log space, on the tail the bounds lie in: with mu far outside [lower, upper]
         # (a legitimate MLE for data piled up at one bound) plain differences of ndtr
         # lose every digit, and the probabilities of a rounded version stop summing to 1.

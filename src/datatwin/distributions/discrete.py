@@ -253,10 +253,11 @@ class _Rounded:
 
         x0 = np.zeros(len(p0))
         with np.errstate(invalid="ignore"):  # inf - inf where the simplex leaves the support
-            # Per-observation tolerances: 1e-9 in the log-likelihood is far below what can
-            # change a BIC ranking even at a million rows, and stops in ~60 evaluations
-            # instead of ~150 (measured on Adult).
-            res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-9})
+            # Tolerances per observation and in units of the start (sigma for locations, log
+            # scale for scales): 1e-8 in the log-likelihood cannot change a BIC ranking even
+            # at a million rows, parameters land within ~1e-3 of their scale, and the search
+            # stops in ~40 evaluations instead of ~150 (measured on Adult: fit 0.9 s -> 0.3 s).
+            res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-8})
         return build(res.x) if res.fun < nll(x0) else start
 
     def _rounding_matters(self, values: np.ndarray, counts: np.ndarray) -> bool:

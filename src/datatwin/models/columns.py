@@ -18,8 +18,8 @@ from datatwin.distributions import (
     get_distribution_class,
     select_distribution,
 )
-from datatwin.distributions.temporal import parse_time
 from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, SamplingError
+from datatwin.models.convert import KIND_DTYPES, cast_series, to_series, to_values
 from datatwin.schema import MIN_ROWS_FOR_UNIQUE, ColumnSpec, FitSpec, dtype_from_str, dtype_to_str, infer_kind
 
 #: how many rounds of redrawing duplicates before a unique column gives up
@@ -87,7 +87,7 @@ class ColumnModel:
             dtype = self.polars_dtype
         except ValueError as exc:
             raise ColumnCheckError("dtype", str(exc)) from None
-        if not _KIND_DTYPES[self.kind](dtype):
+        if not KIND_DTYPES[self.kind](dtype):
             raise ColumnCheckError("kind", f"a {self.dtype} column cannot be of kind {self.kind!r}")
         if self.unique and self.kind in ("categorical", "boolean"):
             raise ColumnCheckError("unique", f"a {self.kind} column cannot be unique; set unique to false")
@@ -106,7 +106,8 @@ class ColumnModel:
 
     def _check_labels(self, dtype: pl.DataType, labels: list) -> None:
         if self.categories is not None:
-            extra = [lab for lab in labels if lab not in set(self.categories)]
+            allowed = set(self.categories)
+            extra = [lab for lab in labels if lab not in allowed]
             if extra:
                 raise ColumnCheckError("distribution", f"labels {extra[:5]} are not among the Enum 'categories'")
         try:
@@ -137,9 +138,9 @@ class ColumnModel:
             if isinstance(dtype, (pl.Categorical, pl.Enum)) or dtype == pl.String:
                 labels = labels.cast(pl.String)
             # cast the few labels, then gather: gathering a Categorical moves integers, not strings
-            labels = _cast(labels, dtype, self.name)
+            labels = cast_series(labels, dtype, self.name)
             return labels.gather(pl.Series(dist.sample_codes(n, rng).astype(np.uint32)))
-        return to_series(dist._sample(n, rng), self.kind, dtype, self.name)
+        return to_series(dist.sample(n, rng), self.kind, dtype, self.name)
 
     def _make_unique(self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
         for _ in range(_UNIQUE_ROUNDS):
@@ -155,88 +156,7 @@ class ColumnModel:
         )
 
 
-# -- conversions -------------------------------------------------------------------
-def _cast(series: pl.Series, dtype: pl.DataType, name: str) -> pl.Series:
-    try:
-        return series.cast(dtype)
-    except Exception as exc:
-        raise SamplingError(f"column {name!r}: sampled values cannot be cast to {dtype_to_str(dtype)}: {exc}") from None
-
-
-def _int_range(dtype: pl.DataType) -> tuple[int, int] | None:
-    if dtype.is_integer():
-        info = np.iinfo(str(dtype).lower())  # 'UInt8' -> numpy's 'uint8'
-        return int(info.min), int(info.max)
-    return None
-
-
-def to_series(values: np.ndarray, kind: str, dtype: pl.DataType, name: str) -> pl.Series:
-    """numpy values drawn by a distribution -> a polars Series of the column's dtype."""
-    if kind in ("date", "datetime", "time"):
-        return _temporal_series(values, kind, dtype, name)
-    if kind in ("continuous", "discrete") and values.dtype.kind in "fiu":
-        if kind == "discrete" or dtype.is_integer() or isinstance(dtype, pl.Duration):
-            values = np.rint(values) if values.dtype.kind == "f" else values
-            bounds = _int_range(dtype)
-            if bounds is not None:  # a tail draw must not overflow Int8 & co.
-                values = np.clip(values, *bounds)
-            values = values.astype(np.int64) if values.dtype.kind == "f" else values
-        return _cast(pl.Series(values), dtype, name)
-    return _cast(pl.Series(values), dtype, name)
-
-
-def _temporal_series(values: np.ndarray, kind: str, dtype: pl.DataType, name: str) -> pl.Series:
-    if kind == "time":
-        if values.dtype.kind != "m":  # a constant written as text
-            values = np.array([parse_time(str(v)) for v in values[:1]] * len(values), dtype=np.int64)
-        else:
-            values = values.astype("timedelta64[ns]").astype(np.int64)
-        return _cast(pl.Series(values), pl.Time, name)
-    unit = "D" if kind == "date" else dtype.time_unit
-    if values.dtype.kind != "M":  # a constant written as ISO text
-        values = np.full(len(values), np.datetime64(str(values[0]) if len(values) else "1970-01-01", unit))
-    ticks = values.astype(f"datetime64[{unit}]").astype(np.int64)
-    if kind == "date":
-        return _cast(pl.Series(ticks.astype(np.int32)), pl.Date, name)
-    return _cast(pl.Series(ticks), dtype, name)
-
-
-def to_values(series: pl.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Non-null ``series`` -> (distinct values sorted, counts) as numpy arrays."""
-    dtype = series.dtype
-    if kind == "continuous":
-        s = series.cast(pl.Float64)
-    elif kind == "discrete":
-        s = series.to_physical() if isinstance(dtype, pl.Duration) else series.cast(pl.Int64)
-    elif kind in ("categorical", "string"):
-        s = series.cast(pl.String) if isinstance(dtype, (pl.Categorical, pl.Enum)) else series
-    elif kind in ("date", "datetime", "time"):
-        s = series.to_physical()
-    else:
-        s = series
-    vc = s.value_counts(name="__count__").sort(s.name)  # sorted: same data, same file
-    values = vc[s.name].to_numpy()
-    counts = vc["__count__"].to_numpy().astype(np.int64)
-    if kind == "date":
-        values = values.astype("datetime64[D]")
-    elif kind == "datetime":
-        values = values.astype(f"datetime64[{dtype.time_unit}]")
-    elif kind == "time":
-        values = values.astype("timedelta64[ns]")
-    return values, counts
-
-
 # -- fitting -----------------------------------------------------------------------
-_KIND_DTYPES = {
-    "continuous": lambda t: t.is_numeric(),
-    "discrete": lambda t: t.is_numeric() or isinstance(t, pl.Duration),
-    "categorical": lambda t: t.is_integer() or t in (pl.String, pl.Boolean) or isinstance(t, (pl.Categorical, pl.Enum)),
-    "boolean": lambda t: t == pl.Boolean,
-    "date": lambda t: t == pl.Date,
-    "datetime": lambda t: isinstance(t, pl.Datetime),
-    "time": lambda t: t == pl.Time,
-    "string": lambda t: t in (pl.String, pl.Null) or isinstance(t, (pl.Categorical, pl.Enum)),
-}
 
 
 def apply_missing_values(series: pl.Series, sentinels: tuple[Any, ...]) -> pl.Series:
@@ -303,7 +223,7 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
     prop_missing = series.null_count() / n_rows if n_rows else 0.0
     dtype = series.dtype
     kind = spec.kind or infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
-    if not _KIND_DTYPES[kind](dtype):
+    if not KIND_DTYPES[kind](dtype):
         raise ColumnError(name, f"a {dtype_to_str(dtype)} column cannot be modelled as kind {kind!r}; remove the forced kind")
     categories = list(dtype.categories) if isinstance(dtype, pl.Enum) else None
     common = dict(name=name, kind=kind, dtype=dtype_to_str(dtype), categories=categories, description=spec.description)
