@@ -115,16 +115,27 @@ class PointMassMixtureDistribution(Distribution):
         is_rest = comp == len(self.points)
         if self.rest is None or not is_rest.any():
             return points[np.minimum(comp, len(points) - 1)]
-        rest_values = self.rest._sample(int(is_rest.sum()), rng)
-        for _ in range(100):  # the rest lives elsewhere: redraw what lands on a point (integer rests)
-            hit = np.isin(rest_values, points)
-            if not hit.any():
-                break
-            rest_values[hit] = self.rest._sample(int(hit.sum()), rng)
+        rest_values = self._sample_rest(int(is_rest.sum()), points, rng)
         out = np.empty(n, dtype=np.result_type(points.dtype, rest_values.dtype))
         out[~is_rest] = points[comp[~is_rest]]
         out[is_rest] = rest_values
         return out
+
+    def _sample_rest(self, k: int, points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """``k`` draws of the rest conditioned on missing the points (an integer rest can
+        land on them): draw enough in one go for the expected losses, keep the misses."""
+        mass = self._rest_mass_at_points()
+        if mass <= 0:
+            return self.rest._sample(k, rng)
+        parts, need = [], k
+        for _ in range(100):
+            draws = self.rest._sample(int(need / max(1.0 - mass, 1e-3) * 1.05) + 16, rng)
+            kept = draws[~np.isin(draws, points)][:need]
+            parts.append(kept)
+            need -= len(kept)
+            if need == 0:
+                return np.concatenate(parts)
+        raise DistributionError("point_mass_mixture: the rest distribution almost never misses the points")
 
     def _log_likelihood(self, values, counts):
         points = np.asarray(self.points, dtype=float)
