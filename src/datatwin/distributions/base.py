@@ -98,15 +98,17 @@ class Distribution:
 
     # -- public API -------------------------------------------------------------
     @classmethod
-    def fit(cls, values: np.ndarray, counts: np.ndarray | None = None) -> "Distribution":
+    def fit(cls, values: np.ndarray, counts: np.ndarray | None = None, **options: Any) -> "Distribution":
         """Estimate the parameters by maximum likelihood (closed form where one exists).
 
-        Raises DistributionError when the data are outside the family's support.
+        ``options`` go to families that take them (``criterion`` for the point-mass
+        mixture's rest, ``n_bins`` for the empirical histogram). Raises
+        DistributionError when the data are outside the family's support.
         """
         values = np.asarray(values)
         if values.ndim != 1 or len(values) == 0:
             raise DistributionError(f"{cls.name}: need a non-empty 1-d array of values to fit")
-        return cls._fit(values, _as_counts(values, counts))
+        return cls._fit(values, _as_counts(values, counts), **options)
 
     def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draw ``n`` values; ``rng`` is a numpy Generator or a seed."""

@@ -271,7 +271,10 @@ class _Rounded:
             f = [self.cdf(x + d) for d in (-1.5, -0.5, 0.5, 1.5)]
             lo, mid, hi = (np.log(f[i + 1] - f[i]) for i in range(3))
             err = np.abs(hi - 2 * mid + lo + ((hi - lo) / 2) ** 2) / 24
-            return not float(np.dot(counts, err)) < 1e-6 * float(counts.sum())  # NaN: infinite log-probabilities
+        # Only where the neighbouring bins have mass: next to a truncation bound they have
+        # none (log 0), which says nothing about the rounding inside the support.
+        finite = np.isfinite(err)
+        return not float(np.dot(counts[finite], err[finite])) < 1e-6 * float(counts.sum())
 
     def _sample(self, n, rng):
         return np.rint(super()._sample(n, rng)).astype(np.int64)

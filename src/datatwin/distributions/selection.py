@@ -71,12 +71,8 @@ def select_distribution(
     for name in candidates:
         cls = get_distribution_class(name)
         try:
-            if name == "point_mass_mixture":
-                dist = cls._fit(values, counts, criterion=criterion)
-            elif name == "empirical":
-                dist = cls._fit(values, counts, n_bins=empirical_bins)
-            else:
-                dist = cls.fit(values, counts)
+            options = {"point_mass_mixture": {"criterion": criterion}, "empirical": {"n_bins": empirical_bins}}
+            dist = cls.fit(values, counts, **options.get(name, {}))
         except DistributionError:
             continue  # outside this family's support (e.g. negative values for Poisson)
         if len(candidates) == 1:
