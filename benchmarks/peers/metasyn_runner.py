@@ -23,6 +23,20 @@ from pathlib import Path
 from typing import Any
 
 
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MiB. ``VmHWM`` belongs to the process's
+    own address space; ``ru_maxrss`` would survive exec and report the launching
+    process's peak when that was larger."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,8 +115,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "fit_s": fit_s,
         "sample_s": sample_s,
         "n_sample": n_sample,
-        # Linux reports ru_maxrss in KiB.
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
         "distributions": {v.name: distribution_name(v.distribution) for v in mf.meta_vars},
     }
 
