@@ -113,3 +113,14 @@ def test_installed_console_script() -> None:
     """The entry point pip installs, run as a real process."""
     proc = subprocess.run([sys.executable, "-m", "datatwin", "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("datatwin ")
+
+
+def test_inspect_a_hand_written_file_without_source(tmp_path: Path, capsys, monkeypatch) -> None:
+    import datatwin as dt
+
+    data = json.loads(dt.fit(pl.DataFrame({"x": list(range(12))})).to_json())
+    data["provenance"].pop("source")
+    path = tmp_path / "m[1].json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(["inspect", str(path)], capsys, monkeypatch)
+    assert code == 0 and "m[1].json" in out and "12 rows" in out and err == ""

@@ -104,13 +104,13 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
     prov = d["provenance"]
     src = prov.get("source", {})
     out.print(
-        f"[bold]{model_file}[/]  format {d['format']}  ·  {d['n_rows']:,} rows  ·  family {d['model']['family']}"
-        f"  ·  privacy policy: {d['privacy']['policy']}"
+        f"[bold]{escape(str(model_file))}[/]  format {d['format']}  ·  {d['n_rows']:,} rows  ·  "
+        f"family {d['model']['family']}  ·  privacy policy: {d['privacy']['policy']}"
     )
-    out.print(
-        f"created {prov['created_at']} by {prov['created_by']['name']} {prov['created_by']['version']}"
-        + (f" from {src.get('name')} ({src.get('rows', '?'):,} × {src.get('columns', '?')})" if src else "")
-    )
+    shape = f" ({src['rows']:,} × {src.get('columns', '?')})" if isinstance(src.get("rows"), int) else ""
+    origin = f" from {escape(str(src['name']))}{shape}" if "name" in src else ""
+    out.print(f"created {escape(prov['created_at'])} by {escape(prov['created_by']['name'])} "
+              f"{escape(prov['created_by']['version'])}{origin}")
     table = Table(show_lines=False)
     for col in ("column", "kind", "dtype", "distribution", "missing", "unique"):
         table.add_column(col, overflow="fold")
