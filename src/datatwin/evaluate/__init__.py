@@ -1,0 +1,27 @@
+"""Evaluate a synthetic table against the real one: utility and disclosure risk.
+
+``evaluate(real, synthetic, holdout=None, target=None, ...)`` returns a
+:class:`~datatwin.evaluate.report.Report` whose ``scores`` is a nested dict of plain
+numbers (the JSON export), with this layout::
+
+    {
+      "utility": {"overall": float in [0, 1],          # higher = more useful
+                  "definition": str,
+                  "columns": {name: {...per-column metrics...}},
+                  "column_shape": float in [0, 1],
+                  "pairs": {...}, "pair_trend": float in [0, 1],
+                  "distinguishability": {...}, "ml_efficacy": {...} or None},
+      "risk":    {"overall": float in [0, 1],           # higher = more disclosive
+                  "definition": str,
+                  "dcr": {...}, "exact_copies": float, "nndr": {...},
+                  "membership_inference": {...} or None,
+                  "attribute_inference": {...} or None,
+                  "singling_out": {...}, "linkability": {...} or None},
+      "meta":    {"rows": {"real", "synthetic", "holdout"}, "columns": {name: kind},
+                  "sample_sizes": {metric: rows used}, "seed": int}
+    }
+"""
+
+from datatwin.evaluate.prepare import EvalData, align
+
+__all__ = ["EvalData", "align"]
