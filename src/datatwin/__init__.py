@@ -21,6 +21,7 @@ from datatwin.errors import (
     UnsupportedFormatVersionError,
 )
 from datatwin.schema import ColumnSpec, FitSpec
+from datatwin import evaluate  # a callable subpackage: dt.evaluate(real, synth, ...)
 
 __all__ = [
     "ColumnError",
@@ -37,6 +38,7 @@ __all__ = [
     "SpecError",
     "UnsupportedFormatVersionError",
     "__version__",
+    "evaluate",
     "fit",
     "load",
     "validate",

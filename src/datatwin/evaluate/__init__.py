@@ -22,6 +22,23 @@ numbers (the JSON export), with this layout::
     }
 """
 
-from datatwin.evaluate.prepare import EvalData, align
+import sys
+import types
+from typing import Any
 
-__all__ = ["EvalData", "align"]
+from datatwin.evaluate.prepare import EvalData, align
+from datatwin.evaluate.run import evaluate
+
+__all__ = ["EvalData", "align", "evaluate"]
+
+
+class _CallableModule(types.ModuleType):
+    """The issue's API is ``dt.evaluate(real, synth)`` while the layer is the subpackage
+    ``datatwin.evaluate``: calling the module calls :func:`evaluate`, and submodule
+    imports (``import datatwin.evaluate.report as r``) keep working."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return evaluate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from datatwin.evaluate.prepare import align
@@ -43,7 +42,3 @@ def evaluate(
     }
     ledger = model.to_dict()["privacy"] if model is not None else None
     return Report({"utility": utility, "risk": risk, "meta": meta}, data, privacy=ledger)
-
-
-def _source_name(source: Any) -> str:
-    return Path(source).name if isinstance(source, (str, Path)) else type(source).__name__
