@@ -26,12 +26,12 @@ if ! "$VENV/bin/python" - "$METASYN_VERSION" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
 assert version("metasyn") == sys.argv[1]
-import pyarrow, polars  # noqa: F401
+import pyarrow, polars, sdmetrics  # noqa: F401
 PY
 then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "metasyn==$METASYN_VERSION" pyarrow
+        "metasyn==$METASYN_VERSION" pyarrow "sdmetrics==0.32.0"
 fi
 
 "$VENV/bin/python" -c "import metasyn, polars, pyarrow; print('metasyn', metasyn.__version__, '| polars', polars.__version__, '| pyarrow', pyarrow.__version__)" >&2
