@@ -43,8 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-out", required=True, type=Path)
     args = parser.parse_args(argv)
 
+    import warnings
+
     import polars as pl
-    from sdmetrics.reports import QualityReport
+
+    with warnings.catch_warnings():  # the single-table report is deprecated in favour of a multi-table API
+        warnings.simplefilter("ignore", FutureWarning)
+        from sdmetrics.reports.single_table import QualityReport
 
     real = pl.read_parquet(args.real)
     meta = metadata(real)
