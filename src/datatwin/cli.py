@@ -22,6 +22,7 @@ from datatwin import api
 from datatwin._version import __version__
 from datatwin.describe import describe_distribution
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError
+from datatwin.evaluate.run import DEFAULT_MAX_ROWS
 from datatwin.io import write_table
 
 app = typer.Typer(
@@ -186,6 +187,49 @@ def demo(
         write_table(synth, out_dir / "adult.synthetic.csv")
         out.print(f"wrote {out_dir / 'adult.model.json'} and {out_dir / 'adult.synthetic.csv'}")
     out.print("next: [bold]datatwin fit your.csv -o model.json[/], then [bold]datatwin inspect model.json[/]")
+
+
+@app.command()
+def report(
+    real: Path = typer.Argument(..., help="The real data file."),
+    synthetic: Path = typer.Argument(..., help="The synthetic data file, with the real data's columns."),
+    output: Path = typer.Option(..., "-o", "--output", help="The report: .html, or .json for the scores."),
+    holdout: Optional[Path] = typer.Option(None, "--holdout", help="Real rows the model never saw."),
+    target: Optional[str] = typer.Option(None, "--target", help="Column to predict for machine-learning efficacy."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Also write every score as JSON here."),
+    model_file: Optional[Path] = typer.Option(None, "--model", help="Model file, for its privacy ledger."),
+    quasi_identifiers: Optional[str] = typer.Option(None, "--quasi-identifiers", help="Known columns: a,b,c."),
+    sensitive: Optional[str] = typer.Option(None, "--sensitive", help="Column an attacker infers from them."),
+    missing: list[str] = typer.Option([], "--missing", help="A value meaning 'missing' (repeatable), e.g. '?'."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed for subsamples and classifiers."),
+    max_rows: int = typer.Option(DEFAULT_MAX_ROWS, "--max-rows", min=2, help="Rows for the expensive metrics."),
+) -> None:
+    """Compare SYNTHETIC with REAL: utility and disclosure risk, as an HTML report (or JSON)."""
+    from datatwin.evaluate.report import report_format
+    from datatwin.evaluate.run import evaluate
+
+    report_format(output)  # a bad extension or folder fails before the evaluation, not after
+    if json_path is not None and not json_path.parent.exists():
+        raise InputFileError(f"cannot write {str(json_path)!r}: folder {str(json_path.parent)!r} does not exist")
+    model = api.load(model_file) if model_file is not None else None
+    qis = [c.strip() for c in quasi_identifiers.split(",") if c.strip()] if quasi_identifiers is not None else None
+    start = time.perf_counter()
+    with err.status("evaluating…"):
+        result = evaluate(
+            str(real), str(synthetic), str(holdout) if holdout is not None else None, target, model=model,
+            quasi_identifiers=qis, sensitive=sensitive, missing_values=tuple(missing), seed=seed, max_rows=max_rows,
+        )
+        result.save(output)
+    if json_path is not None:
+        try:
+            json_path.write_text(result.to_json(), encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"cannot write {str(json_path)!r}: {exc.strerror or exc}") from None
+    utility, risk = result.scores["utility"]["overall"], result.scores["risk"]["overall"]
+    out.print(f"utility.overall {utility:.3f}  (0 to 1, higher = more useful)")
+    out.print(f"risk.overall    {risk:.3f}  (0 to 1, higher = more disclosive)")
+    written = f"{output} and {json_path}" if json_path is not None else str(output)
+    out.print(f"evaluated in {time.perf_counter() - start:.1f} s → {escape(written)}")
 
 
 def main() -> None:

@@ -1,0 +1,650 @@
+"""The evaluation report: every score as JSON, or one self-contained HTML page with plots.
+
+The HTML page needs no network to be viewed: the CSS is inline and every plot is a PNG
+embedded as base64. Plots are drawn with matplotlib's object interface
+(``matplotlib.figure.Figure``, rendered by Agg), so writing a report neither switches
+the user's pyplot backend nor leaves figures open in pyplot; sizes and fonts come from
+one fixed style, whatever the user's matplotlib settings.
+
+The report reads the scores layout documented in :mod:`datatwin.evaluate`, plus two
+optional arrays for its plots (see ``docs/report.md``):
+
+- ``utility.pairs.association = {"columns": [...], "real": K×K, "synthetic": K×K}``
+  for the heatmaps;
+- ``risk.dcr.histogram = {"edges": [...], "synthetic": [...], "holdout": [...]}``
+  (shares of rows per bin) for the distance-to-closest-record plot. Without it, the
+  report computes the distances itself on a small sample and says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import io
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from datatwin._version import __version__
+from datatwin.errors import DatatwinError, InputFileError
+from datatwin.evaluate.prepare import NUMERIC_KINDS, EvalData, numeric_values, subsample
+
+#: from this many columns on, the per-column plots are folded into <details> blocks
+COLLAPSE_FROM = 50
+PLOTS_PER_BLOCK = 12
+#: the heatmaps show at most this many columns: those whose associations differ most
+MAX_HEATMAP_COLUMNS = 30
+TOP_LABELS = 10
+HIST_BINS = 30
+#: rows used when the report has to compute distances to closest records itself
+DCR_PLOT_ROWS = (1000, 5000)  # (synthetic or holdout rows, real rows)
+
+FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
+REAL, SYNTH, HOLDOUT = "#1f77b4", "#e8590c", "#5c940d"
+UTILITY_PARTS = ("column_shape", "pair_trend", "distinguishability", "ml_efficacy")
+NOT_COMPONENTS = ("overall", "definition", "columns", "pairs", "sample_sizes")
+HEADLINE_KEYS = ("score", "overall", "risk", "value", "closer_than_holdout")
+#: per-column keys read as a similarity in [0, 1] (1 = same), or as distances (0 = same)
+COLUMN_SCORE_KEYS = ("score", "similarity", "quality")
+COLUMN_DISTANCE_KEYS = ("ks", "tvd", "wasserstein", "missing_diff", "missing_share_diff")
+STYLE = {
+    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
+    "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8, "figure.dpi": 100, "savefig.dpi": 100,
+}
+
+
+def report_format(path: str | Path) -> str:
+    """``"html"`` or ``"json"`` from the extension of ``path``; checks the folder exists."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputFileError(
+            f"report {str(path)!r}: unsupported extension {path.suffix or '(none)'!r}; use .html or .json"
+        )
+    if not path.parent.exists():
+        raise InputFileError(f"report {str(path)!r}: folder {str(path.parent)!r} does not exist")
+    return fmt
+
+
+@dataclasses.dataclass
+class Report:
+    """The result of :func:`datatwin.evaluate`: scores, the compared frames, the privacy ledger.
+
+    ``scores`` is the nested dict of every number (layout in :mod:`datatwin.evaluate`);
+    ``data`` the aligned frames the plots are drawn from; ``privacy`` the model file's
+    ``privacy`` block (policy, budget, ledger) when a model was given.
+    """
+
+    scores: dict[str, Any]
+    data: EvalData | None = dataclasses.field(default=None, repr=False)
+    privacy: dict[str, Any] | None = None
+
+    def to_json(self) -> str:
+        """The scores as JSON: ``utility``, ``risk``, ``meta`` in that order, each ``overall`` first.
+
+        NaN and infinite numbers become ``null``; the same scores give the same text.
+        """
+        return json.dumps(_plain(_ordered(self.scores)), indent=2, ensure_ascii=False) + "\n"
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page."""
+        return _Page(self).render()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the report to ``path``: ``.html`` (or ``.htm``) for the page, ``.json`` for the scores."""
+        fmt = report_format(path)
+        text = self.to_json() if fmt == "json" else self.to_html()
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"cannot write report {str(path)!r}: {exc.strerror or exc}") from None
+        return Path(path)
+
+
+# ---------------------------------------------------------------- plain JSON values
+
+
+def _ordered(scores: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("utility", "risk", "meta"):
+        if key in scores:
+            section = scores[key]
+            if isinstance(section, dict):
+                head = {k: section[k] for k in ("overall", "definition") if k in section}
+                section = {**head, **{k: v for k, v in section.items() if k not in head}}
+            out[key] = section
+    for key in sorted(k for k in scores if k not in out):
+        out[key] = scores[key]
+    return out
+
+
+def _plain(obj: Any) -> Any:
+    """Numpy scalars and arrays, tuples and non-finite floats as plain JSON values."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return "n/a"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value) if len(value) <= 8 else f"[{len(value)} values]"
+    return str(value)
+
+
+def _leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted path, value) for every non-dict value under ``obj``."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
+    else:
+        yield prefix, obj
+
+
+def _side_by_side(paths: list[str]) -> list[str]:
+    """Unique paths, ``score`` first, real and synthetic versions of a number next to each other."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        key = ".".join("*" if part in ("real", "synthetic") else part for part in path.split("."))
+        if path not in groups.setdefault(key, []):
+            groups[key].append(path)
+    ordered = [p for group in groups.values() for p in group]
+    return sorted(ordered, key=lambda p: p != "score")
+
+
+def _headline(value: Any) -> tuple[str | None, float | None]:
+    if _number(value) is not None:
+        return None, _number(value)
+    if isinstance(value, dict):
+        for key in HEADLINE_KEYS:
+            if key in value and _number(value[key]) is not None:
+                return key, _number(value[key])
+    return None, None
+
+
+def _column_badness(metrics: Any) -> float:
+    """How far a column's synthetic values are from the real ones (0 = same), to sort plots."""
+    if not isinstance(metrics, dict):
+        return 0.0
+    for key in COLUMN_SCORE_KEYS:
+        if _number(metrics.get(key)) is not None:
+            return 1.0 - _number(metrics[key])  # type: ignore[operator]
+    found = [_number(metrics.get(k)) for k in COLUMN_DISTANCE_KEYS]
+    return max((v for v in found if v is not None), default=0.0)
+
+
+# ---------------------------------------------------------------- plots
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+        import matplotlib.dates
+        import matplotlib.figure  # the object interface: no pyplot
+        import matplotlib.style
+    except ImportError:
+        raise DatatwinError("the HTML report needs matplotlib: pip install datatwin[evaluate]") from None
+    return matplotlib
+
+
+def _label(text: str, width: int) -> str:
+    """Short plot label; ``$`` escaped so matplotlib does not read it as mathtext."""
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return text.replace("$", r"\$")
+
+
+class _Plots:
+    def __init__(self) -> None:
+        self.mpl = _matplotlib()
+
+    def figure(self, size: tuple[float, float], layout: str | None = "constrained") -> Any:
+        return self.mpl.figure.Figure(figsize=size, layout=layout)
+
+    def img(self, fig: Any, alt: str) -> str:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        fig.clear()  # figures made this way are not registered with pyplot: nothing else to close
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+    def column(self, name: str, kind: str, real: pl.Series, synth: pl.Series) -> str:
+        # fixed margins rather than a layout engine: every column plot the same size, and faster
+        fig = self.figure((4.2, 2.7), layout=None)
+        bars = kind not in NUMERIC_KINDS and kind != "string"
+        fig.subplots_adjust(left=0.31 if bars else 0.17, right=0.97, bottom=0.17, top=0.9)
+        ax = fig.add_subplot()
+        if kind == "string":  # mostly distinct texts: their lengths say more than their top labels
+            lengths = [s.cast(pl.String).str.len_chars() for s in (real, synth)]
+            self._histogram(ax, "discrete", *lengths)
+            ax.set_xlabel("length of the text")
+        elif bars:
+            self._bars(ax, real, synth)
+        else:
+            self._histogram(ax, kind, real, synth)
+        ax.set_title(_label(name, 45))
+        return self.img(fig, f"{name}: real and synthetic distributions")
+
+    def _histogram(self, ax: Any, kind: str, real: pl.Series, synth: pl.Series) -> None:
+        r, s = _axis_values(real, kind), _axis_values(synth, kind)
+        r, s = r[np.isfinite(r)], s[np.isfinite(s)]
+        ref = r if len(r) else s
+        if not len(ref):
+            ax.text(0.5, 0.5, "all values missing", ha="center", va="center", transform=ax.transAxes)
+            return
+        lo, hi = (float(q) for q in np.quantile(ref, [0.005, 0.995]))
+        if kind == "discrete" and hi - lo <= HIST_BINS:
+            edges = np.arange(math.floor(lo) - 0.5, math.ceil(hi) + 1.0)
+        else:
+            lo, hi = (lo - 0.5, hi + 0.5) if hi <= lo else (lo, hi)
+            edges = np.linspace(lo, hi, HIST_BINS + 1)
+        for values, label, colour, filled in ((r, "real", REAL, True), (s, "synthetic", SYNTH, False)):
+            counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges)
+            share = counts / max(len(values), 1)
+            ax.stairs(share, edges, label=label, color=colour, fill=filled, alpha=0.45 if filled else 1.0,
+                      linewidth=1.5)
+        ax.set_ylabel("share of rows")
+        if kind in ("date", "datetime"):
+            dates = self.mpl.dates
+            locator = dates.AutoDateLocator(maxticks=5)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+        elif kind == "time":
+            ax.set_xlabel("hour of day")
+        ax.legend(frameon=False)
+
+    def _bars(self, ax: Any, real: pl.Series, synth: pl.Series) -> None:
+        r = real.cast(pl.String).fill_null("(missing)")
+        s = synth.cast(pl.String).fill_null("(missing)")
+        counts = r.value_counts(sort=True)
+        labels = counts.to_series(0).head(TOP_LABELS).to_list()
+        real_share = [(r == lab).mean() for lab in labels]
+        synth_share = [(s == lab).mean() for lab in labels]
+        if r.n_unique() > len(labels) or not s.is_in(labels).all():
+            labels.append("(other)")
+            real_share.append(1.0 - sum(real_share))
+            synth_share.append(1.0 - sum(synth_share))
+        y = np.arange(len(labels))
+        ax.barh(y - 0.2, real_share, 0.4, label="real", color=REAL)
+        ax.barh(y + 0.2, synth_share, 0.4, label="synthetic", color=SYNTH)
+        ax.set_yticks(y, [_label(str(lab), 18) for lab in labels])
+        ax.invert_yaxis()
+        ax.set_xlabel("share of rows")
+        ax.legend(frameon=False)
+
+    def heatmaps(self, columns: list[str], real: np.ndarray, synth: np.ndarray) -> list[str]:
+        names = [_label(c, 16) for c in columns]
+        size = 8 if len(columns) <= 15 else 6
+        out = []
+        for title, matrix, cmap in (
+            ("real", real, "RdBu_r"), ("synthetic", synth, "RdBu_r"), ("synthetic − real", synth - real, "PuOr_r"),
+        ):
+            fig = self.figure((5.0, 4.6))
+            ax = fig.add_subplot()
+            image = ax.imshow(matrix, cmap=cmap, vmin=-1, vmax=1)
+            ax.set_xticks(range(len(names)), names, rotation=90, fontsize=size)
+            ax.set_yticks(range(len(names)), names, fontsize=size)
+            ax.set_title(f"association: {title}")
+            fig.colorbar(image, ax=ax, shrink=0.8)
+            out.append(self.img(fig, f"association matrix, {title}"))
+        return out
+
+    def dcr(self, edges: np.ndarray, synth: np.ndarray, holdout: np.ndarray | None) -> str:
+        fig = self.figure((6.0, 3.2))
+        ax = fig.add_subplot()
+        ax.stairs(synth, edges, label="synthetic → real", color=SYNTH, linewidth=1.8)
+        if holdout is not None:
+            ax.stairs(holdout, edges, label="holdout → real", color=HOLDOUT, fill=True, alpha=0.4)
+        ax.set_xlabel("distance to the closest real record")
+        ax.set_ylabel("share of rows")
+        ax.set_title("distance to closest record")
+        ax.legend(frameon=False)
+        return self.img(fig, "histogram of distances to the closest real record")
+
+
+def _axis_values(series: pl.Series, kind: str) -> np.ndarray:
+    """Values on a plot's x axis: matplotlib date numbers (days) for dates, hours for times."""
+    if kind == "date":
+        return series.cast(pl.Int32).cast(pl.Float64).fill_null(np.nan).to_numpy()
+    if kind == "datetime":
+        return (series.dt.epoch("us").cast(pl.Float64) / 86_400e6).fill_null(np.nan).to_numpy()
+    if kind == "time":
+        return numeric_values(series) / 3_600e9
+    return numeric_values(series)
+
+
+def _association(pairs: Any) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """``(columns, real, synthetic)`` association matrices from the pair scores, if there."""
+    if not isinstance(pairs, dict):
+        return None
+    for block in (pairs.get("association"), pairs.get("associations"), pairs):
+        if isinstance(block, dict) and {"columns", "real", "synthetic"} <= block.keys():
+            columns = [str(c) for c in block["columns"]]
+            real, synth = (_matrix(block[k]) for k in ("real", "synthetic"))
+            if real.shape == synth.shape == (len(columns), len(columns)):
+                return columns, real, synth
+    return None
+
+
+def _matrix(rows: Any) -> np.ndarray:
+    return np.array([[np.nan if v is None else float(v) for v in row] for row in rows], dtype=float)
+
+
+def _dcr_histogram(
+    dcr: Any, data: EvalData | None, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None:
+    """``(edges, synthetic, holdout or None, note)`` for the DCR plot, or None."""
+    hist = dcr.get("histogram") if isinstance(dcr, dict) else None
+    if isinstance(hist, dict) and "edges" in hist and "synthetic" in hist:
+        edges = np.asarray(hist["edges"], dtype=float)
+        hold = hist.get("holdout")
+        return edges, _shares(hist["synthetic"]), None if hold is None else _shares(hold), ""
+    if data is None:
+        return None
+    from scipy.spatial.distance import cdist
+
+    from datatwin.evaluate.prepare import Encoder
+
+    n_query, n_real = DCR_PLOT_ROWS
+    encoder = Encoder.fit(data)
+    real = encoder.transform(subsample(data.real, n_real, seed))
+    width = max(len(data.kinds), 1)
+
+    def nearest(frame: pl.DataFrame, offset: int) -> np.ndarray:
+        rows = encoder.transform(subsample(frame, n_query, seed + offset))
+        return np.concatenate([cdist(rows[i : i + 256], real, "cityblock").min(axis=1)
+                               for i in range(0, len(rows), 256)]) / width
+
+    synth = nearest(data.synthetic, 1)
+    hold = nearest(data.holdout, 2) if data.holdout is not None else None
+    top = float(np.quantile(np.concatenate([synth, hold]) if hold is not None else synth, 0.99)) or 1.0
+    edges = np.linspace(0.0, top, HIST_BINS + 1)
+    share = [np.histogram(np.clip(d, 0, top), edges)[0] / len(d) for d in (synth, hold) if d is not None]
+    note = (f"Computed for this plot on {len(synth):,} synthetic"
+            + (f" and {len(hold):,} holdout" if hold is not None else "")
+            + f" rows against {real.shape[0]:,} real rows (Gower distance); the scores did not include a histogram.")
+    return edges, share[0], share[1] if hold is not None else None, note
+
+
+def _shares(counts: Any) -> np.ndarray:
+    values = np.asarray(counts, dtype=float)
+    total = values.sum()
+    return values / total if total > 1.0 + 1e-9 else values  # counts or shares alike
+
+
+# ---------------------------------------------------------------- the page
+
+CSS = """
+body{font-family:"DejaVu Sans",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2933;
+background:#fff;font-size:14px;line-height:1.45}
+header{background:#243b53;color:#fff;padding:16px 32px}header h1{margin:0 0 4px;font-size:24px}
+nav a{color:#bcccdc;margin-right:16px;text-decoration:none}nav a:hover{color:#fff}
+main{padding:0 32px 40px;max-width:1500px}section{margin-top:28px}
+h2{border-bottom:2px solid #d9e2ec;padding-bottom:4px;margin-bottom:12px}h3{margin:18px 0 8px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px}
+.card{border:1px solid #d9e2ec;border-radius:8px;padding:10px 14px;width:230px}
+.card.big{width:440px;padding:14px 18px}.card .name{font-weight:600;color:#334e68}
+.card .value{font-size:26px;font-weight:700}.card.big .value{font-size:52px;line-height:1.1}
+.card .def{font-size:12px;color:#52606d}.card ul{margin:6px 0 0;padding-left:16px;font-size:12px;color:#52606d}
+.bar{height:8px;background:#e4e7eb;border-radius:4px;margin:6px 0}.bar div{height:8px;border-radius:4px}
+.good{background:#2f9e44}.bad{background:#c92a2a}
+table{border-collapse:collapse;font-size:13px}th{background:#f0f4f8}
+th,td{border-bottom:1px solid #e4e7eb;padding:3px 10px;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left}td.text{text-align:left;white-space:normal;max-width:560px}
+.scroll{overflow-x:auto;max-width:100%}.tall{max-height:640px;overflow-y:auto}.tall th{position:sticky;top:0}
+.plots{display:flex;flex-wrap:wrap;gap:8px}img{max-width:100%}
+.note{color:#52606d;font-size:13px}details{margin:8px 0}summary{cursor:pointer;font-weight:600;padding:4px 0}
+ul.ledger{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _table(header: list[str], rows: list[list[Any]], tall: bool = False) -> str:
+    def cell(i: int, value: Any) -> str:
+        text = i and value is not None and _number(value) is None  # text is left-aligned and may wrap
+        return f'<td{" class=text" if text else ""}>{_e(_fmt(value))}</td>'
+
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
+    return (f'<div class="scroll{" tall" if tall else ""}"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+class _Page:
+    def __init__(self, report: Report) -> None:
+        self.scores = report.scores
+        self.data = report.data
+        self.privacy = report.privacy
+        self.utility = report.scores.get("utility") or {}
+        self.risk = report.scores.get("risk") or {}
+        self.meta = report.scores.get("meta") or {}
+        self.kinds: dict[str, str] = dict(report.data.kinds) if report.data is not None else dict(
+            self.meta.get("columns") or {})
+        seed = self.meta.get("seed")
+        self.seed = seed if isinstance(seed, int) and seed >= 0 else 0
+        self.plots: _Plots | None = None
+
+    def render(self) -> str:
+        self.plots = _Plots()
+        mpl = self.plots.mpl
+        with mpl.style.context(["default", STYLE]):
+            sections = [
+                ("scorecard", "Score card", self.scorecard()),
+                ("columns", "Columns", self.columns()),
+                ("pairs", "Pairs", self.pairs()),
+                ("risk", "Disclosure risk", self.risk_section()),
+                ("privacy", "Privacy ledger", self.privacy_section()),
+                ("meta", "Meta", self.meta_section()),
+            ]
+        nav = "".join(f'<a href="#{sid}">{_e(title)}</a>' for sid, title, _ in sections)
+        body = "\n".join(f'<section id="{sid}"><h2>{_e(title)}</h2>\n{content}\n</section>'
+                         for sid, title, content in sections)
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>datatwin evaluation report</title><style>{CSS}</style></head>\n<body>"
+            f"<header><h1>datatwin evaluation report</h1><div>{_e(self.subtitle())}</div><nav>{nav}</nav></header>"
+            f"\n<main>\n{body}\n</main></body></html>\n"
+        )
+
+    def subtitle(self) -> str:
+        rows = self.meta.get("rows") or {}
+        parts = [f"{k} {_fmt(rows[k])} rows" for k in ("real", "synthetic", "holdout") if rows.get(k) is not None]
+        return " · ".join([*parts, f"{len(self.kinds)} columns", f"datatwin {__version__}"])
+
+    # -- score card
+    def scorecard(self) -> str:
+        big = self.big_card("utility.overall", self.utility, "good", "higher = more useful") + self.big_card(
+            "risk.overall", self.risk, "bad", "higher = more disclosive")
+        utility = [k for k in UTILITY_PARTS if k in self.utility] + [
+            k for k in self.utility if k not in UTILITY_PARTS and k not in NOT_COMPONENTS]
+        risk = [k for k in self.risk if k not in NOT_COMPONENTS and k != "components"]
+        # risk.components: what each metric contributes to risk.overall (the largest sets it)
+        parts = {k: _number(v) for k, v in (self.risk.get("components") or {}).items()}
+        top = _number(self.risk.get("overall"))
+
+        def share(name: str) -> str:
+            if parts.get(name) is None:
+                return ""
+            sets = " — sets risk.overall" if top is not None and parts[name] == top and top > 0 else ""
+            return f'<div class="def">counts {_fmt(parts[name])} toward risk.overall{sets}</div>'
+
+        return (f'<div class="cards">{big}</div><h3>Utility components</h3><div class="cards">'
+                + "".join(self.card(k, self.utility[k]) for k in utility)
+                + '</div><h3>Risk components</h3><div class="cards">'
+                + "".join(self.card(k, self.risk[k], share(k)) for k in risk) + "</div>")
+
+    @staticmethod
+    def big_card(name: str, section: dict[str, Any], colour: str, sense: str) -> str:
+        value = _number(section.get("overall"))
+        bar = f'<div class="bar"><div class="{colour}" style="width:{100 * min(max(value, 0), 1):.1f}%"></div></div>' \
+            if value is not None else ""
+        shown = f"{value:.3f}" if value is not None else "n/a"
+        definition = section.get("definition") or "(no definition given)"
+        return (f'<div class="card big"><div class="name">{_e(name)} <span class="note">({_e(sense)})</span></div>'
+                f'<div class="value">{_e(shown)}</div>{bar}<div class="def">{_e(definition)}</div></div>')
+
+    @staticmethod
+    def card(name: str, value: Any, extra: str = "") -> str:
+        key, head = _headline(value)
+        shown = _fmt(head) if head is not None else ("not computed" if value is None else "–")
+        if key is not None and key not in ("score", "risk"):
+            shown += f" ({key})"
+        bar = f'<div class="bar"><div class="good" style="width:{100 * min(max(head, 0), 1):.1f}%"></div></div>' \
+            if head is not None and 0 <= head <= 1 and name in UTILITY_PARTS else ""
+        items = []
+        if isinstance(value, dict):
+            for path, v in _leaves(value):
+                if path == key or v is None or isinstance(v, list) and len(v) > 8:
+                    continue
+                text = _fmt(v)
+                items.append(f"<li>{_e(path)}: {_e(text if len(text) <= 60 else text[:59] + '…')}</li>")
+        more = f"<ul>{''.join(items[:12])}</ul>" if items else ""
+        return (f'<div class="card"><div class="name">{_e(name)}</div><div class="value">{_e(shown)}</div>'
+                f"{bar}{extra}{more}</div>")
+
+    # -- columns
+    def columns(self) -> str:
+        metrics = self.utility.get("columns") or {}
+        names = list(self.data.real.columns) if self.data is not None else list(self.kinds or metrics)
+        values = {n: {p: v for p, v in _leaves(metrics.get(n) or {}) if p != "kind" and not isinstance(v, list)}
+                  for n in names}  # lists (top labels) are in the plots; "kind" is the column's kind
+        header = _side_by_side([p for n in names for p in values[n]])
+        rows = [[n, self.kinds.get(n, ""), *(values[n].get(h) for h in header)] for n in names]
+        table = _table(["column", "kind", *header], rows, tall=len(names) >= COLLAPSE_FROM)
+        if self.data is None:
+            return table + '<p class="note">No data given: plots need the real and synthetic frames.</p>'
+        assert self.plots is not None
+        note = ('<p class="note">Real (filled) against synthetic (line). Histograms span the real data\'s '
+                "0.5–99.5 % range, values beyond it are counted in the end bins; bars show the "
+                f"{TOP_LABELS} most common real labels and the rest as “(other)”.</p>")
+        if len(names) < COLLAPSE_FROM:
+            plots = [self.plots.column(n, self.kinds[n], self.data.real[n], self.data.synthetic[n]) for n in names]
+            return table + note + f'<div class="plots">{"".join(plots)}</div>'
+        order = sorted(names, key=lambda n: -_column_badness(metrics.get(n)))  # stable: ties keep table order
+        blocks = []
+        for start in range(0, len(order), PLOTS_PER_BLOCK):
+            chunk = order[start : start + PLOTS_PER_BLOCK]
+            plots = "".join(self.plots.column(n, self.kinds[n], self.data.real[n], self.data.synthetic[n])
+                            for n in chunk)
+            title = f"columns {start + 1}–{start + len(chunk)} of {len(order)}: {', '.join(chunk)}"
+            blocks.append(f'<details{" open" if start == 0 else ""}><summary>{_e(title)}</summary>'
+                          f'<div class="plots">{plots}</div></details>')
+        return (table + note + f'<p class="note">{len(names)} columns: plots are in blocks of {PLOTS_PER_BLOCK}, '
+                "the columns least like the real data first.</p>" + "".join(blocks))
+
+    # -- pairs
+    def pairs(self) -> str:
+        pairs = self.utility.get("pairs")
+        numbers = [[p, v] for p, v in _leaves(pairs or {}) if _number(v) is not None]
+        summary = _table(["pair metric", "value"], numbers) if numbers and len(numbers) <= 40 else ""
+        if isinstance(pairs, dict) and isinstance(pairs.get("note"), str):
+            summary += f'<p class="note">{_e(pairs["note"])}</p>'
+        worst = pairs.get("worst") if isinstance(pairs, dict) else None
+        if isinstance(worst, list) and worst and all(isinstance(w, dict) for w in worst):
+            keys = list(dict.fromkeys(k for w in worst for k in w))
+            rows = [[w.get(k) for k in keys] for w in worst]
+            summary += "<h3>Pairs least like the real data</h3>" + _table(keys, rows)
+        found = _association(pairs)
+        if found is None:
+            return summary + '<p class="note">The scores hold no association matrices to draw.</p>'
+        assert self.plots is not None
+        columns, real, synth = found
+        note = ('<p class="note">Association of each pair of columns: Pearson\'s r for two numeric columns, '
+                "Cramér's V for two categorical ones, the correlation ratio for a mixed pair (see "
+                "utility.pairs.association.method); the third map is synthetic minus real.</p>")
+        if len(columns) > MAX_HEATMAP_COLUMNS:
+            diff = np.nan_to_num(np.abs(synth - real), nan=0.0)
+            keep = np.sort(np.argsort(-diff.max(axis=1), kind="stable")[:MAX_HEATMAP_COLUMNS])
+            note += (f'<p class="note">{len(columns)} columns: showing only the {MAX_HEATMAP_COLUMNS} whose '
+                     "associations differ most between real and synthetic.</p>")
+            columns = [columns[i] for i in keep]
+            real, synth = real[np.ix_(keep, keep)], synth[np.ix_(keep, keep)]
+        maps = self.plots.heatmaps(columns, real, synth)
+        return summary + note + f'<div class="plots">{"".join(maps)}</div>'
+
+    # -- risk
+    def risk_section(self) -> str:
+        assert self.plots is not None
+        found = _dcr_histogram(self.risk.get("dcr"), self.data, self.seed)
+        if found is None:
+            plot = '<p class="note">No distance histogram in the scores and no data to compute one.</p>'
+        else:
+            edges, synth, hold, note = found
+            plot = self.plots.dcr(edges, synth, hold) + (f'<p class="note">{_e(note)}</p>' if note else "")
+            if hold is None:
+                plot += '<p class="note">No holdout given: nothing to compare the synthetic distances with.</p>'
+        rows = [[p, v] for p, v in _leaves({k: v for k, v in self.risk.items() if k != "definition"})
+                if ".histogram." not in p]  # the plotted arrays
+        return plot + "<h3>Every risk metric</h3>" + _table(["metric", "value"], rows)
+
+    # -- privacy
+    def privacy_section(self) -> str:
+        if self.privacy is None:
+            return "<p>No model file given: no privacy ledger to show.</p>"
+        policy = self.privacy.get("policy", "(none stated)")
+        budget = [f"{_e(k)} {_e(_fmt(v))}" for k, v in self.privacy.items() if k not in ("policy", "ledger")]
+        ledger = self.privacy.get("ledger") or []
+        lines = []
+        for entry in ledger:
+            if isinstance(entry, dict):
+                what = entry.get("what", "")
+                rest = " · ".join(f"{k} {_fmt(v)}" for k, v in entry.items() if k != "what")
+                lines.append(f"<li><b>{_e(what)}</b>{' — ' if what and rest else ''}{_e(rest)}</li>")
+            else:
+                lines.append(f"<li>{_e(entry)}</li>")
+        entries = f'<ul class="ledger">{"".join(lines)}</ul>' if lines else (
+            "<p>The ledger is empty: nothing was released through a privacy mechanism.</p>")
+        return (f"<p>Policy: <b>{_e(policy)}</b>" + (f" · budget: {' · '.join(budget)}" if budget else "")
+                + f"</p><p>{len(ledger)} ledger entries:</p>" + entries)
+
+    # -- meta
+    def meta_section(self) -> str:
+        rows = self.meta.get("rows") or {}
+        parts = [_table(["frame", "rows"], [[k, rows.get(k)] for k in ("real", "synthetic", "holdout")])]
+        sizes = self.meta.get("sample_sizes") or {}
+        parts.append("<h3>Rows used by the expensive metrics</h3>" + (
+            _table(["metric", "rows used"], [[k, v] for k, v in _leaves(sizes)]) if sizes
+            else '<p class="note">No sample sizes recorded.</p>'))
+        counts: dict[str, int] = {}
+        for kind in self.kinds.values():
+            counts[kind] = counts.get(kind, 0) + 1
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        parts.append(f"<p>Seed: {_e(_fmt(self.meta.get('seed')))} · {len(self.kinds)} columns ({_e(kinds)}) · "
+                     f"report by datatwin {_e(__version__)}</p>")
+        other = {k: v for k, v in self.meta.items() if k not in ("rows", "sample_sizes", "seed", "columns")}
+        if other:
+            parts.append(_table(["", "value"], [[p, v] for p, v in _leaves(other)]))
+        return "".join(parts)
