@@ -226,9 +226,12 @@ def test_unknown_or_clashing_attack_columns_are_named(thirds, qis, sensitive, co
 
 def test_quasi_identifiers_without_sensitive_is_refused(thirds) -> None:
     real, fresh, _ = (f[:200] for f in thirds)
-    with pytest.raises(SpecError, match="sensitive"):
+    with pytest.raises(SpecError, match="give the sensitive column too") as info:
         scores(real, fresh, quasi_identifiers=["age"])
-    with pytest.raises(SpecError, match="quasi-identifiers"):
+    # names the arguments for Python and for the command line alike
+    for name in ("quasi_identifiers=", "sensitive=", "--quasi-identifiers", "--sensitive"):
+        assert name in str(info.value)
+    with pytest.raises(SpecError, match="give the quasi-identifiers too"):
         scores(real, fresh, sensitive="class")
     with pytest.raises(ColumnError, match="nope"):
         scores(real, fresh, link_columns=(["age"], ["nope"]))

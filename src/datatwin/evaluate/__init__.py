@@ -27,9 +27,10 @@ import types
 from typing import Any
 
 from datatwin.evaluate.prepare import EvalData, align
+from datatwin.evaluate.report import Report
 from datatwin.evaluate.run import evaluate
 
-__all__ = ["EvalData", "align", "evaluate"]
+__all__ = ["EvalData", "Report", "align", "evaluate"]
 
 
 class _CallableModule(types.ModuleType):

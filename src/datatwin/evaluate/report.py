@@ -1,10 +1,8 @@
 """The evaluation report: every score as JSON, or one self-contained HTML page with plots.
 
 The HTML page needs no network to be viewed: the CSS is inline and every plot is a PNG
-embedded as base64. Plots are drawn with matplotlib's object interface
-(``matplotlib.figure.Figure``, rendered by Agg), so writing a report neither switches
-the user's pyplot backend nor leaves figures open in pyplot; sizes and fonts come from
-one fixed style, whatever the user's matplotlib settings.
+embedded as base64, drawn by :mod:`datatwin.evaluate.plots` (matplotlib's object
+interface, one fixed style: the user's pyplot backend and settings are left alone).
 
 The report reads the scores layout documented in :mod:`datatwin.evaluate`, plus two
 optional arrays for its plots (see ``docs/report.md``):
@@ -18,10 +16,8 @@ optional arrays for its plots (see ``docs/report.md``):
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import html
-import io
 import json
 import math
 from collections.abc import Iterator
@@ -29,34 +25,43 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 
 from datatwin._version import __version__
-from datatwin.errors import DatatwinError, InputFileError
-from datatwin.evaluate.prepare import NUMERIC_KINDS, EvalData, numeric_values, subsample
+from datatwin.errors import InputFileError
+from datatwin.evaluate.plots import (
+    DCR_PLOT_ROWS,
+    HIST_BINS,
+    HOLDOUT,
+    REAL,
+    STYLE,
+    SYNTH,
+    TOP_LABELS,
+    Plots,
+    association_matrices,
+    dcr_histogram,
+)
+from datatwin.evaluate.prepare import EvalData
+
+# the public names, the plot constants that moved to datatwin.evaluate.plots included
+__all__ = [
+    "COLLAPSE_FROM", "COLUMN_DISTANCE_KEYS", "COLUMN_SCORE_KEYS", "CSS", "DCR_PLOT_ROWS", "FORMATS", "HEADLINE_KEYS",
+    "HIST_BINS", "HOLDOUT", "MAX_HEATMAP_COLUMNS", "NOT_COMPONENTS", "PLOTS_PER_BLOCK", "REAL", "STYLE", "SYNTH",
+    "TOP_LABELS", "UTILITY_PARTS", "Report", "report_format",
+]
 
 #: from this many columns on, the per-column plots are folded into <details> blocks
 COLLAPSE_FROM = 50
 PLOTS_PER_BLOCK = 12
 #: the heatmaps show at most this many columns: those whose associations differ most
 MAX_HEATMAP_COLUMNS = 30
-TOP_LABELS = 10
-HIST_BINS = 30
-#: rows used when the report has to compute distances to closest records itself
-DCR_PLOT_ROWS = (1000, 5000)  # (synthetic or holdout rows, real rows)
 
 FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
-REAL, SYNTH, HOLDOUT = "#1f77b4", "#e8590c", "#5c940d"
 UTILITY_PARTS = ("column_shape", "pair_trend", "distinguishability", "ml_efficacy")
 NOT_COMPONENTS = ("overall", "definition", "columns", "pairs", "sample_sizes")
 HEADLINE_KEYS = ("score", "overall", "risk", "value", "closer_than_holdout")
 #: per-column keys read as a similarity in [0, 1] (1 = same), or as distances (0 = same)
 COLUMN_SCORE_KEYS = ("score", "similarity", "quality")
 COLUMN_DISTANCE_KEYS = ("ks", "tvd", "wasserstein", "missing_diff", "missing_share_diff")
-STYLE = {
-    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
-    "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8, "figure.dpi": 100, "savefig.dpi": 100,
-}
 
 
 def report_format(path: str | Path) -> str:
@@ -203,204 +208,6 @@ def _column_badness(metrics: Any) -> float:
     return max((v for v in found if v is not None), default=0.0)
 
 
-# ---------------------------------------------------------------- plots
-
-
-def _matplotlib() -> Any:
-    try:
-        import matplotlib
-        import matplotlib.dates
-        import matplotlib.figure  # the object interface: no pyplot
-        import matplotlib.style
-    except ImportError:
-        raise DatatwinError("the HTML report needs matplotlib: pip install datatwin[evaluate]") from None
-    return matplotlib
-
-
-def _label(text: str, width: int) -> str:
-    """Short plot label; ``$`` escaped so matplotlib does not read it as mathtext."""
-    text = text if len(text) <= width else text[: width - 1] + "…"
-    return text.replace("$", r"\$")
-
-
-class _Plots:
-    def __init__(self) -> None:
-        self.mpl = _matplotlib()
-
-    def figure(self, size: tuple[float, float], layout: str | None = "constrained") -> Any:
-        return self.mpl.figure.Figure(figsize=size, layout=layout)
-
-    def img(self, fig: Any, alt: str) -> str:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        fig.clear()  # figures made this way are not registered with pyplot: nothing else to close
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-
-    def column(self, name: str, kind: str, real: pl.Series, synth: pl.Series) -> str:
-        # fixed margins rather than a layout engine: every column plot the same size, and faster
-        fig = self.figure((4.2, 2.7), layout=None)
-        bars = kind not in NUMERIC_KINDS and kind != "string"
-        fig.subplots_adjust(left=0.31 if bars else 0.17, right=0.97, bottom=0.17, top=0.9)
-        ax = fig.add_subplot()
-        if kind == "string":  # mostly distinct texts: their lengths say more than their top labels
-            lengths = [s.cast(pl.String).str.len_chars() for s in (real, synth)]
-            self._histogram(ax, "discrete", *lengths)
-            ax.set_xlabel("length of the text")
-        elif bars:
-            self._bars(ax, real, synth)
-        else:
-            self._histogram(ax, kind, real, synth)
-        ax.set_title(_label(name, 45))
-        return self.img(fig, f"{name}: real and synthetic distributions")
-
-    def _histogram(self, ax: Any, kind: str, real: pl.Series, synth: pl.Series) -> None:
-        r, s = _axis_values(real, kind), _axis_values(synth, kind)
-        r, s = r[np.isfinite(r)], s[np.isfinite(s)]
-        ref = r if len(r) else s
-        if not len(ref):
-            ax.text(0.5, 0.5, "all values missing", ha="center", va="center", transform=ax.transAxes)
-            return
-        lo, hi = (float(q) for q in np.quantile(ref, [0.005, 0.995]))
-        if kind == "discrete" and hi - lo <= HIST_BINS:
-            edges = np.arange(math.floor(lo) - 0.5, math.ceil(hi) + 1.0)
-        else:
-            lo, hi = (lo - 0.5, hi + 0.5) if hi <= lo else (lo, hi)
-            edges = np.linspace(lo, hi, HIST_BINS + 1)
-        for values, label, colour, filled in ((r, "real", REAL, True), (s, "synthetic", SYNTH, False)):
-            counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges)
-            share = counts / max(len(values), 1)
-            ax.stairs(share, edges, label=label, color=colour, fill=filled, alpha=0.45 if filled else 1.0,
-                      linewidth=1.5)
-        ax.set_ylabel("share of rows")
-        if kind in ("date", "datetime"):
-            dates = self.mpl.dates
-            locator = dates.AutoDateLocator(maxticks=5)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
-        elif kind == "time":
-            ax.set_xlabel("hour of day")
-        ax.legend(frameon=False)
-
-    def _bars(self, ax: Any, real: pl.Series, synth: pl.Series) -> None:
-        r = real.cast(pl.String).fill_null("(missing)")
-        s = synth.cast(pl.String).fill_null("(missing)")
-        counts = r.value_counts(sort=True)
-        labels = counts.to_series(0).head(TOP_LABELS).to_list()
-        real_share = [(r == lab).mean() for lab in labels]
-        synth_share = [(s == lab).mean() for lab in labels]
-        if r.n_unique() > len(labels) or not s.is_in(labels).all():
-            labels.append("(other)")
-            real_share.append(1.0 - sum(real_share))
-            synth_share.append(1.0 - sum(synth_share))
-        y = np.arange(len(labels))
-        ax.barh(y - 0.2, real_share, 0.4, label="real", color=REAL)
-        ax.barh(y + 0.2, synth_share, 0.4, label="synthetic", color=SYNTH)
-        ax.set_yticks(y, [_label(str(lab), 18) for lab in labels])
-        ax.invert_yaxis()
-        ax.set_xlabel("share of rows")
-        ax.legend(frameon=False)
-
-    def heatmaps(self, columns: list[str], real: np.ndarray, synth: np.ndarray) -> list[str]:
-        names = [_label(c, 16) for c in columns]
-        size = 8 if len(columns) <= 15 else 6
-        out = []
-        for title, matrix, cmap in (
-            ("real", real, "RdBu_r"), ("synthetic", synth, "RdBu_r"), ("synthetic − real", synth - real, "PuOr_r"),
-        ):
-            fig = self.figure((5.0, 4.6))
-            ax = fig.add_subplot()
-            image = ax.imshow(matrix, cmap=cmap, vmin=-1, vmax=1)
-            ax.set_xticks(range(len(names)), names, rotation=90, fontsize=size)
-            ax.set_yticks(range(len(names)), names, fontsize=size)
-            ax.set_title(f"association: {title}")
-            fig.colorbar(image, ax=ax, shrink=0.8)
-            out.append(self.img(fig, f"association matrix, {title}"))
-        return out
-
-    def dcr(self, edges: np.ndarray, synth: np.ndarray, holdout: np.ndarray | None) -> str:
-        fig = self.figure((6.0, 3.2))
-        ax = fig.add_subplot()
-        ax.stairs(synth, edges, label="synthetic → real", color=SYNTH, linewidth=1.8)
-        if holdout is not None:
-            ax.stairs(holdout, edges, label="holdout → real", color=HOLDOUT, fill=True, alpha=0.4)
-        ax.set_xlabel("distance to the closest real record")
-        ax.set_ylabel("share of rows")
-        ax.set_title("distance to closest record")
-        ax.legend(frameon=False)
-        return self.img(fig, "histogram of distances to the closest real record")
-
-
-def _axis_values(series: pl.Series, kind: str) -> np.ndarray:
-    """Values on a plot's x axis: matplotlib date numbers (days) for dates, hours for times."""
-    if kind == "date":
-        return series.cast(pl.Int32).cast(pl.Float64).fill_null(np.nan).to_numpy()
-    if kind == "datetime":
-        return (series.dt.epoch("us").cast(pl.Float64) / 86_400e6).fill_null(np.nan).to_numpy()
-    if kind == "time":
-        return numeric_values(series) / 3_600e9
-    return numeric_values(series)
-
-
-def _association(pairs: Any) -> tuple[list[str], np.ndarray, np.ndarray] | None:
-    """``(columns, real, synthetic)`` association matrices from the pair scores, if there."""
-    if not isinstance(pairs, dict):
-        return None
-    for block in (pairs.get("association"), pairs.get("associations"), pairs):
-        if isinstance(block, dict) and {"columns", "real", "synthetic"} <= block.keys():
-            columns = [str(c) for c in block["columns"]]
-            real, synth = (_matrix(block[k]) for k in ("real", "synthetic"))
-            if real.shape == synth.shape == (len(columns), len(columns)):
-                return columns, real, synth
-    return None
-
-
-def _matrix(rows: Any) -> np.ndarray:
-    return np.array([[np.nan if v is None else float(v) for v in row] for row in rows], dtype=float)
-
-
-def _dcr_histogram(
-    dcr: Any, data: EvalData | None, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None:
-    """``(edges, synthetic, holdout or None, note)`` for the DCR plot, or None."""
-    hist = dcr.get("histogram") if isinstance(dcr, dict) else None
-    if isinstance(hist, dict) and "edges" in hist and "synthetic" in hist:
-        edges = np.asarray(hist["edges"], dtype=float)
-        hold = hist.get("holdout")
-        return edges, _shares(hist["synthetic"]), None if hold is None else _shares(hold), ""
-    if data is None:
-        return None
-    from scipy.spatial.distance import cdist
-
-    from datatwin.evaluate.prepare import Encoder
-
-    n_query, n_real = DCR_PLOT_ROWS
-    encoder = Encoder.fit(data)
-    real = encoder.transform(subsample(data.real, n_real, seed))
-    width = max(len(data.kinds), 1)
-
-    def nearest(frame: pl.DataFrame, offset: int) -> np.ndarray:
-        rows = encoder.transform(subsample(frame, n_query, seed + offset))
-        return np.concatenate([cdist(rows[i : i + 256], real, "cityblock").min(axis=1)
-                               for i in range(0, len(rows), 256)]) / width
-
-    synth = nearest(data.synthetic, 1)
-    hold = nearest(data.holdout, 2) if data.holdout is not None else None
-    top = float(np.quantile(np.concatenate([synth, hold]) if hold is not None else synth, 0.99)) or 1.0
-    edges = np.linspace(0.0, top, HIST_BINS + 1)
-    share = [np.histogram(np.clip(d, 0, top), edges)[0] / len(d) for d in (synth, hold) if d is not None]
-    note = (f"Computed for this plot on {len(synth):,} synthetic"
-            + (f" and {len(hold):,} holdout" if hold is not None else "")
-            + f" rows against {real.shape[0]:,} real rows (Gower distance); the scores did not include a histogram.")
-    return edges, share[0], share[1] if hold is not None else None, note
-
-
-def _shares(counts: Any) -> np.ndarray:
-    values = np.asarray(counts, dtype=float)
-    total = values.sum()
-    return values / total if total > 1.0 + 1e-9 else values  # counts or shares alike
-
-
 # ---------------------------------------------------------------- the page
 
 CSS = """
@@ -454,12 +261,11 @@ class _Page:
             self.meta.get("columns") or {})
         seed = self.meta.get("seed")
         self.seed = seed if isinstance(seed, int) and seed >= 0 else 0
-        self.plots: _Plots | None = None
+        self.plots: Plots | None = None
 
     def render(self) -> str:
-        self.plots = _Plots()
-        mpl = self.plots.mpl
-        with mpl.style.context(["default", STYLE]):
+        self.plots = Plots()
+        with self.plots.style():
             sections = [
                 ("scorecard", "Score card", self.scorecard()),
                 ("columns", "Columns", self.columns()),
@@ -520,8 +326,8 @@ class _Page:
     def card(name: str, value: Any, extra: str = "") -> str:
         key, head = _headline(value)
         shown = _fmt(head) if head is not None else ("not computed" if value is None else "–")
-        if key is not None and key not in ("score", "risk"):
-            shown += f" ({key})"
+        # which number the headline is, on its own line (a long key would overflow the big figure)
+        label = f'<div class="note">{_e(key)}</div>' if key is not None and key not in ("score", "risk") else ""
         bar = f'<div class="bar"><div class="good" style="width:{100 * min(max(head, 0), 1):.1f}%"></div></div>' \
             if head is not None and 0 <= head <= 1 and name in UTILITY_PARTS else ""
         items = []
@@ -533,7 +339,7 @@ class _Page:
                 items.append(f"<li>{_e(path)}: {_e(text if len(text) <= 60 else text[:59] + '…')}</li>")
         more = f"<ul>{''.join(items[:12])}</ul>" if items else ""
         return (f'<div class="card"><div class="name">{_e(name)}</div><div class="value">{_e(shown)}</div>'
-                f"{bar}{extra}{more}</div>")
+                f"{label}{bar}{extra}{more}</div>")
 
     # -- columns
     def columns(self) -> str:
@@ -577,7 +383,7 @@ class _Page:
             keys = list(dict.fromkeys(k for w in worst for k in w))
             rows = [[w.get(k) for k in keys] for w in worst]
             summary += "<h3>Pairs least like the real data</h3>" + _table(keys, rows)
-        found = _association(pairs)
+        found = association_matrices(pairs)
         if found is None:
             return summary + '<p class="note">The scores hold no association matrices to draw.</p>'
         assert self.plots is not None
@@ -598,7 +404,7 @@ class _Page:
     # -- risk
     def risk_section(self) -> str:
         assert self.plots is not None
-        found = _dcr_histogram(self.risk.get("dcr"), self.data, self.seed)
+        found = dcr_histogram(self.risk.get("dcr"), self.data, self.seed)
         if found is None:
             plot = '<p class="note">No distance histogram in the scores and no data to compute one.</p>'
         else:

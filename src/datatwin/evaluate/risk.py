@@ -3,7 +3,8 @@
 Every number is a share, a probability or a risk in [0, 1] unless it is a distance.
 Distances are Gower distances: the L1 distance on :class:`~datatwin.evaluate.prepare.Encoder`'s
 encoding (fitted on the real data) divided by the number of columns compared, so a full
-mismatch on every column is about 1. Nearest-neighbour searches look up at most
+mismatch on every column is about 1, found by the exact search of
+:class:`~datatwin.evaluate.neighbours.GowerSpace`. Nearest-neighbour searches look up at most
 ``max_rows`` query rows among at most ``REFERENCE_FACTOR * max_rows`` reference rows (the
 frame searched in: real for DCR, synthetic for the attacks), subsampled with fixed seeds;
 the sizes are returned in ``sample_sizes``. The reference is larger because subsampling it
@@ -80,15 +81,11 @@ arbitrary tie-breaking between equally near rows.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import polars as pl
-from threadpoolctl import threadpool_limits
 
 from datatwin.errors import ColumnError, SpecError
+from datatwin.evaluate.neighbours import GowerSpace
 from datatwin.evaluate.prepare import NUMERIC_KINDS, Encoder, EvalData, as_text, numeric_values
 
 #: predicates (singling out) or target rows (linkability) per attack
@@ -106,7 +103,6 @@ OVERALL_DEFINITION = (
     "discloses, 1 = the real rows are released."
 )
 _ROW = "__datatwin_row__"
-_Encoded = tuple[np.ndarray, np.ndarray]  # scaled numbers, 0/1 indicators
 _EQ, _NE, _LT, _LE, _GT, _GE = range(6)
 
 
@@ -151,7 +147,7 @@ def risk_scores(
 
     exact = float(_copies(synth, real).mean())
     exact_hold = float(_copies(hold, real).mean()) if hold is not None else None
-    space = _Space(data, real.columns)
+    space = GowerSpace(data, real.columns)
     dcr, nndr = _distances(space, real, synth, hold, max_rows, seeds[0], sizes)
     mia = _membership(space, real, synth, hold, max_rows, seeds[1], sizes) if hold is not None else None
     attr = _attribute(data, real, synth, hold, qis, sensitive, max_rows, seeds[2], sizes) if qis else None
@@ -194,7 +190,8 @@ def _attribute_columns(data: EvalData, qis: list[str] | None, sensitive: str | N
     qis = list(qis or [])
     if bool(qis) != (sensitive is not None):
         raise SpecError(
-            "attribute inference needs both quasi_identifiers and sensitive; "
+            "attribute inference needs both quasi-identifiers and a sensitive column (quasi_identifiers= and "
+            "sensitive= in Python, --quasi-identifiers and --sensitive on the command line); "
             + ("give the sensitive column too" if qis else "give the quasi-identifiers too")
         )
     for c in qis:
@@ -250,93 +247,9 @@ def _summary(d: np.ndarray) -> dict[str, float]:
     return {"median": float(np.median(d)), "p5": float(np.quantile(d, 0.05))}
 
 
-class _Space:
-    """Rows of some columns under the Gower distance, with an exact nearest-neighbour search.
-
-    The L1 distance on the Encoder's layout splits into a 0/1 part (missing indicators and
-    one-hot labels), computed for a block of rows at once as a matrix product, and one
-    absolute difference per scaled numeric column: far faster than a generic Manhattan search.
-    """
-
-    def __init__(self, data: EvalData, columns: list[str]) -> None:
-        self.encoder = Encoder.fit(data, list(columns))
-        self.n_columns = len(columns)
-        n_num = len(self.encoder.numeric)
-        self._num = np.arange(0, 2 * n_num, 2)
-        width = sum(len(v) + 1 for v in self.encoder.categories.values())
-        self._bin = np.r_[np.arange(1, 2 * n_num, 2), np.arange(2 * n_num, 2 * n_num + width)]
-        # a missing indicator (0/1) mismatch costs 1; a one-hot (0/0.5) label mismatch costs 0.5 per side
-        self._weight = np.r_[np.ones(n_num), np.full(width, 0.5)].astype(np.float32)
-
-    #: distances held per block (float32), sized for a core's cache
-    block = 1_000_000
-    threads = max(1, min(4, os.cpu_count() or 1))
-
-    def encode(self, frame: pl.DataFrame) -> _Encoded:
-        x = self.encoder.transform(frame)
-        binary = (x[:, self._bin] > 0).astype(np.float32)
-        return np.ascontiguousarray(x[:, self._num]), binary
-
-    def _run(self, query: _Encoded, ref: _Encoded, work: Callable[[slice, np.ndarray], None]) -> None:
-        """Call ``work(rows, d)`` with the L1 distances ``d`` of each block of query rows to every ref row."""
-        qn, qb = query
-        rn, rb = ref
-        n, m = len(qb), len(rb)
-        # one product gives the whole 0/1 part: -2·(q∘w)·r + Σ q∘w + Σ r∘w (exact in float32)
-        qbw = qb * self._weight
-        left = np.hstack([-2 * qbw, qbw.sum(1, keepdims=True), np.ones((n, 1), np.float32)])
-        right = np.ascontiguousarray(np.hstack([rb, np.ones((m, 1), np.float32), (rb @ self._weight)[:, None]]).T)
-        rnt = np.ascontiguousarray(rn.T)
-        step = int(np.clip(self.block // max(m, 1), 4, 4096))
-
-        def block(start: int) -> None:
-            rows = slice(start, min(start + step, n))
-            d = left[rows] @ right
-            tmp = np.empty_like(d)
-            for j in range(rnt.shape[0]):
-                np.subtract(qn[rows, j, None], rnt[j][None, :], out=tmp)
-                np.abs(tmp, out=tmp)
-                d += tmp
-            work(rows, d)
-
-        # numpy releases the GIL: one thread per core, each with a single-threaded BLAS
-        with threadpool_limits(1), ThreadPoolExecutor(self.threads) as pool:
-            list(pool.map(block, range(0, n, step)))
-
-    def nearest(self, query: _Encoded, ref: _Encoded, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Gower distances (n, k) and indices (n, k) of the ``k`` closest ``ref`` rows; ties go to the first."""
-        k = min(k, len(ref[1]))
-        dist, idx = np.empty((len(query[1]), k)), np.empty((len(query[1]), k), dtype=np.int64)
-
-        def work(rows: slice, d: np.ndarray) -> None:
-            at = np.arange(d.shape[0])
-            for i in range(k):  # k is 1 or 2: repeated argmin beats a partition
-                best = d.argmin(1)
-                dist[rows, i], idx[rows, i] = d[at, best], best
-                d[at, best] = np.inf
-
-        self._run(query, ref, work)
-        return np.maximum(dist, 0.0) / max(self.n_columns, 1), idx
-
-    def tied_share(self, query: _Encoded, ref: _Encoded, good: Callable[[slice], np.ndarray]) -> np.ndarray:
-        """For each query row, the share of its closest ``ref`` rows (all ties) that are ``good``.
-
-        ``good(rows)`` is a (rows, ref rows) boolean matrix. This is the expected success of
-        picking one closest row at random, without the noise of actually picking one.
-        """
-        share = np.empty(len(query[1]))
-
-        def work(rows: slice, d: np.ndarray) -> None:
-            closest = d <= d.min(1, keepdims=True)
-            share[rows] = (closest & good(rows)).sum(1) / closest.sum(1)
-
-        self._run(query, ref, work)
-        return share
-
-
 # -- distances: DCR, NNDR, membership ------------------------------------------
 def _distances(
-    space: _Space, real: pl.DataFrame, synth: pl.DataFrame, hold: pl.DataFrame | None,
+    space: GowerSpace, real: pl.DataFrame, synth: pl.DataFrame, hold: pl.DataFrame | None,
     max_rows: int, seed: int, sizes: dict[str, int],
 ) -> tuple[dict, dict]:
     ref = _take(real, REFERENCE_FACTOR * max_rows, seed)
@@ -378,7 +291,7 @@ def _distances(
 
 
 def _membership(
-    space: _Space, real: pl.DataFrame, synth: pl.DataFrame, hold: pl.DataFrame,
+    space: GowerSpace, real: pl.DataFrame, synth: pl.DataFrame, hold: pl.DataFrame,
     max_rows: int, seed: int, sizes: dict[str, int],
 ) -> dict:
     m = min(real.height, hold.height, max(1, max_rows // 2))
@@ -403,7 +316,7 @@ def _attribute(
     data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, hold: pl.DataFrame | None,
     qis: list[str], sensitive: str, max_rows: int, seed: int, sizes: dict[str, int],
 ) -> dict:
-    space = _Space(data, qis)
+    space = GowerSpace(data, qis)
     targets = _take(real, max_rows, seed)
     encoded = space.encode(targets)
     n_src = min(synth.height, REFERENCE_FACTOR * max_rows, hold.height if hold is not None else synth.height)
@@ -526,7 +439,7 @@ def _linkability(
 ) -> dict:
     rng = np.random.default_rng(seed)
     ref = _take(synth, REFERENCE_FACTOR * max_rows, seed + 1)
-    spaces = [_Space(data, half) for half in halves]
+    spaces = [GowerSpace(data, half) for half in halves]
     perms = [rng.permutation(ref.height) for _ in spaces]  # independent random tie-breaks per half
     refs = [tuple(a[p] for a in s.encode(ref)) for s, p in zip(spaces, perms)]
     n_t = min(n_attacks, real.height, hold.height if hold is not None else real.height)

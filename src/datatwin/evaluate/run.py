@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from datatwin.evaluate.prepare import align
+from datatwin.evaluate.report import Report
 from datatwin.io import read_table
 
 #: rows used by the expensive metrics (distances, classifiers); cheap ones use all rows
@@ -23,9 +24,8 @@ def evaluate(
     missing_values: tuple[Any, ...] = (),
     seed: int = 0,
     max_rows: int = DEFAULT_MAX_ROWS,
-) -> "Report":
+) -> Report:
     """Compare ``synthetic`` with ``real`` (paths or frames); see :mod:`datatwin.evaluate`."""
-    from datatwin.evaluate.report import Report
     from datatwin.evaluate.risk import risk_scores
     from datatwin.evaluate.utility import utility_scores
 
