@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,3 +59,21 @@ def mixed_frame() -> pl.DataFrame:
         pl.when(pl.Series(missing)).then(None).otherwise(pl.col("value")).alias("value"),
         pl.when(pl.Series(missing)).then(None).otherwise(pl.col("colour")).alias("colour"),
     )
+
+
+@pytest.fixture()
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], tuple[int, str, str]]:
+    """Run ``datatwin ARGS`` in process through the real entry point: (exit code, stdout, stderr)."""
+    from datatwin.cli import main
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["datatwin", *args])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

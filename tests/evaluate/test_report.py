@@ -265,22 +265,8 @@ def test_adult_report_end_to_end_in_the_browser(adult_split, tmp_path: Path) -> 
     assert_renders(page, tmp_path)
 
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-            ) -> tuple[int, str, str]:
-    from datatwin.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["datatwin", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.mark.slow
-def test_cli_report(adult_split, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_cli_report(adult_split, tmp_path: Path, run_cli) -> None:
     import datatwin as dt
 
     real, holdout, synth = (f.head(2000) for f in adult_split)
@@ -294,7 +280,7 @@ def test_cli_report(adult_split, tmp_path: Path, capsys, monkeypatch) -> None:
         ["report", str(paths["real"]), str(paths["synth"]), "-o", str(out), "--holdout", str(paths["holdout"]),
          "--target", "class", "--json", str(scores), "--model", str(tmp_path / "model.json"),
          "--quasi-identifiers", "age, sex,race", "--sensitive", "class", "--missing", "?", "--seed", "3",
-         "--max-rows", "1000"], capsys, monkeypatch)
+         "--max-rows", "1000"])
     assert code == 0, stderr
     loaded = json.loads(scores.read_text(encoding="utf-8"))
     assert f"utility.overall {loaded['utility']['overall']:.3f}" in stdout
@@ -314,12 +300,12 @@ def test_cli_report(adult_split, tmp_path: Path, capsys, monkeypatch) -> None:
         (["-o", "r.html", "--model", "nope.json"], "error: model file 'nope.json' does not exist"),
     ],
 )
-def test_cli_report_errors_before_evaluating(extra: list[str], message: str, capsys, monkeypatch) -> None:
-    code, _, err = run_cli(["report", "real.csv", "synth.csv", *extra], capsys, monkeypatch)
+def test_cli_report_errors_before_evaluating(extra: list[str], message: str, run_cli) -> None:
+    code, _, err = run_cli(["report", "real.csv", "synth.csv", *extra])
     assert code == 1 and message in err and "Traceback" not in err
 
 
-def test_cli_report_missing_data_file(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_cli_report_missing_data_file(tmp_path: Path, run_cli) -> None:
     code, _, err = run_cli(["report", str(tmp_path / "nope.csv"), str(tmp_path / "s.csv"), "-o",
-                            str(tmp_path / "r.html")], capsys, monkeypatch)
+                            str(tmp_path / "r.html")])
     assert code == 1 and "nope.csv' does not exist" in err
