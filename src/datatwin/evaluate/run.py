@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from datatwin.evaluate.prepare import align
@@ -25,7 +26,11 @@ def evaluate(
     seed: int = 0,
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> Report:
-    """Compare ``synthetic`` with ``real`` (paths or frames); see :mod:`datatwin.evaluate`."""
+    """Compare ``synthetic`` with ``real`` (paths or frames); see :mod:`datatwin.evaluate`.
+
+    ``model`` is a fitted model or the path of a model file: its privacy ledger goes
+    into the report.
+    """
     from datatwin.evaluate.risk import risk_scores
     from datatwin.evaluate.utility import utility_scores
 
@@ -40,5 +45,9 @@ def evaluate(
         "sample_sizes": {**utility.pop("sample_sizes", {}), **risk.pop("sample_sizes", {})},
         "seed": seed,
     }
+    if isinstance(model, (str, Path)):
+        from datatwin.api import load
+
+        model = load(model)
     ledger = model.to_dict()["privacy"] if model is not None else None
     return Report({"utility": utility, "risk": risk, "meta": meta}, data, privacy=ledger)
