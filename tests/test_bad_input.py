@@ -276,7 +276,8 @@ def test_model_file_labels_outside_the_enum(tmp_path: Path) -> None:
 
 
 def test_model_file_labels_of_the_wrong_type(tmp_path: Path) -> None:
-    data = json.loads(dt.fit(pl.DataFrame({"k": [1, 2, 2, 3] * 5}), {"columns": {"k": {"kind": "categorical"}}}).to_json())
+    data = json.loads(dt.fit(pl.DataFrame({"k": [1, 2, 2, 3] * 5}),
+                             {"rare_threshold": 1, "columns": {"k": {"kind": "categorical"}}}).to_json())
     data["columns"][0]["distribution"]["parameters"]["labels"] = ["one", "two", "three"]
     with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: labels .* cannot be values of dtype Int64"):
         _load(tmp_path, data)

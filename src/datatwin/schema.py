@@ -140,6 +140,7 @@ class ColumnSpec:
     missing_values: tuple[Any, ...] = ()
     exclude: bool = False
     description: str | None = None
+    keep_rare: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,7 +149,9 @@ class FitSpec:
 
     ``missing_values`` are sentinels that mean "missing" in every column (e.g. ``"?"``);
     ``empirical`` adds the binned empirical distribution to the candidates (it releases
-    quantiles of the data, so it is off by default).
+    quantiles of the data, so it is off by default); categorical labels held by fewer
+    than ``rare_threshold`` rows are not published (merged into ``other_label`` for text
+    columns, see :mod:`datatwin.models.rare`) unless a column says ``keep_rare``.
     """
 
     columns: dict[str, ColumnSpec] = dataclasses.field(default_factory=dict)
@@ -157,6 +160,8 @@ class FitSpec:
     empirical: bool = False
     empirical_bins: int = 20
     max_categories: int = MAX_CATEGORIES
+    rare_threshold: int = 10
+    other_label: str = "other"
 
 
 _COLUMN_KEYS = {f.name for f in dataclasses.fields(ColumnSpec)}
@@ -192,7 +197,7 @@ def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
             raise SpecError(
                 f"{where}: 'distribution' must be a name or {{name = ..., parameters = {{...}}}}. Got {dist!r}."
             )
-    for key in ("unique", "exclude"):
+    for key in ("unique", "exclude", "keep_rare"):
         if key in raw and not isinstance(raw[key], bool):
             raise SpecError(f"{where}: {key!r} must be true or false. Got {raw[key]!r}.")
     if "description" in raw and not isinstance(raw["description"], str):
@@ -204,6 +209,7 @@ def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
         missing_values=_sentinels(raw.get("missing_values"), where),
         exclude=raw.get("exclude", False),
         description=raw.get("description"),
+        keep_rare=raw.get("keep_rare", False),
     )
 
 
@@ -237,6 +243,12 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
     max_cat = raw.get("max_categories", MAX_CATEGORIES)
     if not isinstance(max_cat, int) or isinstance(max_cat, bool) or max_cat < 1:
         raise SpecError(f"spec: 'max_categories' must be an integer >= 1. Got {max_cat!r}.")
+    rare = raw.get("rare_threshold", 10)
+    if not isinstance(rare, int) or isinstance(rare, bool) or rare < 1:
+        raise SpecError(f"spec: 'rare_threshold' must be an integer >= 1 (1 keeps every label). Got {rare!r}.")
+    other = raw.get("other_label", "other")
+    if not isinstance(other, str) or not other:
+        raise SpecError(f"spec: 'other_label' must be non-empty text. Got {other!r}.")
     empirical = raw.get("empirical", False)
     if not isinstance(empirical, bool):
         raise SpecError(f"spec: 'empirical' must be true or false. Got {empirical!r}.")
@@ -247,6 +259,8 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
         empirical=empirical,
         empirical_bins=bins,
         max_categories=max_cat,
+        rare_threshold=rare,
+        other_label=other,
     )
 
 

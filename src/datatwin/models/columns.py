@@ -20,6 +20,7 @@ from datatwin.distributions import (
 )
 from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, SamplingError
 from datatwin.models.convert import KIND_DTYPES, cast_series, to_series, to_values
+from datatwin.models.rare import handle_rare_labels
 from datatwin.schema import MIN_ROWS_FOR_UNIQUE, ColumnSpec, FitSpec, dtype_from_str, dtype_to_str, infer_kind
 
 #: how many rounds of redrawing duplicates before a unique column gives up
@@ -47,6 +48,7 @@ class ColumnModel:
     categories: list[str] | None = None
     description: str | None = None
     selection: dict[str, Any] | None = None
+    rare_labels: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
@@ -56,6 +58,8 @@ class ColumnModel:
             d["description"] = self.description
         d["prop_missing"] = self.prop_missing
         d["unique"] = self.unique
+        if self.rare_labels is not None:
+            d["rare_labels"] = self.rare_labels
         d["distribution"] = self.distribution.to_dict() if self.distribution is not None else None
         if self.selection is not None:
             d["selection"] = self.selection
@@ -75,6 +79,7 @@ class ColumnModel:
             categories=d.get("categories"),
             description=d.get("description"),
             selection=d.get("selection"),
+            rare_labels=d.get("rare_labels"),
         )
 
     @property
@@ -266,11 +271,28 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
         ) from None
     if categories is not None:  # Enum: every category, in the dtype's order
         values, counts = _align_to_categories(values, counts, categories)
+    rare = None
+    if kind == "categorical" and not _fixed_parameters(spec):
+        try:
+            values, counts, rare = handle_rare_labels(
+                values, counts, threshold=fit_spec.rare_threshold, other_label=fit_spec.other_label,
+                keep=spec.keep_rare, text=dtype == pl.String or isinstance(dtype, pl.Categorical),
+                enum=categories is not None,
+            )
+        except ValueError as exc:
+            raise ColumnError(name, str(exc)) from None
     try:
         dist, selection = _choose_distribution(values, counts, kind, unique, spec, fit_spec)
     except DistributionError as exc:
         raise ColumnError(name, str(exc)) from None
-    return ColumnModel(prop_missing=prop_missing, unique=unique, distribution=dist, selection=selection, **common)
+    return ColumnModel(
+        prop_missing=prop_missing, unique=unique, distribution=dist, selection=selection,
+        rare_labels=rare.to_dict() if rare is not None else None, **common,
+    )
+
+
+def _fixed_parameters(spec: ColumnSpec) -> bool:
+    return isinstance(spec.distribution, dict) and spec.distribution.get("parameters") is not None
 
 
 def _align_to_categories(values: np.ndarray, counts: np.ndarray, categories: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -282,7 +304,7 @@ def _choose_distribution(
     values: np.ndarray, counts: np.ndarray, kind: str, unique: bool, spec: ColumnSpec, fit_spec: FitSpec
 ) -> tuple[Distribution, dict[str, Any]]:
     forced = spec.distribution
-    if isinstance(forced, dict) and forced.get("parameters") is not None:
+    if _fixed_parameters(spec):
         dist = distribution_from_dict(forced)
         _check_kind(dist.name, kind)
         return dist, {"method": "spec"}

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 from datatwin import modelfile
 from datatwin.errors import DatatwinWarning, DistributionError, ModelFileError, SamplingError, SpecError
 from datatwin.models.columns import ColumnCheckError, ColumnModel, column_rng, fit_column
+from datatwin.models.rare import DEFAULT_RARE_THRESHOLD
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
 FAMILY = "independent"
@@ -39,6 +40,7 @@ class IndependentModel:
     n_rows: int
     provenance: dict[str, Any]
     criterion: str = "bic"
+    rare_threshold: int = DEFAULT_RARE_THRESHOLD
     privacy: dict[str, Any] = dataclasses.field(default_factory=lambda: {"policy": "none", "ledger": []})
     skipped: list[dict[str, str]] = dataclasses.field(default_factory=list)
     constraints: list[Any] = dataclasses.field(default_factory=list)
@@ -73,7 +75,7 @@ class IndependentModel:
                     progress(name)
         if not columns:
             raise SpecError("no column is left to model: every column was excluded or skipped")
-        return cls(columns, frame.height, provenance, spec.criterion, skipped=skipped)
+        return cls(columns, frame.height, provenance, spec.criterion, spec.rare_threshold, skipped=skipped)
 
     # -- sampling ---------------------------------------------------------------
     def sample(self, n: int | None = None, seed: int | None = None) -> pl.DataFrame:
@@ -101,7 +103,7 @@ class IndependentModel:
             "n_rows": self.n_rows,
             "provenance": self.provenance,
             "privacy": self.privacy,
-            "model": {"family": FAMILY, "criterion": self.criterion},
+            "model": {"family": FAMILY, "criterion": self.criterion, "rare_threshold": self.rare_threshold},
             "columns": [c.to_dict() for c in self.columns],
         }
         if self.skipped:
@@ -133,6 +135,7 @@ class IndependentModel:
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
             provenance=data["provenance"],
             criterion=data["model"].get("criterion", "bic"),
+            rare_threshold=data["model"].get("rare_threshold", DEFAULT_RARE_THRESHOLD),
             privacy=data["privacy"],
             skipped=data.get("skipped", []),
             constraints=data.get("constraints", []),
@@ -147,6 +150,26 @@ class IndependentModel:
         data = self.to_dict()
         type(self).from_dict(data, str(path))  # never write a file that cannot be read back
         return modelfile.write_model_dict(data, path)
+
+    def rare_label_warnings(self) -> list[str]:
+        """One line per published categorical label that fewer than ``rare_threshold`` rows
+        are expected to carry (probability x non-missing rows), e.g. after ``keep_rare`` or a
+        hand edit. Enum categories are part of the declared type and are not listed."""
+        lines = []
+        k = self.rare_threshold
+        for col in self.columns:
+            dist = col.distribution
+            if dist is None or dist.name != "categorical" or col.categories is not None:
+                continue
+            bucket = (col.rare_labels or {}).get("into")
+            rows = self.n_rows * (1.0 - col.prop_missing)
+            for label, p in zip(dist.labels, dist.probs):
+                if label != bucket and 0 < p * rows < k - 1e-9:
+                    lines.append(
+                        f"column {col.name!r}: label {label!r} is held by about {p * rows:.0f} row(s), fewer than "
+                        f"{k}; publishing it discloses that value (merge it, or refit without keep_rare)"
+                    )
+        return lines
 
     def column(self, name: str) -> ColumnModel:
         """The model of one column by name."""
