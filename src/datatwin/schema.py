@@ -162,6 +162,7 @@ class FitSpec:
     max_categories: int = MAX_CATEGORIES
     rare_threshold: int = 10
     other_label: str = "other"
+    weight_column: str | None = None
 
 
 _COLUMN_KEYS = {f.name for f in dataclasses.fields(ColumnSpec)}
@@ -249,6 +250,9 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
     other = raw.get("other_label", "other")
     if not isinstance(other, str) or not other:
         raise SpecError(f"spec: 'other_label' must be non-empty text. Got {other!r}.")
+    weight = raw.get("weight_column")
+    if weight is not None and (not isinstance(weight, str) or not weight):
+        raise SpecError(f"spec: 'weight_column' must be a column name. Got {weight!r}.")
     empirical = raw.get("empirical", False)
     if not isinstance(empirical, bool):
         raise SpecError(f"spec: 'empirical' must be true or false. Got {empirical!r}.")
@@ -261,6 +265,7 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
         max_categories=max_cat,
         rare_threshold=rare,
         other_label=other,
+        weight_column=weight,
     )
 
 

@@ -205,8 +205,12 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> ColumnModel:
-    """Fit one column: missing values, kind, uniqueness, distribution (forced or selected)."""
+def fit_column(
+    series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, weights: np.ndarray | None = None
+) -> ColumnModel:
+    """Fit one column: missing values, kind, uniqueness, distribution (forced or selected).
+
+    ``weights`` (one per row, >= 0) say how many times each row counts (a frequency column)."""
     name = series.name
     n_rows = len(series)
     sentinels = tuple(fit_spec.missing_values) + tuple(spec.missing_values)
@@ -226,6 +230,11 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
             series = series.fill_nan(None)
     nonnull = series.drop_nulls()
     prop_missing = series.null_count() / n_rows if n_rows else 0.0
+    nonnull_weights = None
+    if weights is not None:
+        present = series.is_not_null().to_numpy()
+        nonnull_weights = weights[present]
+        prop_missing = float(weights[~present].sum() / weights.sum())
     dtype = series.dtype
     kind = spec.kind or infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
     if not KIND_DTYPES[kind](dtype):
@@ -236,6 +245,11 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
         return ColumnModel(prop_missing=1.0, unique=False, distribution=None, **common)
 
     n_distinct = nonnull.n_unique()
+    # with a frequency column, a row of weight 3 is three rows: count repeats that way
+    n_present = len(nonnull) if nonnull_weights is None else float(nonnull_weights.sum())
+    repeats = n_present - n_distinct if nonnull_weights is None else (
+        n_present - n_distinct if np.all(nonnull_weights <= 1) and n_distinct == len(nonnull) else max(n_present - n_distinct, 1)
+    )
     if kind == "discrete" and (dtype.is_float() or isinstance(dtype, pl.Decimal)) and not _whole(nonnull):
         raise ColumnError(name, "kind 'discrete' needs whole numbers, but the column has fractions; use 'continuous'")
     forced_categorical = _forced_name(spec) == "categorical"
@@ -249,10 +263,10 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
         )
     if spec.unique and kind in ("categorical", "boolean"):
         raise ColumnError(name, f"the spec says unique, but a {kind} column cannot be unique; drop 'unique' from the spec")
-    if spec.unique and n_distinct < len(nonnull):
+    if spec.unique and repeats > 0:
         raise ColumnError(
             name,
-            f"the spec says unique, but {len(nonnull) - n_distinct} value(s) repeat; "
+            f"the spec says unique, but {repeats:g} value(s) repeat; "
             "remove the duplicates from the data or drop 'unique' from the spec",
         )
     if spec.unique is not None:
@@ -260,11 +274,11 @@ def fit_column(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec) -> Column
     else:
         unique = (
             kind not in ("categorical", "boolean")
-            and len(nonnull) >= MIN_ROWS_FOR_UNIQUE
-            and n_distinct == len(nonnull)
+            and n_present >= MIN_ROWS_FOR_UNIQUE
+            and repeats <= 0
         )
     try:
-        values, counts = to_values(nonnull, kind)
+        values, counts = to_values(nonnull, kind, nonnull_weights)
     except pl.exceptions.PolarsError as exc:
         raise ColumnError(
             name, f"values cannot be read as {kind} numbers ({type(exc).__name__}); cast the column to Float64 or String"

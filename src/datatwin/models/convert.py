@@ -71,8 +71,9 @@ def _temporal_series(values: np.ndarray, kind: str, dtype: pl.DataType, name: st
     return cast_series(pl.Series(ticks), dtype, name)
 
 
-def to_values(series: pl.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Non-null ``series`` -> (distinct values sorted, counts) as numpy arrays."""
+def to_values(series: pl.Series, kind: str, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Non-null ``series`` -> (distinct values sorted, counts) as numpy arrays; with
+    ``weights`` (one per row: how many times the row counts) the counts are their sums."""
     dtype = series.dtype
     if kind == "continuous":
         s = series.cast(pl.Float64)
@@ -84,9 +85,19 @@ def to_values(series: pl.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
         s = series.to_physical()
     else:
         s = series
-    vc = s.value_counts(name="__count__").sort(s.name)  # sorted: same data, same file
+    if weights is None:
+        vc = s.value_counts(name="__count__").sort(s.name)  # sorted: same data, same file
+    else:
+        vc = (
+            pl.DataFrame({s.name: s, "__count__": weights})
+            .group_by(s.name)
+            .agg(pl.col("__count__").sum())
+            .filter(pl.col("__count__") > 0)
+            .sort(s.name)
+        )
     values = vc[s.name].to_numpy()
-    counts = vc["__count__"].to_numpy().astype(np.int64)
+    counts = vc["__count__"].to_numpy()
+    counts = counts.astype(np.int64) if weights is None or np.all(counts == np.round(counts)) else counts.astype(float)
     if kind == "date":
         values = values.astype("datetime64[D]")
     elif kind == "datetime":

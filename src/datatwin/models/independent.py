@@ -14,7 +14,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from datatwin import modelfile
-from datatwin.errors import DatatwinWarning, DistributionError, ModelFileError, SamplingError, SpecError
+from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, ModelFileError, SamplingError, SpecError
 from datatwin.models.columns import ColumnCheckError, ColumnModel, column_rng, fit_column
 from datatwin.models.rare import DEFAULT_RARE_THRESHOLD
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
@@ -26,6 +26,25 @@ def single_threaded_blas() -> threadpool_limits:
     """Fits work on distinct values (small arrays): BLAS threads only add start-up and
     contention cost there (measured: 10x slower on a busy 2-core machine)."""
     return threadpool_limits(limits=1, user_api="blas")
+
+
+def frequency_weights(frame: pl.DataFrame, column: str | None) -> np.ndarray | None:
+    """The frequency column as float weights, checked: numeric, no missing, finite, >= 0."""
+    if column is None:
+        return None
+    if column not in frame.columns:
+        raise SpecError(f"spec: weight_column {column!r} is not a column of the data; columns are {frame.columns}")
+    series = frame[column]
+    if not series.dtype.is_numeric():
+        raise ColumnError(column, f"the weight column must hold numbers (how many times each row counts); it is {series.dtype}")
+    w = series.cast(pl.Float64).to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = int(np.sum(~np.isfinite(w) | (w < 0)))  # a missing weight is NaN here
+    if bad:
+        raise ColumnError(column, f"the weight column has {bad} missing, infinite or negative value(s)")
+    if w.sum() <= 0:
+        raise ColumnError(column, "the weights add up to 0: no row counts")
+    return w
 
 
 @dataclasses.dataclass
@@ -58,24 +77,28 @@ class IndependentModel:
         unknown = sorted(set(spec.columns) - set(frame.columns))
         if unknown:
             raise SpecError(f"spec names column(s) {unknown} that are not in the data; columns are {frame.columns}")
+        weights = frequency_weights(frame, spec.weight_column)
+        n_rows = frame.height if weights is None else int(round(float(weights.sum())))
         columns: list[ColumnModel] = []
         skipped: list[dict[str, str]] = []
         with single_threaded_blas():
             for name in frame.columns:
                 col_spec = spec.columns.get(name, ColumnSpec())
                 series = frame.get_column(name)
-                if col_spec.exclude:
+                if name == spec.weight_column:
+                    skipped.append({"name": name, "reason": "weight column: how many times each row counts"})
+                elif col_spec.exclude:
                     skipped.append({"name": name, "reason": "excluded by the spec"})
                 elif (reason := unsupported_reason(series.dtype)) is not None:
                     warnings.warn(f"column {name!r} skipped: {reason}", DatatwinWarning, stacklevel=2)
                     skipped.append({"name": name, "reason": reason})
                 else:
-                    columns.append(fit_column(series, col_spec, spec))
+                    columns.append(fit_column(series, col_spec, spec, weights))
                 if progress is not None:
                     progress(name)
         if not columns:
             raise SpecError("no column is left to model: every column was excluded or skipped")
-        return cls(columns, frame.height, provenance, spec.criterion, spec.rare_threshold, skipped=skipped)
+        return cls(columns, n_rows, provenance, spec.criterion, spec.rare_threshold, skipped=skipped)
 
     # -- sampling ---------------------------------------------------------------
     def sample(self, n: int | None = None, seed: int | None = None) -> pl.DataFrame:
