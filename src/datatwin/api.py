@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from datatwin import modelfile
+from datatwin import gmf, modelfile
 from datatwin._version import __version__
+from datatwin.errors import DatatwinWarning, ModelFileError
 from datatwin.io import read_table
 from datatwin.models.independent import IndependentModel
 from datatwin.schema import FitSpec, parse_spec
@@ -72,10 +74,36 @@ def fit(
     return IndependentModel.fit(table.frame, fit_spec, provenance, progress=progress)
 
 
-def load(path: str | Path) -> Model:
-    """Read a model file; no original data needed. Raises ModelFileError with the JSON path of any bad field."""
-    data = modelfile.read_model_dict(path)
+def load(path: str | Path, *, strict: bool = True) -> Model:
+    """Read a model file; no original data needed. Raises ModelFileError with the JSON path of any bad field.
+
+    A metasyn GMF file (what ``MetaFrame.save`` writes) is read too, converted as in
+    ``docs/model-file.md#metasyn-gmf``. ``strict`` concerns GMF files only: a variable whose
+    distribution has no datatwin equivalent is an error (default), or, with
+    ``strict=False``, is left out with a warning and listed under ``skipped``.
+    """
+    try:
+        data = modelfile.read_model_dict(path)
+    except ModelFileError as exc:
+        gmf_data = gmf.read_gmf_dict(path) if exc.path == "$.format" else None
+        if gmf_data is None:
+            raise
+        return _load_gmf(gmf_data, str(path), strict)
     return IndependentModel.from_dict(data, str(path))
+
+
+def _load_gmf(gmf_data: dict[str, Any], file: str, strict: bool) -> Model:
+    data = gmf.gmf_to_model_dict(gmf_data, file, strict=strict)
+    for s in data.get("skipped", []):
+        warnings.warn(f"column {s['name']!r} skipped: {s['reason']}", DatatwinWarning, stacklevel=3)
+    try:
+        return IndependentModel.from_dict(data, file)
+    except ModelFileError as exc:  # report it where the user can fix it: in the GMF
+        message = str(exc).split(f"{exc.path}: ", 1)[-1]
+        raise ModelFileError(
+            f"{message} (found in the datatwin model converted from this GMF, at {exc.path})",
+            gmf.source_path(gmf_data, data, exc.path), file,
+        ) from None
 
 
 def validate(path: str | Path) -> Model:

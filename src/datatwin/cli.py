@@ -149,6 +149,27 @@ def sample(
         err.print(f"wrote {frame.height:,} rows × {frame.width} columns → {output}")
 
 
+@app.command("export-gmf")
+def export_gmf(
+    model_file: Path = typer.Argument(..., help="A datatwin model file."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the metasyn GMF file (.json)."),
+    strict: bool = typer.Option(
+        True, "--strict/--no-strict",
+        help="--no-strict: write approximations (named in the notes) for columns without an exact metasyn equivalent.",
+    ),
+    gmf_version: str = typer.Option("2.1", "--gmf-version", help="2.1 (metasyn 3, default) or 1.1 (metasyn 2)."),
+) -> None:
+    """Write a model file as a metasyn GMF file; refuses columns without an exact equivalent unless --no-strict."""
+    from datatwin.gmf import write_gmf
+
+    model = api.load(model_file)
+    notes = write_gmf(model, output, strict=strict, gmf_version=gmf_version, source=str(model_file))
+    for note in notes:
+        out.print(f"[yellow]note[/]: {escape(note)}")
+    summary = f"{len(notes)} approximation(s), see the notes above" if notes else "every column exact"
+    out.print(f"wrote metasyn GMF {gmf_version} of {len(model.columns)} columns ({summary}) → {escape(str(output))}")
+
+
 @app.command()
 def demo(
     n: int = typer.Option(5000, "-n", "--rows", help="Synthetic rows to draw."),

@@ -26,7 +26,7 @@ from typing import Any
 
 from datatwin import modelfile
 from datatwin._version import __version__
-from datatwin.errors import InputFileError, ModelFileError
+from datatwin.errors import DatatwinError, InputFileError, ModelFileError
 
 #: GMF versions written by metasyn 2.x (flat) and 3.x (tables)
 GMF_VERSIONS = ("1.1", "2.1")
@@ -134,20 +134,21 @@ def gmf_to_model_dict(
     variables = tab.get("vars")
     if not isinstance(variables, list):
         raise ModelFileError("'vars' must be a list of variables", f"{base}.vars", file)
-    columns, skipped, notes = [], [], []
+    columns, skipped, notes, refused = [], [], [], []
     for i, var in enumerate(variables):
         path = f"{base}.vars[{i}]"
         try:
             columns.append(_column_from_var(var, path, file, notes))
         except _Unsupported as exc:
-            name = var.get("name") if isinstance(var, dict) else None
-            if strict:
-                raise ModelFileError(
-                    f"variable {name!r}: {exc.reason}; remove it from the GMF, or load with strict=False "
-                    "(datatwin.load(path, strict=False)) to skip it",
-                    f"{path}.distribution", file,
-                ) from None
-            skipped.append({"name": str(name), "reason": f"not converted from the metasyn GMF: {exc.reason}"})
+            refused.append((f"{path}.distribution", str(var.get("name")), exc.reason))
+            skipped.append({"name": str(var.get("name")), "reason": f"not converted from the metasyn GMF: {exc.reason}"})
+    if refused and strict:
+        listed = "; ".join(f"{name!r}: {reason}" for _, name, reason in refused)
+        raise ModelFileError(
+            f"{len(refused)} variable(s) have no datatwin equivalent: {listed}. Remove them from the GMF, "
+            "or load with strict=False (datatwin.load(path, strict=False)) to skip them",
+            refused[0][0], file,
+        )
     if not columns:
         raise ModelFileError("no variable of the GMF could be converted; nothing is left to model", f"{base}.vars", file)
     prov = gmf.get("provenance") if isinstance(gmf.get("provenance"), dict) else {}
@@ -198,12 +199,14 @@ def _column_from_var(var: Any, path: str, file: str | None, notes: list[str]) ->
     except ValueError as exc:
         raise bad(str(exc), ".dtype") from None
     kind = "boolean" if var_type == "categorical" and dtype == "Boolean" else var_type
+    if dtype == "Null":  # an all-missing column of no type: datatwin's kind for it is 'string'
+        kind = "string"
     dist = var.get("distribution")
     if not isinstance(dist, dict):
         raise bad("'distribution' must be a JSON object", ".distribution")
     try:
         converted = _dist_in(dist, kind)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         params = dist.get("parameters")
         raise bad(
             f"{_dist_name(dist)!r}: parameters {params!r} are not those metasyn writes ({exc})", ".distribution"
@@ -216,7 +219,9 @@ def _column_from_var(var: Any, path: str, file: str | None, notes: list[str]) ->
     col["prop_missing"] = 1.0 if converted is None else min(max(float(prop), 0.0), 1.0)
     col["unique"] = bool(dist.get("unique", False)) and kind not in ("categorical", "boolean")
     col["distribution"] = converted
-    privacy = ((var.get("creation_method") or {}).get("fitter") or {}).get("privacy") if isinstance(var.get("creation_method"), dict) else None
+    method = var.get("creation_method")
+    fitter = method.get("fitter") if isinstance(method, dict) else None
+    privacy = fitter.get("privacy") if isinstance(fitter, dict) else None
     if isinstance(privacy, dict) and privacy.get("name", "none") != "none":
         notes.append(f"column {name!r}: metasyn fitted it under privacy {privacy.get('name')!r} {privacy.get('parameters', {})}")
     return col
@@ -337,7 +342,7 @@ def _datetime_in(text: Any) -> str:
     """ISO text -> datatwin's bound text: an instant in UTC without offset."""
     value = _dt.datetime.fromisoformat(str(text))
     if value.tzinfo is not None:
-        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(_dt.UTC).replace(tzinfo=None)
     return value.isoformat()
 
 
@@ -373,7 +378,7 @@ def _parse_char_class_regex(regex: str) -> tuple[int, int, list[str]] | None:
 def _dtype_in(text: Any, var_type: str) -> tuple[str, list[str] | None]:
     """metasyn's dtype (``str`` of a polars dtype) -> datatwin's dtype text and Enum categories."""
     if not isinstance(text, str):
-        raise ValueError(f"'dtype' must be a string. Got {text!r}.")
+        raise ValueError(f"'dtype' must be a string. Got {text!r}.")  # noqa: TRY004 - reported as a bad value
     m = re.fullmatch(r"(\w+)(?:\((.*)\))?", text.strip())
     if m is None:
         raise ValueError(f"unknown dtype {text!r}")
@@ -406,16 +411,24 @@ def _dtype_in(text: Any, var_type: str) -> tuple[str, list[str] | None]:
     raise ValueError(f"dtype {text!r} has no datatwin equivalent")
 
 
-def gmf_var_path(gmf: dict[str, Any], column: str, table: str | None = None) -> str | None:
-    """JSON path of the GMF variable named ``column`` (to report a problem found after conversion)."""
+def source_path(gmf: dict[str, Any], model: dict[str, Any], path: str) -> str:
+    """The GMF path behind ``path`` in the model converted from ``gmf`` (``$.columns[3].kind``
+    -> ``$.tables[0].vars[3].type``), to report a problem where the user can fix it."""
+    m = re.match(r"^\$\.columns\[(\d+)\](?:\.(\w+))?", path)
+    if m is None or int(m.group(1)) >= len(model.get("columns", [])):
+        return path
+    name = model["columns"][int(m.group(1))].get("name")
     try:
-        tab, base = gmf_table(gmf, None, table)
+        tab, base = gmf_table(gmf)
     except ModelFileError:
-        return None
+        return path
     for i, var in enumerate(tab.get("vars") or []):
-        if isinstance(var, dict) and var.get("name") == column:
-            return f"{base}.vars[{i}]"
-    return None
+        if isinstance(var, dict) and var.get("name") == name:
+            field = m.group(2) or ""
+            return f"{base}.vars[{i}]" + {"": "", "kind": ".type", "categories": ".dtype", "unique": ".distribution.unique"}.get(
+                field, f".{field}"
+            )
+    return path
 
 
 def read_gmf_dict(path: str | Path) -> dict[str, Any] | None:
@@ -433,7 +446,7 @@ def read_gmf_dict(path: str | Path) -> dict[str, Any] | None:
 
 
 def model_dict_to_gmf(
-    model: dict[str, Any], *, strict: bool = True, gmf_version: str = "2.1"
+    model: dict[str, Any], *, strict: bool = True, gmf_version: str = "2.1", file: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """Convert a datatwin model-file dict to a metasyn GMF.
 
@@ -448,38 +461,49 @@ def model_dict_to_gmf(
         left out, and each is described in the returned notes.
     gmf_version
         "2.1" (what metasyn 3.x writes; default) or "1.1" (metasyn 2.x's flat layout).
+    file
+        The model file's name, for error messages.
 
     Returns
     -------
     (gmf, notes)
         The GMF as a JSON-ready dict, and one human-readable note per column that was
         approximated or left out (empty when every column is exact).
+
+    Examples
+    --------
+    >>> import polars as pl, datatwin as dt
+    >>> model = dt.fit(pl.DataFrame({"visits": [0, 1, 1, 2, 2, 2, 3, 3, 4, 6]}))
+    >>> gmf, notes = model_dict_to_gmf(model.to_dict())
+    >>> variable = gmf["tables"][0]["vars"][0]
+    >>> variable["distribution"]["name"], variable["distribution"]["parameters"], notes
+    ('core.poisson', {'rate': 2.4}, [])
     """
-    modelfile.validate_dict(model)
     if gmf_version not in GMF_VERSIONS:
-        raise ModelFileError(f"gmf_version must be one of {list(GMF_VERSIONS)}. Got {gmf_version!r}.", "$")
-    variables, problems, notes = [], [], []
+        raise DatatwinError(f"gmf_version must be '2.1' (metasyn 3) or '1.1' (metasyn 2). Got {gmf_version!r}.")
+    modelfile.validate_dict(model, file)
+    variables, problems = [], []  # problems: (JSON path, column name or None, text)
     for i, col in enumerate(model["columns"]):
         var, issues = _var_from_column(col)
-        if issues:
-            problems.append((i, col["name"], issues))
-            notes.extend(f"column {col['name']!r}: {text}" for text in issues)
+        problems.extend((f"$.columns[{i}].{field}", col["name"], text) for field, text in issues)
         if var is not None:
             variables.append(var)
+    if model["model"]["family"] != "independent":  # a GMF keeps no relations between columns
+        problems.append(("$.model.family", None, f"the {model['model']['family']} family's relations between columns are not exported"))
     if model.get("constraints"):
-        problems.append((None, None, ["constraints are not exported"]))
-        notes.append(f"{len(model['constraints'])} constraint(s) are not exported: metasyn has no constraints")
+        problems.append(("$.constraints", None, f"{len(model['constraints'])} constraint(s) are not exported: metasyn has none"))
+    notes = [f"column {name!r}: {text}" if name is not None else text for _, name, text in problems]
     if problems and strict:
-        listed = "; ".join(f"{name!r} ({issues[0]})" if name else issues[0] for _, name, issues in problems)
-        first = problems[0][0]
+        count = len({name for _, name, _ in problems if name is not None})
         raise ModelFileError(
-            f"{len(problems)} part(s) of the model have no exact metasyn equivalent: {listed}. "
-            "Export with strict=False (CLI: --no-strict) to write the approximations named in the notes, "
-            "or replace these distributions in the model file",
-            f"$.columns[{first}].distribution" if first is not None else "$.constraints",
+            (f"{count} column(s) have" if count else "parts of the model have")
+            + f" no exact metasyn equivalent (strict=False would write: "
+            f"{'; '.join(notes)}). Export with strict=False (CLI: --no-strict) to accept these approximations, "
+            "or change these columns in the model file",
+            problems[0][0], file,
         )
     if not variables:
-        raise ModelFileError("no column could be exported", "$.columns")
+        raise ModelFileError("no column could be exported", "$.columns", file)
     prov = model["provenance"]
     provenance = {
         "created by": {"name": prov["created_by"]["name"], "version": prov["created_by"]["version"]},
@@ -493,14 +517,17 @@ def model_dict_to_gmf(
     return {"gmf_version": "2.1", "provenance": provenance, "tables": [{"name": name, **table}]}, notes
 
 
-def write_gmf(model: Any, path: str | Path, *, strict: bool = True, gmf_version: str = "2.1") -> list[str]:
+def write_gmf(
+    model: Any, path: str | Path, *, strict: bool = True, gmf_version: str = "2.1", source: str | None = None
+) -> list[str]:
     """Write ``model`` (a datatwin model or its dict) as a metasyn GMF JSON file; returns the notes.
 
     Refuses (``ModelFileError``) under ``strict=True`` when a column has no exact metasyn
-    equivalent, and writes nothing then. See :func:`model_dict_to_gmf`.
+    equivalent, and writes nothing then. ``source`` names the model file in error messages.
+    See :func:`model_dict_to_gmf`.
     """
     data = model if isinstance(model, dict) else model.to_dict()
-    gmf, notes = model_dict_to_gmf(data, strict=strict, gmf_version=gmf_version)
+    gmf, notes = model_dict_to_gmf(data, strict=strict, gmf_version=gmf_version, file=source)
     path = Path(path)
     if not path.parent.exists():
         raise InputFileError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
@@ -511,27 +538,27 @@ def write_gmf(model: Any, path: str | Path, *, strict: bool = True, gmf_version:
     return notes
 
 
-def _var_from_column(col: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
-    """One datatwin column -> (metasyn variable or None if left out, notes)."""
+def _var_from_column(col: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    """One datatwin column -> (metasyn variable, or None if left out; [(field at fault, note)])."""
     kind, issues = col["kind"], []
     var_type = {"boolean": "categorical"}.get(kind, kind)
     dtype, dtype_issue = _dtype_out(col["dtype"], col.get("categories"))
     if dtype_issue:
-        issues.append(dtype_issue)
+        issues.append(("dtype", dtype_issue))
     if dtype.startswith("Duration"):
-        return None, [f"a {col['dtype']} column has no metasyn equivalent in this release; left out"]
+        return None, [("dtype", f"a {col['dtype']} column has no metasyn equivalent in this release; left out")]
     dist = col["distribution"]
     try:
         out = _dist_out(dist, kind, col["dtype"]) if dist is not None else _m("core.na", "NADistribution", {})
     except _Unsupported as exc:
         if exc.approx is None:
-            return None, [f"{exc.reason}; left out"]
+            return None, [("distribution", f"{exc.reason}; left out")]
         out = exc.approx
-        issues.append(exc.note or exc.reason)
+        issues.append(("distribution", exc.note or exc.reason))
     if col["unique"] and out["class_name"] == "RegexDistribution":  # metasyn's unique regex: exact
         out = {**out, "class_name": "UniqueRegexDistribution", "unique": True}
     if col["unique"] and not out["unique"] and kind != "continuous":
-        issues.append(f"metasyn has no unique variant of {out['name']}; exported without the uniqueness guarantee")
+        issues.append(("unique", f"metasyn has no unique variant of {out['name']}; exported without the uniqueness guarantee"))
     var = {"name": col["name"], "type": var_type, "dtype": dtype, "prop_missing": 1.0 if dist is None else col["prop_missing"]}
     var["distribution"] = out
     var["creation_method"] = {"created_by": f"datatwin {__version__}"}
@@ -577,11 +604,11 @@ def _dist_out(dist: dict[str, Any], kind: str, dtype: str) -> dict[str, Any]:
         return _temporal_uniform_out(name, p, dtype)
     if name == "unique_key":
         out = _m("core.unique_key", "UniqueKeyDistribution", {"lower": p["lower"], "consecutive": p["consecutive"]}, True)
-        if not p["consecutive"]:
+        if not p["consecutive"] and p["density"] != 0.5:  # 0.5: about what metasyn's sampler gives
             raise _Unsupported(
                 "unique_key", out,
                 f"unique_key with density {p['density']:.6g} has no exact metasyn equivalent; exported as "
-                "core.unique_key with consecutive=false, which spreads keys over about twice their count",
+                "core.unique_key with consecutive=false, which spreads keys over about twice their count (density 0.5)",
             )
         return out
     if name == "bernoulli":
@@ -593,10 +620,12 @@ def _dist_out(dist: dict[str, Any], kind: str, dtype: str) -> dict[str, Any]:
     if name == "random_string":
         regex = "[" + "".join(_CHAR_CLASSES[c][0] for c in p["classes"]) + "]"
         lo, hi = p["min_length"], p["max_length"]
-        regex += "" if lo == hi == 1 else "{%d}" % lo if lo == hi else "{%d,%d}" % (lo, hi)
+        regex += "" if lo == hi == 1 else f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}"
         return _m("core.regex", "RegexDistribution", {"regex_data": {"regex": regex, "counts": [1, 1]}}, version="2.0")
     if name == "point_mass_mixture" and p["rest"] is None:
         return _m("core.multinoulli", "MultinoulliDistribution", {"labels": p["points"], "probs": p["weights"]})
+    if name == "point_mass_mixture" and kind == "discrete" and (expanded := _expand_mixture(p)) is not None:
+        return _m("core.multinoulli", "MultinoulliDistribution", {"labels": expanded[0], "probs": expanded[1]})
     if name == "empirical" and (expanded := _expand_empirical(p)) is not None:
         return _m("core.multinoulli", "MultinoulliDistribution", {"labels": expanded[0], "probs": expanded[1]})
     raise _Unsupported(f"{name} has no metasyn equivalent", *_moment_matched(dist, kind))
@@ -632,7 +661,7 @@ def _temporal_out(text: str, kind: str, dtype: str) -> tuple[str, bool]:
         return _dt.time.fromisoformat(text).isoformat(), cut
     value = _dt.datetime.fromisoformat(text)
     if "," in dtype:  # a zoned column: datatwin's bounds are UTC instants, say so
-        value = value.replace(tzinfo=_dt.timezone.utc)
+        value = value.replace(tzinfo=_dt.UTC)
     return value.isoformat(), cut
 
 
@@ -667,6 +696,41 @@ def _expand_empirical(p: dict[str, Any]) -> tuple[list[Any], list[float]] | None
             mass[k] = mass.get(k, 0.0) + share
     labels = sorted(mass)
     return labels, [mass[k] for k in labels]
+
+
+def _expand_mixture(p: dict[str, Any]) -> tuple[list[Any], list[float]] | None:
+    """Integer point masses plus a bounded integer rest as the exact multinoulli: the rest
+    keeps its shape off the points (datatwin redraws rest values that land on a point)."""
+    pmf = _bounded_pmf(p["rest"])
+    if pmf is None or not all(isinstance(x, int) for x in p["points"]):
+        return None
+    rest_weight = 1.0 - sum(p["weights"])
+    off_points = {k: q for k, q in pmf.items() if k not in set(p["points"])}
+    total = sum(off_points.values())
+    if not total > 0:
+        return None
+    mass = {x: w for x, w in zip(p["points"], p["weights"])}
+    for k, q in off_points.items():
+        mass[k] = rest_weight * q / total
+    labels = sorted(mass)
+    return labels, [mass[k] for k in labels]
+
+
+def _bounded_pmf(dist: dict[str, Any]) -> dict[int, float] | None:
+    """{value: probability} of a discrete distribution on a small range of integers, in closed form."""
+    name, p = dist["name"], dist["parameters"]
+    if name == "discrete_uniform" and p["upper"] - p["lower"] < _MAX_EXPANDED_LABELS:
+        return {k: 1.0 / (p["upper"] - p["lower"] + 1) for k in range(p["lower"], p["upper"] + 1)}
+    if name == "discrete_truncated_normal":
+        lo, hi = p["lower"], p["upper"]
+        if not (float(lo).is_integer() and float(hi).is_integer()) or hi - lo >= _MAX_EXPANDED_LABELS:
+            return None
+        # every integer in [lower, upper] takes the normal's mass within half a unit of it
+        mass = {k: _cdf((k + 0.5 - p["mu"]) / p["sigma"]) - _cdf((k - 0.5 - p["mu"]) / p["sigma"])
+                for k in range(int(lo), int(hi) + 1)}
+        total = sum(mass.values())
+        return {k: q / total for k, q in mass.items()} if total > 0 else None
+    return None
 
 
 # -- moment-matched stand-ins (strict=False only) ----------------------------------------
