@@ -102,3 +102,16 @@ def test_adult_single_person_country_is_not_published(adult_path: Path) -> None:
     text = model.to_json()
     assert "Holand-Netherlands" not in text  # one row in 32,561
     assert model.column("native-country").rare_labels["into"] == "other"
+
+
+def test_inspect_and_validate_warn_about_kept_rare_labels(frame: pl.DataFrame, tmp_path: Path, run_cli) -> None:
+    kept = dt.fit(frame, {"columns": {"city": {"keep_rare": True}}}).save(tmp_path / "kept.json")
+    code, out, err = run_cli(["validate", str(kept)])
+    assert code == 0 and "valid" in out
+    assert err.count("warning: column 'city': label") == 2 and "'odd'" in err
+    code, out, err = run_cli(["inspect", str(kept)])
+    assert code == 0 and err.count("warning:") == 2
+    merged = dt.fit(frame).save(tmp_path / "merged.json")
+    code, out, err = run_cli(["inspect", str(merged)])
+    assert code == 0 and err == ""
+    assert "rare labels in city: 2 held by fewer than 10 rows, into 'other' (5.00% of rows)" in out

@@ -123,13 +123,27 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
     out.print(table)
     for s in d.get("skipped", []):
         out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
+    for c in d["columns"]:
+        rare = c.get("rare_labels")
+        if rare and rare["handling"] != "kept":
+            where = f"into {rare['into']!r}" if rare.get("into") else rare["handling"]
+            out.print(f"rare labels in {escape(c['name'])}: {rare['count']} held by fewer than {rare['threshold']} rows, "
+                      f"{escape(where)} ({rare['share']:.2%} of rows)")
+    _print_rare_warnings(model)
+
+
+def _print_rare_warnings(model: api.Model) -> None:
+    for line in model.rare_label_warnings():
+        err.print(f"[yellow]warning[/]: {escape(line)}")
 
 
 @app.command()
 def validate(model_file: Path = typer.Argument(..., help="A datatwin model file.")) -> None:
-    """Check a model file against the schema and semantic rules; exit 0 if valid, 1 if not."""
+    """Check a model file against the schema and semantic rules; exit 0 if valid, 1 if not.
+    Published categorical labels held by fewer than k rows are warned about (exit stays 0)."""
     model = api.validate(model_file)
-    out.print(f"[green]valid[/]: {model_file} ({len(model.columns)} columns, format ok)")
+    out.print(f"[green]valid[/]: {escape(str(model_file))} ({len(model.columns)} columns, format ok)")
+    _print_rare_warnings(model)
 
 
 @app.command()
