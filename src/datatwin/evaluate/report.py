@@ -29,12 +29,6 @@ import numpy as np
 from datatwin._version import __version__
 from datatwin.errors import InputFileError
 from datatwin.evaluate.plots import (
-    DCR_PLOT_ROWS,
-    HIST_BINS,
-    HOLDOUT,
-    REAL,
-    STYLE,
-    SYNTH,
     TOP_LABELS,
     Plots,
     association_matrices,
@@ -42,12 +36,7 @@ from datatwin.evaluate.plots import (
 )
 from datatwin.evaluate.prepare import EvalData
 
-# the public names, the plot constants that moved to datatwin.evaluate.plots included
-__all__ = [
-    "COLLAPSE_FROM", "COLUMN_DISTANCE_KEYS", "COLUMN_SCORE_KEYS", "CSS", "DCR_PLOT_ROWS", "FORMATS", "HEADLINE_KEYS",
-    "HIST_BINS", "HOLDOUT", "MAX_HEATMAP_COLUMNS", "NOT_COMPONENTS", "PLOTS_PER_BLOCK", "REAL", "STYLE", "SYNTH",
-    "TOP_LABELS", "UTILITY_PARTS", "Report", "report_format",
-]
+__all__ = ["Report", "report_format"]
 
 #: from this many columns on, the per-column plots are folded into <details> blocks
 COLLAPSE_FROM = 50

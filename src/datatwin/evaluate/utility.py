@@ -50,23 +50,15 @@ from typing import Any
 import numpy as np
 
 from datatwin.errors import DataError, DatatwinError
-from datatwin.evaluate.column_metrics import MISSING, OTHER, SHOWN_LABELS, STRING_TOP_LABELS, column_scores
+from datatwin.evaluate.column_metrics import column_scores
 from datatwin.evaluate.model_metrics import (
-    CLASSIFICATION_KINDS,
-    HOLDOUT_SHARE,
-    TREE_PERMUTATIONS,
     distinguishability_scores,
     ml_efficacy_scores,
 )
-from datatwin.evaluate.pair_metrics import PAIR_BINS, PAIR_MAX_COLUMNS, PAIR_TOP_LABELS, pair_scores
+from datatwin.evaluate.pair_metrics import pair_scores
 from datatwin.evaluate.prepare import EvalData, as_text
 
-# the public names, the constants that moved with the metrics to their own modules included
-__all__ = [
-    "CLASSIFICATION_KINDS", "DEFINITION", "HOLDOUT_SHARE", "MISSING", "OTHER", "PAIR_BINS", "PAIR_MAX_COLUMNS",
-    "PAIR_ROWS_FACTOR", "PAIR_TOP_LABELS", "SHOWN_LABELS", "STRING_TOP_LABELS", "TREE_PERMUTATIONS",
-    "utility_scores",
-]
+__all__ = ["DEFINITION", "utility_scores"]
 
 #: pair metrics use at most this many times ``max_rows`` rows of each frame
 PAIR_ROWS_FACTOR = 5
