@@ -24,6 +24,8 @@ from typing import Any
 
 
 
+# Kept in both runners on purpose: they run in different virtual environments and
+# share no importable module.
 def peak_rss_mb() -> float:
     """Peak resident memory of this process in MiB. ``VmHWM`` belongs to the process's
     own address space; ``ru_maxrss`` would survive exec and report the launching
