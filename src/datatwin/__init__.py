@@ -16,12 +16,14 @@ from datatwin.errors import (
     DistributionError,
     InputFileError,
     ModelFileError,
+    PrivacyError,
     SamplingError,
     SpecError,
     UnsupportedFormatVersionError,
 )
 from datatwin.schema import ColumnSpec, FitSpec
 from datatwin import evaluate  # a callable subpackage: dt.evaluate(real, synth, ...)
+from datatwin import privacy  # dt.privacy.DifferentialPrivacy(...), dt.privacy.DisclosureControl(...)
 
 __all__ = [
     "ColumnError",
@@ -34,6 +36,7 @@ __all__ = [
     "InputFileError",
     "Model",
     "ModelFileError",
+    "PrivacyError",
     "SamplingError",
     "SpecError",
     "UnsupportedFormatVersionError",
@@ -41,5 +44,6 @@ __all__ = [
     "evaluate",
     "fit",
     "load",
+    "privacy",
     "validate",
 ]

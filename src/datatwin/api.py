@@ -11,9 +11,10 @@ from typing import Any
 
 from datatwin import gmf, modelfile
 from datatwin._version import __version__
-from datatwin.errors import DatatwinWarning, ModelFileError
+from datatwin.errors import DatatwinWarning, ModelFileError, PrivacyError
 from datatwin.io import read_table
 from datatwin.models.independent import IndependentModel
+from datatwin.privacy.base import PrivacyPolicy, make_policy
 from datatwin.schema import FitSpec, parse_spec
 
 Model = IndependentModel
@@ -27,6 +28,7 @@ def fit(
     criterion: str | None = None,
     empirical: bool | None = None,
     progress: Callable[[str], None] | None = None,
+    privacy: PrivacyPolicy | str | None = None,
 ) -> Model:
     """Estimate a model of ``data``.
 
@@ -45,6 +47,10 @@ def fit(
         Also try the binned empirical distribution (releases quantiles of the data).
     progress
         Called with each column's name after it is fitted.
+    privacy
+        The privacy policy: ``dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)``,
+        ``dt.privacy.DisclosureControl(k=10)``, a plug-in policy, or a registered policy
+        name with default settings. Default: no formal privacy (see ``docs/privacy.md``).
 
     Examples
     --------
@@ -71,7 +77,14 @@ def fit(
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "source": {"name": table.source, "rows": table.frame.height, "columns": table.frame.width},
     }
-    return IndependentModel.fit(table.frame, fit_spec, provenance, progress=progress)
+    if isinstance(privacy, str):
+        privacy = make_policy(privacy)
+    elif privacy is not None and not isinstance(privacy, PrivacyPolicy):
+        raise PrivacyError(
+            f"privacy must be a policy such as dt.privacy.DifferentialPrivacy(epsilon=1.0) or a policy name. "
+            f"Got {type(privacy).__name__}."
+        )
+    return IndependentModel.fit(table.frame, fit_spec, provenance, progress=progress, privacy=privacy)
 
 
 def load(path: str | Path, *, strict: bool = True) -> Model:

@@ -129,6 +129,31 @@ def infer_kind(series: pl.Series, max_categories: int = MAX_CATEGORIES) -> str:
     raise ValueError(f"unsupported dtype {dtype}")
 
 
+def public_kind(dtype: pl.DataType) -> str:
+    """The kind implied by the dtype alone, without looking at any value.
+
+    Used under differential privacy, where choosing a kind from the values (how many
+    distinct labels, whether floats are whole) would itself leak: integers and Duration
+    are discrete, floats and Decimal continuous, text/Categorical/Enum categorical.
+    The spec's ``kind`` overrides it (e.g. ``kind = "discrete"`` for whole-number floats).
+    """
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype == pl.Date:
+        return "date"
+    if isinstance(dtype, pl.Datetime):
+        return "datetime"
+    if dtype == pl.Time:
+        return "time"
+    if dtype.is_integer() or isinstance(dtype, pl.Duration):
+        return "discrete"
+    if dtype.is_float() or isinstance(dtype, pl.Decimal):
+        return "continuous"
+    if dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, (pl.Categorical, pl.Enum)):
+        return "categorical"
+    raise ValueError(f"unsupported dtype {dtype}")
+
+
 # -- the spec -------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class ColumnSpec:
@@ -141,6 +166,12 @@ class ColumnSpec:
     exclude: bool = False
     description: str | None = None
     keep_rare: bool = False
+    #: public clamping bounds (lower, upper) for private policies: numbers, or ISO text for temporal columns
+    bounds: tuple[Any, Any] | None = None
+    #: a public label domain for categorical columns under DP (no label selection needed)
+    labels: tuple[Any, ...] | None = None
+    #: this column's share of a DP budget, relative to the others (default 1: equal split)
+    budget_weight: float = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,6 +234,15 @@ def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
             raise SpecError(f"{where}: {key!r} must be true or false. Got {raw[key]!r}.")
     if "description" in raw and not isinstance(raw["description"], str):
         raise SpecError(f"{where}: 'description' must be text. Got {raw['description']!r}.")
+    bounds = _bounds(raw.get("bounds"), where)
+    labels = raw.get("labels")
+    if labels is not None:
+        if not isinstance(labels, (list, tuple)) or not labels or len(set(map(repr, labels))) != len(labels):
+            raise SpecError(f"{where}: 'labels' must be a non-empty list of distinct labels. Got {labels!r}.")
+        labels = tuple(labels)
+    weight = raw.get("budget_weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight <= 0:
+        raise SpecError(f"{where}: 'budget_weight' must be a number > 0. Got {weight!r}.")
     return ColumnSpec(
         kind=kind,
         distribution=dist,
@@ -211,7 +251,28 @@ def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
         exclude=raw.get("exclude", False),
         description=raw.get("description"),
         keep_rare=raw.get("keep_rare", False),
+        bounds=bounds,
+        labels=labels,
+        budget_weight=float(weight),
     )
+
+
+def _bounds(value: Any, where: str) -> tuple[Any, Any] | None:
+    """Clamping bounds [lower, upper]: two numbers, or two ISO date/time texts."""
+    if value is None:
+        return None
+    ok_types = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value) if isinstance(
+        value, (list, tuple)
+    ) else False
+    ok_text = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not (ok_types or ok_text):
+        raise SpecError(f"{where}: 'bounds' must be [lower, upper] (two numbers, or two ISO dates/times). Got {value!r}.")
+    lower, upper = value
+    if ok_types and not all(math.isfinite(v) for v in value):
+        raise SpecError(f"{where}: 'bounds' must be finite numbers. Got {value!r}.")
+    if lower > upper:
+        raise SpecError(f"{where}: 'bounds' lower {lower!r} is greater than upper {upper!r}; swap them.")
+    return (lower, upper)
 
 
 def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:

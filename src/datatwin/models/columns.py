@@ -21,10 +21,21 @@ from datatwin.distributions import (
 from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, SamplingError
 from datatwin.models.convert import KIND_DTYPES, cast_series, to_series, to_values
 from datatwin.models.rare import handle_rare_labels
-from datatwin.schema import MIN_ROWS_FOR_UNIQUE, ColumnSpec, FitSpec, dtype_from_str, dtype_to_str, infer_kind
+from datatwin.privacy.base import ColumnData, Estimate, NoPrivacy, PolicySession, TableInfo
+from datatwin.schema import (
+    MIN_ROWS_FOR_UNIQUE,
+    ColumnSpec,
+    FitSpec,
+    dtype_from_str,
+    dtype_to_str,
+    infer_kind,
+    public_kind,
+)
 
 #: how many rounds of redrawing duplicates before a unique column gives up
 _UNIQUE_ROUNDS = 100
+#: the default session (stateless: no ledger entries under no formal privacy)
+NO_PRIVACY_SESSION = NoPrivacy().start(TableInfo(0, (), None))
 
 
 class ColumnCheckError(DistributionError):
@@ -206,11 +217,19 @@ def _is_number(text: str) -> bool:
 
 
 def fit_column(
-    series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, weights: np.ndarray | None = None
+    series: pl.Series,
+    spec: ColumnSpec,
+    fit_spec: FitSpec,
+    weights: np.ndarray | None = None,
+    session: PolicySession | None = None,
 ) -> ColumnModel:
     """Fit one column: missing values, kind, uniqueness, distribution (forced or selected).
 
-    ``weights`` (one per row, >= 0) say how many times each row counts (a frequency column)."""
+    ``weights`` (one per row, >= 0) say how many times each row counts (a frequency column).
+    ``session`` is the privacy policy's session that estimates the distribution (default:
+    no formal privacy, :func:`estimate_plain`)."""
+    if session is None:
+        session = NO_PRIVACY_SESSION
     name = series.name
     n_rows = len(series)
     sentinels = tuple(fit_spec.missing_values) + tuple(spec.missing_values)
@@ -229,20 +248,24 @@ def fit_column(
             warnings.warn(f"column {name!r}: {n_nan} NaN value(s) are treated as missing", DatatwinWarning, stacklevel=3)
             series = series.fill_nan(None)
     nonnull = series.drop_nulls()
-    prop_missing = series.null_count() / n_rows if n_rows else 0.0
+    n_missing = float(series.null_count())
+    n_total = float(n_rows)
     nonnull_weights = None
     if weights is not None:
         present = series.is_not_null().to_numpy()
         nonnull_weights = weights[present]
-        prop_missing = float(weights[~present].sum() / weights.sum())
+        n_missing, n_total = float(weights[~present].sum()), float(weights.sum())
     dtype = series.dtype
-    kind = spec.kind or infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
+    if spec.kind is not None:
+        kind = spec.kind
+    elif session.peeks:
+        kind = infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
+    else:  # a private policy: the kind comes from the dtype alone, never from the values
+        kind = public_kind(dtype)
     if not KIND_DTYPES[kind](dtype):
         raise ColumnError(name, f"a {dtype_to_str(dtype)} column cannot be modelled as kind {kind!r}; remove the forced kind")
     categories = list(dtype.categories) if isinstance(dtype, pl.Enum) else None
     common = dict(name=name, kind=kind, dtype=dtype_to_str(dtype), categories=categories, description=spec.description)
-    if len(nonnull) == 0:
-        return ColumnModel(prop_missing=1.0, unique=False, distribution=None, **common)
 
     n_distinct = nonnull.n_unique()
     # with a frequency column, a row of weight 3 is three rows: count repeats that way
@@ -253,7 +276,12 @@ def fit_column(
     if kind == "discrete" and (dtype.is_float() or isinstance(dtype, pl.Decimal)) and not _whole(nonnull):
         raise ColumnError(name, "kind 'discrete' needs whole numbers, but the column has fractions; use 'continuous'")
     forced_categorical = _forced_name(spec) == "categorical"
-    if (kind == "categorical" or forced_categorical) and n_distinct > fit_spec.max_categories and categories is None:
+    if (
+        session.peeks
+        and (kind == "categorical" or forced_categorical)
+        and n_distinct > fit_spec.max_categories
+        and categories is None
+    ):
         raise ColumnError(
             name,
             f"has {n_distinct} distinct labels, more than max_categories={fit_spec.max_categories}; "
@@ -269,39 +297,54 @@ def fit_column(
             f"the spec says unique, but {repeats:g} value(s) repeat; "
             "remove the duplicates from the data or drop 'unique' from the spec",
         )
-    if spec.unique is not None:
-        unique = spec.unique
+    inferred_unique = kind not in ("categorical", "boolean") and n_present >= MIN_ROWS_FOR_UNIQUE and repeats <= 0
+    if len(nonnull):
+        try:
+            values, counts = to_values(nonnull, kind, nonnull_weights)
+        except pl.exceptions.PolarsError as exc:
+            raise ColumnError(
+                name, f"values cannot be read as {kind} numbers ({type(exc).__name__}); cast the column to Float64 or String"
+            ) from None
     else:
-        unique = (
-            kind not in ("categorical", "boolean")
-            and n_present >= MIN_ROWS_FOR_UNIQUE
-            and repeats <= 0
-        )
-    try:
-        values, counts = to_values(nonnull, kind, nonnull_weights)
-    except pl.exceptions.PolarsError as exc:
-        raise ColumnError(
-            name, f"values cannot be read as {kind} numbers ({type(exc).__name__}); cast the column to Float64 or String"
-        ) from None
+        values, counts = np.array([], dtype=object), np.array([], dtype=np.float64)
     if categories is not None:  # Enum: every category, in the dtype's order
         values, counts = _align_to_categories(values, counts, categories)
-    rare = None
-    if kind == "categorical" and not _fixed_parameters(spec):
-        try:
-            values, counts, rare = handle_rare_labels(
-                values, counts, threshold=fit_spec.rare_threshold, other_label=fit_spec.other_label,
-                keep=spec.keep_rare, text=dtype == pl.String or isinstance(dtype, pl.Categorical),
-                enum=categories is not None,
-            )
-        except ValueError as exc:
-            raise ColumnError(name, str(exc)) from None
+    data = ColumnData(
+        name=name, kind=kind, dtype=dtype_to_str(dtype), values=values, counts=counts, n_rows=n_total,
+        n_missing=n_missing, spec=spec, fit_spec=fit_spec, categories=categories, inferred_unique=inferred_unique,
+    )
     try:
-        dist, selection = _choose_distribution(values, counts, kind, unique, spec, fit_spec)
+        est = session.estimate(data, estimate_plain)
     except DistributionError as exc:
         raise ColumnError(name, str(exc)) from None
     return ColumnModel(
-        prop_missing=prop_missing, unique=unique, distribution=dist, selection=selection,
-        rare_labels=rare.to_dict() if rare is not None else None, **common,
+        prop_missing=est.prop_missing, unique=est.unique, distribution=est.distribution, selection=est.selection,
+        rare_labels=est.rare_labels, **common,
+    )
+
+
+def estimate_plain(data: ColumnData) -> Estimate:
+    """The non-private estimate: rare labels merged, then the distribution forced by the
+    spec or chosen by the information criterion (maximum likelihood)."""
+    spec, fit_spec = data.spec, data.fit_spec
+    prop_missing = data.n_missing / data.n_rows if data.n_rows else 0.0
+    if data.n_present == 0:
+        return Estimate(distribution=None, prop_missing=1.0 if data.n_rows else 0.0, unique=False)
+    unique = spec.unique if spec.unique is not None else data.inferred_unique
+    values, counts, rare = data.values, data.counts, None
+    if data.kind == "categorical" and not _fixed_parameters(spec):
+        try:
+            values, counts, rare = handle_rare_labels(
+                values, counts, threshold=fit_spec.rare_threshold, other_label=fit_spec.other_label,
+                keep=spec.keep_rare, text=data.dtype in ("String", "Categorical"),
+                enum=data.categories is not None,
+            )
+        except ValueError as exc:
+            raise ColumnError(data.name, str(exc)) from None
+    dist, selection = _choose_distribution(values, counts, data.kind, unique, spec, fit_spec)
+    return Estimate(
+        distribution=dist, prop_missing=prop_missing, unique=unique, selection=selection,
+        rare_labels=rare.to_dict() if rare is not None else None,
     )
 
 

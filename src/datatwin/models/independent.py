@@ -17,6 +17,7 @@ from datatwin import modelfile
 from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, ModelFileError, SamplingError, SpecError
 from datatwin.models.columns import ColumnCheckError, ColumnModel, column_rng, fit_column
 from datatwin.models.rare import DEFAULT_RARE_THRESHOLD
+from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
 FAMILY = "independent"
@@ -72,33 +73,43 @@ class IndependentModel:
         spec: FitSpec,
         provenance: dict[str, Any],
         progress: Callable[[str], None] | None = None,
+        privacy: PrivacyPolicy | None = None,
     ) -> "IndependentModel":
-        """Fit every column of ``frame`` (a polars DataFrame) under ``spec``."""
+        """Fit every column of ``frame`` (a polars DataFrame) under ``spec`` and the
+        privacy policy (default :class:`~datatwin.privacy.NoPrivacy`)."""
         unknown = sorted(set(spec.columns) - set(frame.columns))
         if unknown:
             raise SpecError(f"spec names column(s) {unknown} that are not in the data; columns are {frame.columns}")
         weights = frequency_weights(frame, spec.weight_column)
-        n_rows = frame.height if weights is None else int(round(float(weights.sum())))
-        columns: list[ColumnModel] = []
+        n_rows = float(frame.height) if weights is None else float(weights.sum())
         skipped: list[dict[str, str]] = []
+        modelled: list[str] = []
+        for name in frame.columns:  # which columns to model depends on the schema and spec only
+            if name == spec.weight_column:
+                skipped.append({"name": name, "reason": "weight column: how many times each row counts"})
+            elif spec.columns.get(name, ColumnSpec()).exclude:
+                skipped.append({"name": name, "reason": "excluded by the spec"})
+            elif (reason := unsupported_reason(frame.schema[name])) is not None:
+                warnings.warn(f"column {name!r} skipped: {reason}", DatatwinWarning, stacklevel=2)
+                skipped.append({"name": name, "reason": reason})
+            else:
+                modelled.append(name)
+        if not modelled:
+            raise SpecError("no column is left to model: every column was excluded or skipped")
+        session = (privacy or NoPrivacy()).start(TableInfo(n_rows=n_rows, columns=tuple(modelled), fit_spec=spec))
+        released_rows = session.release_n_rows(n_rows)
+        columns: list[ColumnModel] = []
         with single_threaded_blas():
             for name in frame.columns:
-                col_spec = spec.columns.get(name, ColumnSpec())
-                series = frame.get_column(name)
-                if name == spec.weight_column:
-                    skipped.append({"name": name, "reason": "weight column: how many times each row counts"})
-                elif col_spec.exclude:
-                    skipped.append({"name": name, "reason": "excluded by the spec"})
-                elif (reason := unsupported_reason(series.dtype)) is not None:
-                    warnings.warn(f"column {name!r} skipped: {reason}", DatatwinWarning, stacklevel=2)
-                    skipped.append({"name": name, "reason": reason})
-                else:
-                    columns.append(fit_column(series, col_spec, spec, weights))
+                if name in modelled:
+                    col_spec = spec.columns.get(name, ColumnSpec())
+                    columns.append(fit_column(frame.get_column(name), col_spec, spec, weights, session))
                 if progress is not None:
                     progress(name)
-        if not columns:
-            raise SpecError("no column is left to model: every column was excluded or skipped")
-        return cls(columns, n_rows, provenance, spec.criterion, spec.rare_threshold, skipped=skipped)
+        return cls(
+            columns, released_rows, provenance, spec.criterion, spec.rare_threshold,
+            privacy=session.privacy_section(), skipped=skipped,
+        )
 
     # -- sampling ---------------------------------------------------------------
     def sample(self, n: int | None = None, seed: int | None = None) -> pl.DataFrame:

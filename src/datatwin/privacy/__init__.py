@@ -1,0 +1,32 @@
+"""Privacy policies: how a model's parameters are estimated, and what that costs.
+
+``NoPrivacy`` (default), ``DifferentialPrivacy`` and ``DisclosureControl`` ship with
+datatwin; others plug in through the ``datatwin.privacy`` entry-point group.
+See ``docs/privacy.md`` for what each promises and does not.
+"""
+
+from datatwin.privacy.base import (
+    ColumnData,
+    Estimate,
+    NoPrivacy,
+    PolicySession,
+    PrivacyPolicy,
+    TableInfo,
+    get_policy_class,
+    make_policy,
+    register_policy,
+    registered_policies,
+)
+
+__all__ = [
+    "ColumnData",
+    "Estimate",
+    "NoPrivacy",
+    "PolicySession",
+    "PrivacyPolicy",
+    "TableInfo",
+    "get_policy_class",
+    "make_policy",
+    "register_policy",
+    "registered_policies",
+]
