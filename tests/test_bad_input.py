@@ -283,9 +283,15 @@ def test_model_file_labels_of_the_wrong_type(tmp_path: Path) -> None:
         _load(tmp_path, data)
 
 
-def test_model_file_policy_must_be_known(tmp_path: Path, good_model: dict) -> None:
-    good_model["privacy"]["policy"] = "dp"
+def test_model_file_policy_name_is_checked(tmp_path: Path, good_model: dict) -> None:
+    good_model["privacy"]["policy"] = "Not a name!"
     with pytest.raises(dt.ModelFileError, match=r"\$\.privacy\.policy"):
+        _load(tmp_path, good_model)
+
+
+def test_model_file_dp_policy_needs_its_budget(tmp_path: Path, good_model: dict) -> None:
+    good_model["privacy"]["policy"] = "dp"
+    with pytest.raises(dt.ModelFileError, match=r"\$\.privacy: the 'dp' policy must state its 'budget'"):
         _load(tmp_path, good_model)
 
 

@@ -5,6 +5,7 @@ Every DatatwinError becomes one red line on stderr and exit code 1 — no traceb
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import warnings
@@ -20,8 +21,8 @@ from rich.table import Table
 
 from datatwin import api
 from datatwin._version import __version__
-from datatwin.describe import describe_distribution
-from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError
+from datatwin.describe import describe_distribution, describe_privacy
+from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
 from datatwin.io import write_table
 
@@ -78,14 +79,23 @@ def fit(
     criterion: Optional[str] = typer.Option(None, "--criterion", help="bic (default) or aic."),
     empirical: bool = typer.Option(False, "--empirical", help="Also try binned empirical distributions (releases quantiles)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    privacy: str = typer.Option("none", "--privacy", help="Privacy policy: none, dp, disclosure, or an installed plug-in."),
+    epsilon: Optional[float] = typer.Option(None, "--epsilon", help="dp: total privacy loss ε."),
+    delta: Optional[float] = typer.Option(None, "--delta", help="dp: δ of (ε, δ)-DP (needed to select labels from the data)."),
+    rho: Optional[float] = typer.Option(None, "--rho", help="dp: a zCDP budget ρ instead of ε."),
+    k: Optional[int] = typer.Option(None, "--k", help="disclosure: the minimum number of rows behind any released count."),
+    privacy_option: list[str] = typer.Option(
+        [], "--privacy-option", help="Another policy setting as key=value (repeatable), e.g. method=histogram."
+    ),
 ) -> None:
     """Estimate a model from DATA and write the model file."""
     if not output.parent.exists():  # fail before the fit, not after
         raise InputFileError(f"cannot write {str(output)!r}: folder {str(output.parent)!r} does not exist")
+    policy = _policy(privacy, {"epsilon": epsilon, "delta": delta, "rho": rho, "k": k}, privacy_option)
     start = time.perf_counter()
     model = _fit_with_progress(
         str(data), quiet, spec=str(spec) if spec else None, missing_values=missing or None,
-        criterion=criterion, empirical=empirical or None,
+        criterion=criterion, empirical=empirical or None, privacy=policy,
     )
     model.save(output)
     if not quiet:
@@ -95,6 +105,26 @@ def fit(
         )
         for s in model.skipped:
             out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
+
+
+def _policy(name: str, given: dict[str, object], options: list[str]) -> object:
+    """The policy object from the command line; settings that were not given keep their defaults."""
+    from datatwin.privacy import make_policy
+
+    settings = {key: value for key, value in given.items() if value is not None}
+    for option in options:
+        key, sep, text = option.partition("=")
+        if not sep or not key.strip():
+            raise PrivacyError(f"--privacy-option must be key=value. Got {option!r}.")
+        try:
+            settings[key.strip()] = json.loads(text)  # numbers, true/false, lists
+        except json.JSONDecodeError:
+            settings[key.strip()] = text
+    if name == "none" and settings:
+        raise PrivacyError(
+            f"{', '.join('--' + key for key in settings)} given without a privacy policy; add --privacy dp or --privacy disclosure"
+        )
+    return make_policy(name, **settings)
 
 
 @app.command()
@@ -123,6 +153,7 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
     out.print(table)
     for s in d.get("skipped", []):
         out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
+    _print_privacy(d["privacy"])
     for c in d["columns"]:
         rare = c.get("rare_labels")
         if rare and rare["handling"] != "kept":
@@ -130,6 +161,24 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
             out.print(f"rare labels in {escape(c['name'])}: {rare['count']} held by fewer than {rare['threshold']} rows, "
                       f"{escape(where)} ({rare['share']:.2%} of rows)")
     _print_rare_warnings(model)
+
+
+def _print_privacy(privacy: dict) -> None:
+    for line in describe_privacy(privacy):
+        out.print(escape(line))
+    ledger = privacy.get("ledger") or []
+    if ledger:
+        table = Table("released", "mechanism", "sensitivity", "scale", "ε", "δ", "ρ", title="privacy ledger")
+        for entry in ledger:
+            table.add_row(
+                escape(entry["what"]), escape(entry.get("mechanism", "")),
+                *(_number(entry.get(key)) for key in ("sensitivity", "scale", "epsilon", "delta", "rho")),
+            )
+        out.print(table)
+
+
+def _number(value: object) -> str:
+    return "" if value is None else f"{value:.4g}"
 
 
 def _print_rare_warnings(model: api.Model) -> None:
@@ -142,7 +191,9 @@ def validate(model_file: Path = typer.Argument(..., help="A datatwin model file.
     """Check a model file against the schema and semantic rules; exit 0 if valid, 1 if not.
     Published categorical labels held by fewer than k rows are warned about (exit stays 0)."""
     model = api.validate(model_file)
-    out.print(f"[green]valid[/]: {escape(str(model_file))} ({len(model.columns)} columns, format ok)")
+    ledger = model.privacy.get("ledger") or []
+    checked = f", privacy ledger of {len(ledger)} line(s) adds up" if ledger else ""
+    out.print(f"[green]valid[/]: {escape(str(model_file))} ({len(model.columns)} columns, format ok{checked})")
     _print_rare_warnings(model)
 
 

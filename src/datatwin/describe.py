@@ -30,3 +30,19 @@ def describe_distribution(d: dict[str, Any] | None, max_labels: int = 4) -> str:
         return f"empirical({len(bins)} bins over [{_num(bins[0][0])}, {_num(bins[-1][1])}])"
     args = ", ".join(f"{k}={_num(v)}" for k, v in p.items())
     return f"{name}({args})"
+
+
+def describe_privacy(privacy: dict[str, Any]) -> list[str]:
+    """Lines for a model file's ``privacy`` section: the policy, its settings, budget and spending."""
+    lines = [f"privacy policy: {privacy.get('policy', '?')}"]
+    settings = privacy.get("settings") or {}
+    if settings:
+        lines.append("settings: " + ", ".join(f"{k}={_num(v)}" for k, v in settings.items()))
+    budget = privacy.get("budget")
+    if budget:
+        spent = privacy.get("spent") or {}
+        parts = [f"{k}={_num(v)} (spent {_num(spent.get(k, 0.0))})" for k, v in budget.items()]
+        lines.append("budget: " + ", ".join(parts))
+    n = len(privacy.get("ledger") or [])
+    lines.append(f"ledger: {n} released statistic(s)" if n else "ledger: empty (no formal privacy accounting)")
+    return lines

@@ -52,6 +52,14 @@ class UnsupportedFormatVersionError(ModelFileError):
     """The model file was written by a newer datatwin than this one."""
 
 
+class PrivacyError(DatatwinError):
+    """A privacy setting or budget is invalid."""
+
+
+class BudgetExceededError(PrivacyError):
+    """A release would spend more privacy budget than remains."""
+
+
 class SamplingError(DatatwinError):
     """A model cannot produce the requested sample (e.g. too many unique values)."""
 

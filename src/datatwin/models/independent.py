@@ -18,6 +18,7 @@ from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, Mod
 from datatwin.models.columns import ColumnCheckError, ColumnModel, column_rng, fit_column
 from datatwin.models.rare import DEFAULT_RARE_THRESHOLD
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo
+from datatwin.privacy.ledger import check_ledger
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
 FAMILY = "independent"
@@ -149,6 +150,9 @@ class IndependentModel:
     def from_dict(cls, data: dict[str, Any], file: str | None = None) -> "IndependentModel":
         """Build from a model-file dict; checks schema and semantics, errors carry JSON paths."""
         modelfile.validate_dict(data, file)
+        problems = check_ledger(data["privacy"])
+        if problems:  # an auditor's sum must match: a tampered or overspent ledger is refused
+            raise ModelFileError(problems[0], "$.privacy", file)
         columns = []
         seen: set[str] = set()
         for i, raw in enumerate(data["columns"]):

@@ -1,0 +1,152 @@
+"""The policy contract: registry, entry points, injection into fitting, CLI wiring."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import datatwin as dt
+from datatwin.privacy import base
+
+EXAMPLE_SRC = Path(__file__).resolve().parents[2] / "examples" / "datatwin-policy-example" / "src"
+
+
+@pytest.fixture
+def frame() -> pl.DataFrame:
+    rng = np.random.default_rng(3)
+    return pl.DataFrame({"x": rng.normal(0, 1, 300), "c": rng.choice(["a", "b", "c"], 300)})
+
+
+def test_default_policy_is_none(frame: pl.DataFrame) -> None:
+    model = dt.fit(frame)
+    assert model.privacy == {"policy": "none", "ledger": []}
+    assert dt.fit(frame, privacy="none").to_dict()["columns"] == model.to_dict()["columns"]
+
+
+def test_unknown_policy_names_the_known_ones(frame: pl.DataFrame) -> None:
+    with pytest.raises(dt.PrivacyError, match=r"unknown privacy policy 'nope'; known policies: \[.*'none'"):
+        dt.fit(frame, privacy="nope")
+
+
+def test_privacy_argument_of_the_wrong_type(frame: pl.DataFrame) -> None:
+    with pytest.raises(dt.PrivacyError, match="privacy must be a policy .* Got dict"):
+        dt.fit(frame, privacy={"epsilon": 1})
+
+
+def test_bad_setting_names_the_policy() -> None:
+    with pytest.raises(dt.PrivacyError, match=r"privacy policy 'none': NoPrivacy\(\) takes no arguments"):
+        dt.privacy.make_policy("none", k=3)
+
+
+class _Recording(dt.privacy.PolicySession):
+    """A session that records what fitting hands it and delegates to the plain estimator."""
+
+    def __init__(self) -> None:
+        self.seen: list[dt.privacy.ColumnData] = []
+
+    def release_n_rows(self, n_rows: float) -> int:
+        return 1234
+
+    def estimate(self, data, plain):  # type: ignore[no-untyped-def]
+        self.seen.append(data)
+        return dataclasses.replace(plain(data), selection={"method": "recorded"})
+
+    def privacy_section(self) -> dict:
+        return {"policy": "recording", "ledger": [{"what": f"{d.name}: fitted"} for d in self.seen]}
+
+
+class _RecordingPolicy(dt.privacy.PrivacyPolicy):
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.session = _Recording()
+
+    def start(self, table: dt.privacy.TableInfo) -> dt.privacy.PolicySession:
+        assert table.columns == ("x", "c") and table.n_rows == 300
+        return self.session
+
+
+def test_policy_is_injected_into_fitting(frame: pl.DataFrame, tmp_path: Path) -> None:
+    policy = _RecordingPolicy()
+    model = dt.fit(frame.with_columns(w=pl.lit(1)), {"columns": {"w": {"exclude": True}}}, privacy=policy)
+    assert [d.name for d in policy.session.seen] == ["x", "c"]
+    x = policy.session.seen[0]
+    assert x.kind == "continuous" and x.n_rows == 300 and x.n_missing == 0 and x.n_present == 300
+    assert model.n_rows == 1234
+    assert model.column("x").selection == {"method": "recorded"}
+    assert model.privacy["ledger"] == [{"what": "x: fitted"}, {"what": "c: fitted"}]
+    # a plug-in's file loads without the plug-in: sampling needs only the model file
+    path = model.save(tmp_path / "m.json")
+    assert dt.load(path).privacy["policy"] == "recording"
+
+
+class _Private(_Recording):
+    peeks = False
+
+
+class _PrivatePolicy(_RecordingPolicy):
+    def __init__(self) -> None:
+        self.session = _Private()
+
+    def start(self, table: dt.privacy.TableInfo) -> dt.privacy.PolicySession:
+        return self.session
+
+
+def test_a_private_session_gets_kinds_from_the_dtype_only() -> None:
+    # whole-number floats and few text labels: a peeking fit says discrete / categorical;
+    # without peeking, Float64 is continuous and String categorical, whatever the values
+    frame = pl.DataFrame({"x": [1.0, 2.0, 3.0] * 20, "s": [f"id{i}" for i in range(60)]})
+    policy = _PrivatePolicy()
+    dt.fit(frame, privacy=policy)
+    assert [(d.name, d.kind) for d in policy.session.seen] == [("x", "continuous"), ("s", "categorical")]
+    forced = _PrivatePolicy()
+    dt.fit(frame, {"columns": {"x": {"kind": "discrete"}}}, privacy=forced)
+    assert forced.session.seen[0].kind == "discrete"
+
+
+def _fake_distribution(tmp_path: Path, target: str) -> Path:
+    """An installed-looking distribution (dist-info with entry_points.txt) on a temporary path."""
+    info = tmp_path / "fake_policy-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-policy\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[datatwin.privacy]\nfake = {target}\n")
+    return tmp_path
+
+
+def test_entry_point_discovery_of_the_example_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the example package's source, found through an entry point as pip would install it
+    monkeypatch.syspath_prepend(str(EXAMPLE_SRC))
+    monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "datatwin_policy_example:CoarsenPolicy")))
+    monkeypatch.setattr(base, "_ENTRY_POINTS_LOADED", False)
+    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    cls = dt.privacy.get_policy_class("coarsen")
+    assert cls.__module__ == "datatwin_policy_example"
+    model = dt.fit(pl.DataFrame({"x": np.arange(100.0) + 0.4}), privacy="coarsen")
+    assert model.privacy["settings"] == {"step": 10.0, "k": 10}
+    monkeypatch.delitem(sys.modules, "datatwin_policy_example", raising=False)
+
+
+def test_a_broken_plugin_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "no_such_module_xyz:Policy")))
+    monkeypatch.setattr(base, "_ENTRY_POINTS_LOADED", False)
+    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    with pytest.raises(dt.PrivacyError, match=r"privacy plug-in 'fake' \(no_such_module_xyz:Policy\) failed to load"):
+        dt.privacy.registered_policies()
+
+
+def test_cli_settings_without_a_policy(run_cli, adult_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(["fit", str(adult_path), "-o", str(tmp_path / "m.json"), "--epsilon", "1"])
+    assert code == 1
+    assert "--epsilon given without a privacy policy; add --privacy dp" in " ".join(err.split())
+
+
+def test_cli_bad_privacy_option(run_cli, adult_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(["fit", str(adult_path), "-o", str(tmp_path / "m.json"), "--privacy", "none",
+                            "--privacy-option", "oops"])
+    assert code == 1
+    assert "--privacy-option must be key=value. Got 'oops'." in " ".join(err.split())
