@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from datatwin.errors import BudgetExceededError, PrivacyError
 
 __all__ = [
@@ -49,59 +51,36 @@ UNITS = ("pure", "approx", "zcdp")
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # numpy scalars count, so callers can pass array elements directly; bools do not.
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def check_positive(name: str, value: Any, where: str = "") -> float:
+def check_positive(name: str, value: Any) -> float:
     """Return ``value`` as a float if it is a finite number > 0, else raise.
-
-    Parameters
-    ----------
-    name : str
-        Parameter name used in the error message.
-    value : Any
-        The value to check.
-    where : str, optional
-        Extra context, e.g. ``" of laplace"``, inserted after the parameter name.
 
     Raises
     ------
     PrivacyError
-        ``"The 'epsilon' parameter must be > 0. Got -1 instead."`` and similar.
+        ``"The 'epsilon' parameter must be > 0. Got -1 instead."`` and similar, naming
+        the parameter ``name``.
     """
-    if not _is_number(value) and not _is_numpy_number(value):
-        raise PrivacyError(
-            f"The {name!r} parameter{where} must be a number > 0. Got {value!r} instead."
-        )
+    if not _is_number(value):
+        raise PrivacyError(f"The {name!r} parameter must be a number > 0. Got {value!r} instead.")
     value = float(value)
     if math.isnan(value) or math.isinf(value):
-        raise PrivacyError(
-            f"The {name!r} parameter{where} must be a finite number > 0. Got {value} instead."
-        )
+        raise PrivacyError(f"The {name!r} parameter must be a finite number > 0. Got {value} instead.")
     if value <= 0:
-        raise PrivacyError(f"The {name!r} parameter{where} must be > 0. Got {_fmt(value)} instead.")
+        raise PrivacyError(f"The {name!r} parameter must be > 0. Got {_fmt(value)} instead.")
     return value
 
 
-def _is_numpy_number(value: Any) -> bool:
-    # numpy scalars are accepted so callers can pass array elements directly.
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover - numpy is a hard dependency
-        return False
-    return isinstance(value, (np.integer, np.floating))
-
-
 def _check_delta(value: Any) -> float:
-    if not _is_number(value) and not _is_numpy_number(value):
-        raise PrivacyError(
-            f"The 'delta' parameter must be a number in [0, 1). Got {value!r} instead."
-        )
+    if not _is_number(value):
+        raise PrivacyError(f"The 'delta' parameter must be a number in [0, 1). Got {value!r} instead.")
     value = float(value)
     if math.isnan(value) or not 0.0 <= value < 1.0:
         raise PrivacyError(
-            f"The 'delta' parameter must be in [0, 1) (typically below 1/n_rows). "
-            f"Got {_fmt(value)} instead."
+            f"The 'delta' parameter must be in [0, 1) (typically below 1/n_rows). Got {_fmt(value)} instead."
         )
     return value
 
@@ -128,8 +107,7 @@ def zcdp_to_approx(rho: float, delta: float) -> float:
     """
     if not 0.0 < delta < 1.0:
         raise PrivacyError(
-            f"The 'delta' parameter of the zCDP to (ε, δ) conversion must be in (0, 1). "
-            f"Got {_fmt(delta)} instead."
+            f"The 'delta' parameter of the zCDP to (ε, δ) conversion must be in (0, 1). Got {_fmt(delta)} instead."
         )
     return rho + 2.0 * math.sqrt(rho * math.log(1.0 / delta))
 
@@ -143,8 +121,7 @@ def approx_to_zcdp(epsilon: float, delta: float) -> float:
     """
     if not 0.0 < delta < 1.0:
         raise PrivacyError(
-            f"The 'delta' parameter of the (ε, δ) to zCDP conversion must be in (0, 1). "
-            f"Got {_fmt(delta)} instead."
+            f"The 'delta' parameter of the (ε, δ) to zCDP conversion must be in (0, 1). Got {_fmt(delta)} instead."
         )
     log_term = math.log(1.0 / delta)
     return (math.sqrt(log_term + epsilon) - math.sqrt(log_term)) ** 2
@@ -165,12 +142,9 @@ class Cost:
     def __post_init__(self) -> None:
         for name in ("epsilon", "delta", "rho"):
             value = getattr(self, name)
-            if not (_is_number(value) or _is_numpy_number(value)) or not (
-                math.isfinite(value) and value >= 0
-            ):
+            if not _is_number(value) or not (math.isfinite(value) and value >= 0):
                 raise PrivacyError(
-                    f"The {name!r} field of a privacy cost must be a finite number >= 0. "
-                    f"Got {value!r} instead."
+                    f"The {name!r} field of a privacy cost must be a finite number >= 0. Got {value!r} instead."
                 )
             object.__setattr__(self, name, float(value))
 
@@ -216,11 +190,7 @@ class Cost:
 
     def describe(self) -> str:
         """Readable text, e.g. ``"ε=0.1, δ=1e-09"``; zero fields are left out (``"nothing"``)."""
-        parts = [
-            f"{sym}={_fmt(v)}"
-            for sym, v in (("ε", self.epsilon), ("ρ", self.rho), ("δ", self.delta))
-            if v > 0
-        ]
+        parts = [f"{sym}={_fmt(v)}" for sym, v in (("ε", self.epsilon), ("ρ", self.rho), ("δ", self.delta)) if v > 0]
         return ", ".join(parts) if parts else "nothing"
 
     def to_dict(self) -> dict[str, float]:
@@ -232,8 +202,8 @@ class Cost:
 class Budget:
     """A total privacy budget: pure ε, (ε, δ), or zCDP ρ (optionally with a δ).
 
-    Build it with :meth:`Budget.create`, which validates; the plain constructor trusts
-    its arguments (it is what :meth:`from_dict` and the conversions use after checks).
+    :meth:`Budget.create` and the constructor validate alike (``create`` also takes
+    ``delta=None``); an invalid budget raises :class:`~datatwin.errors.PrivacyError`.
 
     Examples
     --------
@@ -273,20 +243,25 @@ class Budget:
             When a value is out of range, or both / neither of ``epsilon`` and ``rho``
             are given.
         """
-        if epsilon is not None and rho is not None:
+        return cls(epsilon=epsilon, delta=0.0 if delta is None else delta, rho=rho)
+
+    def __post_init__(self) -> None:
+        # Validated here rather than only in create(), so no invalid Budget can exist.
+        if self.epsilon is not None and self.rho is not None:
             raise PrivacyError(
                 "Give exactly one of the 'epsilon' and 'rho' parameters, not both: epsilon "
                 "for (ε, δ)-DP, rho for zero-concentrated DP."
             )
-        if epsilon is None and rho is None:
+        if self.epsilon is None and self.rho is None:
             raise PrivacyError(
                 "Give exactly one of the 'epsilon' and 'rho' parameters: epsilon for "
                 "(ε, δ)-DP (e.g. epsilon=1.0), rho for zero-concentrated DP."
             )
-        d = 0.0 if delta is None else _check_delta(delta)
-        if epsilon is not None:
-            return cls(epsilon=check_positive("epsilon", epsilon), delta=d)
-        return cls(rho=check_positive("rho", rho), delta=d)
+        if self.epsilon is not None:
+            object.__setattr__(self, "epsilon", check_positive("epsilon", self.epsilon))
+        else:
+            object.__setattr__(self, "rho", check_positive("rho", self.rho))
+        object.__setattr__(self, "delta", _check_delta(self.delta))
 
     @property
     def unit(self) -> str:
@@ -359,10 +334,7 @@ class Budget:
             )
         unknown = set(data) - {"epsilon", "delta", "rho"}
         if unknown:
-            raise PrivacyError(
-                f"Unknown privacy budget field(s) {sorted(unknown)}; "
-                "use 'epsilon', 'delta' and 'rho'."
-            )
+            raise PrivacyError(f"Unknown privacy budget field(s) {sorted(unknown)}; use 'epsilon', 'delta' and 'rho'.")
         return cls.create(epsilon=data.get("epsilon"), delta=data.get("delta"), rho=data.get("rho"))
 
 
@@ -428,15 +400,11 @@ class Accountant:
             When the cost cannot be expressed in the budget's unit.
         """
         if not isinstance(cost, Cost):
-            raise PrivacyError(
-                f"The 'cost' parameter of spend must be a Cost. Got {type(cost).__name__} instead."
-            )
+            raise PrivacyError(f"The 'cost' parameter of spend must be a Cost. Got {type(cost).__name__} instead.")
         charge = cost.in_unit(self.budget.unit)
         new = Cost.sum([self.spent, charge])
         total = self.budget.total
-        if not all(
-            _within(getattr(new, f), getattr(total, f)) for f in ("epsilon", "delta", "rho")
-        ):
+        if not all(_within(getattr(new, f), getattr(total, f)) for f in ("epsilon", "delta", "rho")):
             raise BudgetExceededError(
                 f"Release {what!r} costs {charge.describe()}, but {self.spent.describe()} of "
                 f"the budget {self.budget.describe()} is already spent (remaining: "
@@ -462,10 +430,7 @@ class Accountant:
         else:
             w = [float(x) for x in weights]
             if len(w) != n:
-                raise PrivacyError(
-                    f"The 'weights' parameter of split must have n={n} entries. "
-                    f"Got {len(w)} instead."
-                )
+                raise PrivacyError(f"The 'weights' parameter of split must have n={n} entries. Got {len(w)} instead.")
             if any(not math.isfinite(x) or x < 0 for x in w) or math.fsum(w) <= 0:
                 raise PrivacyError(
                     "The 'weights' parameter of split must hold finite numbers >= 0 with a "
@@ -474,6 +439,5 @@ class Accountant:
         total_w = math.fsum(w)
         rem = self.remaining
         return [
-            Cost(epsilon=rem.epsilon * x / total_w, delta=rem.delta * x / total_w, rho=rem.rho * x / total_w)
-            for x in w
+            Cost(epsilon=rem.epsilon * x / total_w, delta=rem.delta * x / total_w, rho=rem.rho * x / total_w) for x in w
         ]

@@ -166,9 +166,7 @@ def total(entries: Iterable[LedgerEntry], unit: str | None = None) -> Cost:
     return Cost.sum(costs)
 
 
-def privacy_section(
-    policy: str, budget: Budget | None, entries: Sequence[LedgerEntry | Release]
-) -> dict[str, Any]:
+def privacy_section(policy: str, budget: Budget | None, entries: Sequence[LedgerEntry | Release]) -> dict[str, Any]:
     """Build the model file's ``privacy`` section (the shape in this module's docstring)."""
     lines = [LedgerEntry.from_release(e) if isinstance(e, Release) else e for e in entries]
     section: dict[str, Any] = {"policy": policy}
@@ -188,8 +186,10 @@ def _check_line(i: int, e: LedgerEntry) -> list[str]:
     if e.mechanism is None or e.mechanism == "public":
         if e.cost != Cost():
             return [
-                f"{where}: has no mechanism (a public declaration) but states a cost of "
-                f"{e.cost.describe()}; a public value costs nothing, so name the mechanism."
+                (
+                    f"{where}: has no mechanism (a public declaration) but states a cost of "
+                    f"{e.cost.describe()}; a public value costs nothing, so name the mechanism."
+                )
             ]
         return []
     if e.mechanism not in _MECHANISMS and e.cost == Cost():
@@ -197,10 +197,7 @@ def _check_line(i: int, e: LedgerEntry) -> list[str]:
         # "micro-aggregation", a plug-in's "generalisation"): nothing to add up
         return []
     if e.mechanism not in _MECHANISMS:
-        return [
-            f"{where}: unknown mechanism {e.mechanism!r}; known mechanisms: "
-            f"{', '.join(_MECHANISMS)}."
-        ]
+        return [(f"{where}: unknown mechanism {e.mechanism!r}; known mechanisms: {', '.join(_MECHANISMS)}.")]
     if e.sensitivity is None or e.scale is None or e.sensitivity <= 0 or e.scale <= 0:
         return [f"{where}: a {e.mechanism} line needs 'sensitivity' and 'scale' > 0."]
     if e.mechanism == "partition_selection" and e.threshold is None:
@@ -291,7 +288,6 @@ def check_ledger(privacy: dict[str, Any]) -> list[str]:
         cap = budget.total
         if not all(_within(getattr(recomputed, f), getattr(cap, f)) for f in ("epsilon", "delta", "rho")):
             problems.append(
-                f"the ledger adds up to {recomputed.describe()}, which exceeds the stated "
-                f"budget {budget.describe()}."
+                f"the ledger adds up to {recomputed.describe()}, which exceeds the stated budget {budget.describe()}."
             )
     return problems

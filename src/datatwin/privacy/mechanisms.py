@@ -120,9 +120,7 @@ def exponential_cost(sensitivity: float, scale: float) -> Cost:
     This is OpenDP's privacy map for ``make_noisy_max`` under ``max_divergence`` with
     non-monotonic scores (McKenna & Sheldon 2020).
     """
-    return Cost(
-        epsilon=2.0 * check_positive("sensitivity", sensitivity) / check_positive("scale", scale)
-    )
+    return Cost(epsilon=2.0 * check_positive("sensitivity", sensitivity) / check_positive("scale", scale))
 
 
 def partition_threshold(epsilon: float, delta: float) -> float:
@@ -144,7 +142,7 @@ def partition_threshold(epsilon: float, delta: float) -> float:
     return 1.0 + math.log(1.0 / (2.0 * d)) / eps
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _threshold_measurement(scale: float, threshold: int) -> Any:
     dp = _dp()
     domain = dp.map_domain(dp.atom_domain(T="i64"), dp.atom_domain(T="i64"))
@@ -184,7 +182,7 @@ def partition_cost(scale: float, threshold: float, sensitivity: float = 1.0) -> 
 # --------------------------------------------------------------------------- noise
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _vector_measurement(kind: str, scale: float) -> Any:
     # Unsized vector domains: one measurement per (kind, scale) serves every length.
     dp = _dp()
@@ -201,8 +199,10 @@ def _vector_measurement(kind: str, scale: float) -> Any:
 
 def _as_float_vector(values: Any, name: str) -> np.ndarray:
     arr = np.asarray(values)
-    if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or np.issubdtype(
-        arr.dtype, np.complexfloating
+    if (
+        arr.ndim != 1
+        or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool)
+        or np.issubdtype(arr.dtype, np.complexfloating)
     ):
         raise PrivacyError(
             f"The {name!r} parameter must be a one-dimensional array of real numbers. "
@@ -225,8 +225,7 @@ def _as_int_vector(counts: Any, name: str) -> np.ndarray:
     arr = np.asarray(counts)
     if arr.ndim != 1:
         raise PrivacyError(
-            f"The {name!r} parameter must be a one-dimensional array of integers. "
-            f"Got shape {arr.shape} instead."
+            f"The {name!r} parameter must be a one-dimensional array of integers. Got shape {arr.shape} instead."
         )
     if np.issubdtype(arr.dtype, np.floating):
         whole = np.isfinite(arr) & (arr == np.round(arr))
@@ -238,8 +237,7 @@ def _as_int_vector(counts: Any, name: str) -> np.ndarray:
             )
     elif not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
         raise PrivacyError(
-            f"The {name!r} parameter of a discrete mechanism must hold integers. "
-            f"Got dtype {arr.dtype} instead."
+            f"The {name!r} parameter of a discrete mechanism must hold integers. Got dtype {arr.dtype} instead."
         )
     if arr.size and np.abs(arr).max() >= _I64_SAFE:
         raise PrivacyError(f"The {name!r} parameter holds integers too large (>= 2**62) to noise.")
@@ -276,9 +274,7 @@ def discrete_laplace(counts: np.ndarray, scale: float) -> np.ndarray:
     OpenDP ``make_laplace`` on ``i64`` vectors (Canonne, Kamath & Steinke 2020 sampler).
     Returns ``int64``. Cost: :func:`laplace_cost` (ε = Δ₁ / scale). Not seedable, by design.
     """
-    return _release(
-        "discrete_laplace", _as_int_vector(counts, "counts"), check_positive("scale", scale)
-    )
+    return _release("discrete_laplace", _as_int_vector(counts, "counts"), check_positive("scale", scale))
 
 
 def gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
@@ -295,9 +291,7 @@ def discrete_gaussian(counts: np.ndarray, sigma: float) -> np.ndarray:
     OpenDP ``make_gaussian`` on ``i64`` vectors, the exact sampler of Canonne, Kamath &
     Steinke (2020). Cost: :func:`gaussian_cost`. Not seedable, by design.
     """
-    return _release(
-        "discrete_gaussian", _as_int_vector(counts, "counts"), check_positive("sigma", sigma)
-    )
+    return _release("discrete_gaussian", _as_int_vector(counts, "counts"), check_positive("sigma", sigma))
 
 
 def select_partitions(
@@ -308,7 +302,7 @@ def select_partitions(
     Each row holds one label, so adding or removing a row changes one count by 1. Every
     count gets discrete Laplace noise of scale 1/ε (OpenDP ``make_laplace_threshold``);
     a label is kept when its noisy count is >= τ from :func:`partition_threshold`
-    (rounded up, since noisy counts are integers, and raised by one or two more when the
+    (rounded up, since noisy counts are integers, and raised by one when the
     exact discrete tail of :func:`partition_cost` needs it to stay within ``delta``).
     Korolova et al. (2009); Desfontaines et al. (2022).
 
@@ -335,8 +329,7 @@ def select_partitions(
     arr = _as_int_vector(counts, "counts")
     if len(labels) != arr.size:
         raise PrivacyError(
-            f"The 'labels' and 'counts' parameters must have the same length. "
-            f"Got {len(labels)} and {arr.size} instead."
+            f"The 'labels' and 'counts' parameters must have the same length. Got {len(labels)} and {arr.size} instead."
         )
     if arr.size and arr.min() < 0:
         raise PrivacyError(f"The 'counts' parameter must hold counts >= 0. Got {arr.min()} instead.")
@@ -388,7 +381,7 @@ def exponential_mechanism(scores: np.ndarray, sensitivity: float, epsilon: float
     return int(_opendp_call(_noisy_max_measurement(scale), arr.tolist(), "a selection"))
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _noisy_max_measurement(scale: float) -> Any:
     dp = _dp()
     space = dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.linf_distance(T=float)
@@ -408,26 +401,20 @@ MECHANISM_COSTS: dict[str, Callable[[float, float], Cost]] = {
 }
 
 
-def mechanism_cost(
-    mechanism: str, sensitivity: float, scale: float, threshold: float | None = None
-) -> Cost:
+def mechanism_cost(mechanism: str, sensitivity: float, scale: float, threshold: float | None = None) -> Cost:
     """Cost of one release by ``mechanism`` at this sensitivity and noise scale.
 
     For ``partition_selection`` the exact (ε, δ) needs the integer ``threshold``.
     """
     if mechanism == "partition_selection":
         if threshold is None:
-            raise PrivacyError(
-                "The 'threshold' parameter is needed to compute the cost of partition selection."
-            )
+            raise PrivacyError("The 'threshold' parameter is needed to compute the cost of partition selection.")
         return partition_cost(scale, threshold, sensitivity)
     try:
         return MECHANISM_COSTS[mechanism](sensitivity, scale)
     except KeyError:
         known = sorted([*MECHANISM_COSTS, "partition_selection"])
-        raise PrivacyError(
-            f"Unknown mechanism {mechanism!r}; known mechanisms: {', '.join(known)}."
-        ) from None
+        raise PrivacyError(f"Unknown mechanism {mechanism!r}; known mechanisms: {', '.join(known)}.") from None
 
 
 @dataclass(frozen=True)
