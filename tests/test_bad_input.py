@@ -118,7 +118,7 @@ def test_100k_distinct_labels_are_not_published_as_categories() -> None:
     labels = pl.Series("code", [f"L{i:06d}" for i in range(100_000)])
     model = dt.fit(pl.DataFrame({"code": labels.cast(pl.Categorical)}))
     col = model.column("code")
-    assert col.kind == "string" and col.distribution.name == "random_string"
+    assert col.kind == "string" and col.distribution.name in ("random_string", "pattern")
     assert "L000001" not in model.to_json()
     assert model.sample(10, seed=0)["code"].dtype == pl.Categorical
     with pytest.raises(dt.ColumnError, match=r"column 'code': has 100000 distinct labels, more than max_categories=1000"):
@@ -144,8 +144,11 @@ def test_bad_spec(spec: dict, message: str) -> None:
 
 
 def test_forced_kind_incompatible_with_the_dtype() -> None:
-    with pytest.raises(dt.ColumnError, match=r"column 'x': a String column cannot be modelled as kind 'date'"):
+    # text may hold dates (issue 3): a forced date kind looks for a date format first
+    with pytest.raises(dt.ColumnError, match=r"column 'x': kind 'date' is forced, but no date format fits its text"):
         dt.fit(pl.DataFrame({"x": ["a", "b"]}), {"columns": {"x": {"kind": "date"}}})
+    with pytest.raises(dt.ColumnError, match=r"column 'x': a Int64 column cannot be modelled as kind 'date'"):
+        dt.fit(pl.DataFrame({"x": [1, 2]}), {"columns": {"x": {"kind": "date"}}})
 
 
 def test_forced_distribution_incompatible_with_the_kind() -> None:
@@ -340,3 +343,147 @@ def test_forced_categorical_distribution_on_many_labels() -> None:
 def test_forced_unique_on_repeated_values() -> None:
     with pytest.raises(dt.ColumnError, match=r"column 'x': the spec says unique, but 5 value\(s\) repeat"):
         dt.fit(pl.DataFrame({"x": [1, 2, 3, 4, 5] * 2}), {"columns": {"x": {"unique": True}}})
+
+
+# -- dates and numbers written as text (issue 3) ---------------------------------------------
+def _text_dates(n: int, pattern: str, seed: int) -> pl.Series:
+    rng = np.random.default_rng(seed)
+    days = (np.datetime64("2018-01-01") + rng.integers(0, 3000, n)).astype("datetime64[D]")
+    return pl.Series(days).cast(pl.Date).dt.strftime(pattern)
+
+
+def test_mixed_date_formats_stay_text_and_say_why() -> None:
+    text = pl.concat([_text_dates(62, "%d/%m/%Y", 1), _text_dates(38, "%Y-%m-%d", 2)]).alias("d")
+    frame = pl.DataFrame({"d": text})
+    with pytest.warns(dt.DatatwinWarning, match=r"column 'd': 62% of values parse as %d/%m/%Y, 38% \(38 value\(s\)\) do not"):
+        model = dt.fit(frame)
+    col = model.column("d")
+    assert col.text_format is None and col.dtype == "String" and col.kind == "string"
+    assert col.selection["text_format"] == (
+        "62% of values parse as %d/%m/%Y, 38% (38 value(s)) do not; they look like %Y-%m-%d; left as text: "
+        'set unparsed = "missing" in the spec to model it as date and treat the rest as missing'
+    )
+
+
+def test_mixed_date_formats_with_unparsed_missing() -> None:
+    text = pl.concat([_text_dates(62, "%d/%m/%Y", 1), _text_dates(38, "%Y-%m-%d", 2)]).alias("d")
+    frame = pl.DataFrame({"d": text})
+    spec = {"columns": {"d": {"unparsed": "missing"}}}
+    with pytest.warns(
+        dt.DatatwinWarning,
+        match=r"column 'd': 38 of 100 value\(s\) \(38%\) do not parse as %d/%m/%Y and are treated as missing",
+    ):
+        model = dt.fit(frame, spec)
+    col = model.column("d")
+    assert (col.kind, col.dtype, col.text_format["pattern"]) == ("date", "String", "%d/%m/%Y")
+    assert col.prop_missing == pytest.approx(0.38)
+    assert "38 of 100 value(s)" in col.selection["text_format"]
+    synth = model.sample(1000, seed=0)["d"]
+    assert synth.null_count() == pytest.approx(380, abs=50)
+    assert synth.drop_nulls().str.contains(r"^[0-3][0-9]/[01][0-9]/20[0-9]{2}$").all()
+
+
+_HUGE = "x" * 1_000_000  # a 1 MB cell
+_AWKWARD = ["ctrl\x01\x07bell", "tab\tnew\nline\r", "\x00nul", "שלום עולם", "emoji 🎉🎉 party", "\u202eevil rtl override"]
+
+
+def _published_strings(path: Path) -> list[str]:
+    def strings(node: object) -> list[str]:
+        if isinstance(node, str):
+            return [node]
+        if isinstance(node, dict):
+            return [s for k, v in node.items() for s in strings(k) + strings(v)]
+        if isinstance(node, list):
+            return [s for v in node for s in strings(v)]
+        return []
+
+    return strings(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _assert_not_published(values: set[str], path: Path) -> None:
+    published = _published_strings(path)
+    for value in values:  # not the value, nor the start of a long one
+        probe = value if len(value) <= 50 else value[:50]
+        assert not any(probe in s for s in published), repr(value[:20])
+
+
+def test_awkward_labels_in_a_categorical_column(tmp_path: Path) -> None:
+    common = {"😀 happy": 150, "مرحبا بالعالم": 120, "plain": 120}
+    labels = [v for v, k in common.items() for _ in range(k)] + _AWKWARD + [_HUGE] + ["\x00nul"] * 3
+    model = dt.fit(pl.DataFrame({"cat": labels}))
+    col = model.column("cat")
+    assert (col.kind, col.text_format) == ("categorical", None)
+    assert sorted(col.distribution.labels) == sorted([*common, "other"])  # held by >= 10 rows, or the bucket
+    path = model.save(tmp_path / "awkward.json")
+    synth = dt.load(path).sample(2000, seed=2)["cat"]
+    assert set(synth) == {*common, "other"}
+    _assert_not_published(set(_AWKWARD) | {_HUGE}, path)
+
+
+def test_a_1mb_cell_in_a_string_column(tmp_path: Path) -> None:
+    free = [f"remark {i} about the case" for i in range(200)]
+    free[7] = _HUGE
+    model = dt.fit(pl.DataFrame({"free": free}))
+    path = model.save(tmp_path / "huge.json")
+    assert path.stat().st_size < 10_000
+    synth = dt.load(path).sample(5, seed=1)["free"]
+    assert synth.dtype == pl.String and len(synth) == 5
+    _assert_not_published({_HUGE, *free[:5]}, path)
+
+
+def test_emoji_control_characters_and_rtl_in_a_free_text_column(tmp_path: Path) -> None:
+    free = [f"remark {i} about the case" for i in range(200)]
+    free[3 : 3 + len(_AWKWARD)] = _AWKWARD
+    model = dt.fit(pl.DataFrame({"free": free}))
+    assert model.column("free").text_format is None
+    path = model.save(tmp_path / "awkward.json")
+    assert dt.load(path).sample(50, seed=1)["free"].dtype == pl.String
+    _assert_not_published(set(_AWKWARD), path)
+
+
+def test_emoji_control_characters_and_rtl_in_a_code_column(tmp_path: Path) -> None:
+    codes = [f"AB{i:05d}" for i in range(300)]
+    codes[3 : 3 + len(_AWKWARD)] = _AWKWARD
+    model = dt.fit(pl.DataFrame({"code": codes}))
+    path = model.save(tmp_path / "awkward.json")
+    assert dt.load(path).sample(50, seed=1)["code"].dtype == pl.String
+    _assert_not_published(set(_AWKWARD), path)
+
+
+def test_text_dates_and_numbers_come_back_in_their_formats(tmp_path: Path) -> None:
+    n = 300
+    rng = np.random.default_rng(11)
+    amount = pl.Series(rng.lognormal(8, 1, n)).map_elements(lambda v: f"{v:,.2f}", return_dtype=pl.String)
+    frame = pl.DataFrame(
+        {
+            "iso": _text_dates(n, "%Y-%m-%d", 3),
+            "eu": _text_dates(n, "%d.%m.%Y", 4),
+            "us": _text_dates(n, "%m/%d/%Y", 5),
+            "amount": amount,
+        }
+    ).with_columns(pl.when(pl.int_range(n) % 10 == 0).then(None).otherwise(pl.col("eu")).alias("eu"))
+    model = dt.fit(frame)
+    patterns = {c.name: c.text_format["pattern"] for c in model.columns}
+    assert patterns == {"iso": "%Y-%m-%d", "eu": "%d.%m.%Y", "us": "%m/%d/%Y", "amount": "#,##0.00"}
+    synth = model.sample(500, seed=4)
+    assert synth.schema == pl.Schema({name: pl.String for name in frame.columns})
+    assert synth["eu"].null_count() > 0
+    checks = {
+        "iso": lambda s: s.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        "eu": lambda s: s.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+        "us": lambda s: s.str.strptime(pl.Date, "%m/%d/%Y", strict=False),
+        "amount": lambda s: s.str.replace_all(",", "").cast(pl.Float64, strict=False),
+    }
+    for name, parse in checks.items():
+        present = synth[name].drop_nulls()
+        assert parse(present).null_count() == 0, name
+    assert synth["amount"].str.contains(r"^[1-9][0-9]{0,2}(,[0-9]{3})*\.[0-9]{2}$").all()
+    # a drop-in replacement: written to CSV and read back, the text is the same
+    path = tmp_path / "synthetic.csv"
+    synth.write_csv(path)
+    assert pl.read_csv(path, infer_schema=False).equals(synth)
+    refit = dt.fit(path)  # the CSV reader may type some dates itself; the others are detected again
+    for name, pattern in {"iso": "%Y-%m-%d", "eu": "%d.%m.%Y", "us": "%m/%d/%Y", "amount": "#,##0.00"}.items():
+        col = refit.column(name)
+        assert col.dtype in ("Date", "String") and (col.dtype == "Date" or col.text_format["pattern"] == pattern)
+    assert refit.column("amount").text_format["kind"] == "continuous"

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from datatwin import api
 from datatwin._version import __version__
-from datatwin.describe import describe_distribution, describe_privacy
+from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
 from datatwin.io import write_table
@@ -153,6 +153,8 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
     out.print(table)
     for s in d.get("skipped", []):
         out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
+    for line in describe_special_text(d["columns"]):
+        out.print(escape(line))
     _print_privacy(d["privacy"])
     for c in d["columns"]:
         rare = c.get("rare_labels")

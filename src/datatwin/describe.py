@@ -28,8 +28,29 @@ def describe_distribution(d: dict[str, Any] | None, max_labels: int = 4) -> str:
     if name == "empirical":
         bins = p["bins"]
         return f"empirical({len(bins)} bins over [{_num(bins[0][0])}, {_num(bins[-1][1])}])"
+    if name == "faker":
+        extra = ""
+        if p.get("date_format"):
+            extra = f", {p['date_format']}, born {p['birth_years'][0]}–{p['birth_years'][1]}"
+        return f"faker({p['provider']}, {p.get('locale', 'en_US')}{extra})"
+    if name == "free_text":
+        return f"free_text({p['locale']}, length {describe_distribution(p['length'])}, at most {p['max_length']})"
     args = ", ".join(f"{k}={_num(v)}" for k, v in p.items())
     return f"{name}({args})"
+
+
+def describe_special_text(columns: list[dict[str, Any]]) -> list[str]:
+    """One line per column made up as personal data or free text, saying why (``selection``)."""
+    lines = []
+    for c in columns:
+        sel = c.get("selection") or {}
+        if sel.get("method") == "personal data":
+            provider = ((c.get("distribution") or {}).get("parameters") or {}).get("provider", "?")
+            why = sel.get("reason")
+            lines.append(f"personal data: {c['name']} made up as {provider} by Faker, no value kept ({why})")
+        elif sel.get("method") == "free text":
+            lines.append(f"free text: {c['name']} made up, only text lengths kept ({sel.get('reason')})")
+    return lines
 
 
 def describe_privacy(privacy: dict[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from datatwin.errors import InputFileError, SpecError
+from datatwin.personal import PROVIDERS, available_locales
 
 KINDS = ("continuous", "discrete", "categorical", "boolean", "date", "datetime", "time", "string")
 
@@ -149,7 +150,9 @@ def public_kind(dtype: pl.DataType) -> str:
         return "discrete"
     if dtype.is_float() or isinstance(dtype, pl.Decimal):
         return "continuous"
-    if dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, (pl.Categorical, pl.Enum)):
+    if dtype == pl.Null:  # no values at all (as infer_kind says; only 'string' admits Null)
+        return "string"
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum)):
         return "categorical"
     raise ValueError(f"unsupported dtype {dtype}")
 
@@ -172,6 +175,14 @@ class ColumnSpec:
     labels: tuple[Any, ...] | None = None
     #: this column's share of a DP budget, relative to the others (default 1: equal split)
     budget_weight: float = 1.0
+    #: dates/numbers written as text: a pattern ("%d/%m/%Y", "#,##0.00"), False to keep text, None to detect
+    text_format: str | bool | None = None
+    #: values that do not parse with the text format: "text" (column stays text) or "missing"; None: global
+    unparsed: str | None = None
+    #: personal data (see datatwin.personal): None detects, False never, a provider name ("email") forces it
+    personal: str | bool | None = None
+    #: Faker locale for personal data and free text in this column; None: detected, else the global one
+    locale: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,6 +205,12 @@ class FitSpec:
     rare_threshold: int = 10
     other_label: str = "other"
     weight_column: str | None = None
+    #: default for ColumnSpec.unparsed (see datatwin.models.textdetect)
+    unparsed: str = "text"
+    #: Faker locale for personal data and free text where a column gives none (None: detected, else en_US)
+    locale: str | None = None
+    #: look for personal data in text columns (names, e-mail addresses, ...) and make it up with Faker
+    detect_personal: bool = True
 
 
 _COLUMN_KEYS = {f.name for f in dataclasses.fields(ColumnSpec)}
@@ -243,6 +260,15 @@ def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
     weight = raw.get("budget_weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight <= 0:
         raise SpecError(f"{where}: 'budget_weight' must be a number > 0. Got {weight!r}.")
+    text_format = raw.get("text_format")
+    if text_format is not None and text_format is not False and not (isinstance(text_format, str) and text_format):
+        raise SpecError(
+            f"{where}: 'text_format' must be a pattern such as \"%d/%m/%Y\" or \"#,##0.00\", or false to keep "
+            f"the text. Got {text_format!r}."
+        )
+    unparsed = raw.get("unparsed")
+    if unparsed is not None:
+        _check_unparsed(unparsed, where)
     return ColumnSpec(
         kind=kind,
         distribution=dist,
@@ -254,7 +280,39 @@ def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
         bounds=bounds,
         labels=labels,
         budget_weight=float(weight),
+        text_format=text_format,
+        unparsed=unparsed,
+        personal=_personal(raw.get("personal"), kind, dist, where),
+        locale=_locale(raw.get("locale"), where),
     )
+
+
+def _personal(value: Any, kind: str | None, dist: Any, where: str) -> str | bool | None:
+    if value is None or value is False:
+        return value
+    if not isinstance(value, str) or value not in PROVIDERS:
+        raise SpecError(
+            f"{where}: 'personal' must be false (never personal data) or one of {', '.join(PROVIDERS)}. Got {value!r}."
+        )
+    if dist is not None:
+        raise SpecError(f"{where}: give either 'personal' (made up by Faker) or 'distribution', not both")
+    if kind not in (None, "string"):
+        raise SpecError(f"{where}: personal data is of kind 'string'; remove kind = {kind!r} or 'personal'")
+    return value
+
+
+def _locale(value: Any, where: str) -> str | None:
+    if value is not None and value not in available_locales():
+        raise SpecError(f"{where}: 'locale' must be a Faker locale such as 'en_US', 'nl_NL' or 'de_DE'. Got {value!r}.")
+    return value
+
+
+def _check_unparsed(value: Any, where: str) -> None:
+    if value not in ("text", "missing"):
+        raise SpecError(
+            f"{where}: 'unparsed' must be \"text\" (keep the column as text) or \"missing\" (treat values "
+            f"that do not fit the text format as missing). Got {value!r}."
+        )
 
 
 def _bounds(value: Any, where: str) -> tuple[Any, Any] | None:
@@ -317,6 +375,11 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
     empirical = raw.get("empirical", False)
     if not isinstance(empirical, bool):
         raise SpecError(f"spec: 'empirical' must be true or false. Got {empirical!r}.")
+    unparsed = raw.get("unparsed", "text")
+    _check_unparsed(unparsed, "spec")
+    detect_personal = raw.get("detect_personal", True)
+    if not isinstance(detect_personal, bool):
+        raise SpecError(f"spec: 'detect_personal' must be true or false. Got {detect_personal!r}.")
     return FitSpec(
         columns={str(k): parse_column_spec(str(k), v) for k, v in columns.items()},
         missing_values=_sentinels(raw.get("missing_values"), "spec"),
@@ -327,6 +390,9 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
         rare_threshold=rare,
         other_label=other,
         weight_column=weight,
+        unparsed=unparsed,
+        locale=_locale(raw.get("locale"), "spec"),
+        detect_personal=detect_personal,
     )
 
 

@@ -25,11 +25,14 @@ from datatwin.distributions import (
     Distribution,
     EmpiricalDistribution,
     ExponentialDistribution,
+    FakerDistribution,
+    FreeTextDistribution,
     GammaDistribution,
     GeometricDistribution,
     LogNormalDistribution,
     NegativeBinomialDistribution,
     NormalDistribution,
+    PatternDistribution,
     PointMassMixtureDistribution,
     PoissonDistribution,
     RandomStringDistribution,
@@ -66,6 +69,29 @@ REPRESENTATIVES: dict[str, Distribution] = {
         BernoulliDistribution(0.3),
         ConstantDistribution(7.5),
         RandomStringDistribution(min_length=2, max_length=8, classes=["upper", "digit", "space"]),
+        FakerDistribution(provider="email", locale="nl_NL"),
+        FreeTextDistribution(locale="en_US", length=DiscreteLogNormalDistribution(4.0, 0.5), max_length=400),
+        PatternDistribution(
+            shapes=[
+                {"pattern": "N[0-9]{3}[A-Z]{2}", "prob": 0.6, "tokens": [
+                    {"literal": "N"},
+                    {"class": "digit", "length": 3, "values": {}, "other": 1.0,
+                     "chars": [{"1": 0.5, "2": 0.3, "9": 0.2}, None, None]},
+                    {"class": "upper", "length": 2, "values": {"AA": 0.4, "DL": 0.3}, "other": 0.3, "chars": [None, None]},
+                ]},
+                {"pattern": "[0-9]{2}-[0-9]{6}", "prob": 0.3, "tokens": [
+                    {"class": "digit", "length": 2, "values": {"17": 0.5, "18": 0.5}, "other": 0.0, "chars": [None, None]},
+                    {"literal": "-"},
+                    {"class": "digit", "length": 6, "values": {}, "other": 1.0,
+                     "chars": [{"0": 1.0}, {"0": 0.9, "1": 0.1}, None, None, None, None]},
+                ]},
+            ],
+            # a fallback whose refit keeps >= k rows at each extreme length: the fit publishes the
+            # mean length of the k shortest / k longest rows, and a sample must stay inside it
+            fallback={"pattern": "[A-Z0-9]{4,6}", "prob": 0.1, "min_length": 4, "max_length": 6,
+                      "classes": ["upper", "digit"], "symbols": []},
+            k=10,
+        ),
         PointMassMixtureDistribution(points=[0.0], weights=[0.9], rest=LogNormalDistribution(7.0, 1.0)),
         EmpiricalDistribution(bins=[[0.0, 0.0], [1.0, 3.0], [3.0, 10.0]], probs=[0.2, 0.5, 0.3], integer=False),
         DateUniformDistribution("2020-01-01", "2020-12-31"),
@@ -87,6 +113,9 @@ EXTRA_CASES: list[Distribution] = [
     PointMassMixtureDistribution(points=[0], weights=[0.4], rest=GeometricDistribution(0.5)),  # rest hits the point
     DateTimeUniformDistribution("2021-06-01T00:00", "2021-06-01T23:00", "hour"),
     TimeUniformDistribution("00:00", "23:59", "minute"),
+    FakerDistribution(provider="name", locale="de_DE"),
+    FakerDistribution(provider="date_of_birth", locale="en_GB", date_format="%d/%m/%Y", birth_years=[1940, 2005]),
+    FreeTextDistribution(locale="nl_NL", length=ConstantDistribution(12), max_length=12),  # every text 12 long
 ]
 
 

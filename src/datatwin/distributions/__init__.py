@@ -36,7 +36,9 @@ from datatwin.distributions.discrete import (
     PoissonDistribution,
     UniqueKeyDistribution,
 )
+from datatwin.distributions.fake import FakerDistribution, FreeTextDistribution
 from datatwin.distributions.mixture import EmpiricalDistribution, PointMassMixtureDistribution
+from datatwin.distributions.pattern import PatternDistribution
 from datatwin.distributions.selection import Selection, select_distribution
 from datatwin.distributions.temporal import (
     DateTimeUniformDistribution,
@@ -58,11 +60,14 @@ __all__ = [
     "Distribution",
     "EmpiricalDistribution",
     "ExponentialDistribution",
+    "FakerDistribution",
+    "FreeTextDistribution",
     "GammaDistribution",
     "GeometricDistribution",
     "LogNormalDistribution",
     "NegativeBinomialDistribution",
     "NormalDistribution",
+    "PatternDistribution",
     "PoissonDistribution",
     "PointMassMixtureDistribution",
     "RandomStringDistribution",

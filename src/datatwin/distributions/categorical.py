@@ -152,6 +152,9 @@ _CHAR_CLASSES = {
     "digit": string.digits,
     "space": " ",
     "punctuation": "-_.,/:@#&()'",
+    # any other character (accents, other scripts, emoji, control characters) in the data:
+    # sampled from this fixed set, so no character of the data is published
+    "other": "àéèüöçñßøåæ",
 }
 
 
@@ -184,8 +187,12 @@ class RandomStringDistribution(Distribution):
     def _fit(cls, values, counts):
         texts = [str(v) for v in values]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        joined = "".join(set("".join(texts)))  # every text, so the fit covers its own data
-        classes = [k for k, chars in _CHAR_CLASSES.items() if any(c in joined for c in chars)] or ["lower"]
+        seen = set("".join(texts))  # every text, so the fit covers its own data
+        named = set("".join(chars for k, chars in _CHAR_CLASSES.items() if k != "other"))
+        classes = [k for k, chars in _CHAR_CLASSES.items() if k != "other" and seen & set(chars)]
+        if seen - named:
+            classes.append("other")
+        classes = classes or ["lower"]
         return cls(int(lengths.min()), int(lengths.max()), classes)
 
     @property
@@ -210,8 +217,9 @@ class RandomStringDistribution(Distribution):
         lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=len(texts))
         if len(texts) and (lengths.min() < self.min_length or lengths.max() > self.max_length):
             return -math.inf
-        if not set("".join(texts)) <= set(alphabet):
-            return -math.inf
+        outside = set("".join(texts)) - set(alphabet)
+        if outside and ("other" not in self.classes or outside & set("".join(_CHAR_CLASSES.values()))):
+            return -math.inf  # characters of a named class that is not in the model
         return -float(counts.sum()) * math.log(self.max_length - self.min_length + 1) - float(
             np.dot(counts, lengths)
         ) * math.log(len(alphabet))

@@ -27,7 +27,7 @@ BASE_CANDIDATES: dict[str, tuple[str, ...]] = {
     "date": ("date_uniform",),
     "datetime": ("datetime_uniform",),
     "time": ("time_uniform",),
-    "string": ("random_string",),
+    "string": ("random_string", "pattern"),
 }
 #: Composite families tried on numeric kinds on top of the smooth ones.
 COMPOSITE_CANDIDATES = ("point_mass_mixture",)
@@ -52,9 +52,14 @@ def select_distribution(
     empirical: bool = False,
     empirical_bins: int = 20,
     candidates: tuple[str, ...] | None = None,
+    literal_threshold: int = 10,
+    unique: bool = False,
 ) -> Selection:
     """Fit every candidate for ``kind`` on distinct ``values`` with ``counts`` and keep
-    the one with the lowest criterion. A single distinct value gives ``constant``."""
+    the one with the lowest criterion. A single distinct value gives ``constant``.
+    ``literal_threshold`` is the k-rule of ``pattern``: no text it publishes comes from
+    fewer rows (or distinct values). ``unique``: the column must stay unique when sampled
+    (``pattern`` then needs room for many more distinct values than the data has)."""
     if criterion not in ("bic", "aic"):
         raise DistributionError(f"criterion must be 'bic' or 'aic'. Got {criterion!r} instead.")
     if len(values) == 1:
@@ -71,7 +76,11 @@ def select_distribution(
     for name in candidates:
         cls = get_distribution_class(name)
         try:
-            options = {"point_mass_mixture": {"criterion": criterion}, "empirical": {"n_bins": empirical_bins}}
+            options = {
+                "point_mass_mixture": {"criterion": criterion},
+                "empirical": {"n_bins": empirical_bins},
+                "pattern": {"k": literal_threshold, "unique": unique},
+            }
             dist = cls.fit(values, counts, **options.get(name, {}))
         except DistributionError:
             continue  # outside this family's support (e.g. negative values for Poisson)

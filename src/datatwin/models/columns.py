@@ -18,9 +18,12 @@ from datatwin.distributions import (
     get_distribution_class,
     select_distribution,
 )
-from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, SamplingError
+from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, SamplingError, SpecError
 from datatwin.models.convert import KIND_DTYPES, cast_series, to_series, to_values
+from datatwin.models.personalcolumn import finish, free_text_for_fit, personal_for_fit
 from datatwin.models.rare import handle_rare_labels
+from datatwin.models.textcolumn import text_column_for_fit
+from datatwin.models.textformat import TextFormat
 from datatwin.privacy.base import ColumnData, Estimate, NoPrivacy, PolicySession, TableInfo
 from datatwin.schema import (
     MIN_ROWS_FOR_UNIQUE,
@@ -60,9 +63,13 @@ class ColumnModel:
     description: str | None = None
     selection: dict[str, Any] | None = None
     rare_labels: dict[str, Any] | None = None
+    #: dates/numbers written as text: TextFormat.to_dict(); ``dtype`` stays the source's "String"
+    text_format: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
+        if self.text_format is not None:
+            d["text_format"] = self.text_format
         if self.categories is not None:
             d["categories"] = self.categories
         if self.description is not None:
@@ -91,11 +98,21 @@ class ColumnModel:
             description=d.get("description"),
             selection=d.get("selection"),
             rare_labels=d.get("rare_labels"),
+            text_format=d.get("text_format"),
         )
 
     @property
     def polars_dtype(self) -> pl.DataType:
         return dtype_from_str(self.dtype, self.categories)
+
+    def parsed_format(self) -> TextFormat | None:
+        """The :class:`TextFormat` of a column of dates or numbers written as text, or None."""
+        if self.text_format is None:
+            return None
+        try:
+            return TextFormat.from_dict(self.text_format)
+        except SpecError as exc:
+            raise ColumnCheckError("text_format", str(exc)) from None
 
     def check(self) -> None:
         """Semantic checks beyond the JSON Schema; raises ColumnCheckError naming the field."""
@@ -103,6 +120,15 @@ class ColumnModel:
             dtype = self.polars_dtype
         except ValueError as exc:
             raise ColumnCheckError("dtype", str(exc)) from None
+        fmt = self.parsed_format()
+        if fmt is not None:  # the kind describes the parsed values; the file's dtype is the text's
+            if self.dtype != "String":
+                raise ColumnCheckError("dtype", f"a column with a text_format holds text: dtype must be 'String', not {self.dtype!r}")
+            dtype = fmt.polars_dtype
+            if not KIND_DTYPES[self.kind](dtype) or self.kind in ("categorical", "string"):
+                raise ColumnCheckError(
+                    "kind", f"a column whose text_format parses to {fmt.dtype} cannot be of kind {self.kind!r}"
+                )
         if not KIND_DTYPES[self.kind](dtype):
             raise ColumnCheckError("kind", f"a {self.dtype} column cannot be of kind {self.kind!r}")
         if self.unique and self.kind in ("categorical", "boolean"):
@@ -139,15 +165,22 @@ class ColumnModel:
         dtype = self.polars_dtype
         if self.distribution is None:
             return pl.repeat(None, n, dtype=dtype, eager=True).alias(self.name)
-        series = self._draw(n, rng, dtype)
+        fmt = self.parsed_format()
+        if fmt is not None:  # draw dates/numbers, then write them as the source's text
+            dtype = fmt.polars_dtype
+        series = self._draw(n, rng, dtype, fmt)
         if self.unique:
-            series = self._make_unique(series, rng, dtype)
+            series = self._make_unique(series, rng, dtype, fmt)
         if self.prop_missing > 0:
             missing = pl.Series(rng.random(n) < self.prop_missing)
             series = pl.select(pl.when(missing).then(None).otherwise(series)).to_series()
         return series.alias(self.name)
 
-    def _draw(self, n: int, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
+    def _draw(self, n: int, rng: np.random.Generator, dtype: pl.DataType, fmt: TextFormat | None = None) -> pl.Series:
+        series = self._draw_typed(n, rng, dtype)
+        return fmt.render(series) if fmt is not None else series
+
+    def _draw_typed(self, n: int, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
         dist = self.distribution
         if self.kind == "categorical" and hasattr(dist, "sample_codes"):
             labels = pl.Series(dist.labels)
@@ -158,13 +191,15 @@ class ColumnModel:
             return labels.gather(pl.Series(dist.sample_codes(n, rng).astype(np.uint32)))
         return to_series(dist.sample(n, rng), self.kind, dtype, self.name)
 
-    def _make_unique(self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
-        for _ in range(_UNIQUE_ROUNDS):
+    def _make_unique(
+        self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType, fmt: TextFormat | None = None
+    ) -> pl.Series:
+        for _ in range(_UNIQUE_ROUNDS):  # on the text when there is a text format: that is what must differ
             dup = ~series.is_first_distinct()
             k = int(dup.sum())
             if k == 0:
                 return series
-            redraw = self._draw(k, rng, dtype)
+            redraw = self._draw(k, rng, dtype, fmt)
             series = series.scatter(np.flatnonzero(dup.to_numpy()), redraw)
         raise SamplingError(
             f"column {self.name!r} is marked unique but its {self.distribution.name} distribution cannot produce "
@@ -247,6 +282,11 @@ def fit_column(
         if n_nan:
             warnings.warn(f"column {name!r}: {n_nan} NaN value(s) are treated as missing", DatatwinWarning, stacklevel=3)
             series = series.fill_nan(None)
+    special = personal_for_fit(series, spec, fit_spec, session.peeks)
+    if special is not None:  # personal data: made up by Faker, kept as text, no value published
+        spec = special.spec
+    text = text_column_for_fit(series, spec, fit_spec, session.peeks)
+    series = text.series  # typed when the text holds dates or numbers in one format
     nonnull = series.drop_nulls()
     n_missing = float(series.null_count())
     n_total = float(n_rows)
@@ -265,7 +305,10 @@ def fit_column(
     if not KIND_DTYPES[kind](dtype):
         raise ColumnError(name, f"a {dtype_to_str(dtype)} column cannot be modelled as kind {kind!r}; remove the forced kind")
     categories = list(dtype.categories) if isinstance(dtype, pl.Enum) else None
-    common = dict(name=name, kind=kind, dtype=dtype_to_str(dtype), categories=categories, description=spec.description)
+    common = dict(
+        name=name, kind=kind, dtype="String" if text.text_format else dtype_to_str(dtype), categories=categories,
+        description=spec.description, text_format=text.text_format.to_dict() if text.text_format else None,
+    )
 
     n_distinct = nonnull.n_unique()
     # with a frequency column, a row of weight 3 is three rows: count repeats that way
@@ -307,6 +350,10 @@ def fit_column(
             ) from None
     else:
         values, counts = np.array([], dtype=object), np.array([], dtype=np.float64)
+    if special is None:
+        special = free_text_for_fit(values, counts, kind, spec, fit_spec, session.peeks)
+        if special is not None:  # long, varied text: a length model and made-up words
+            spec = special.spec
     if categories is not None:  # Enum: every category, in the dtype's order
         values, counts = _align_to_categories(values, counts, categories)
     data = ColumnData(
@@ -317,8 +364,13 @@ def fit_column(
         est = session.estimate(data, estimate_plain)
     except DistributionError as exc:
         raise ColumnError(name, str(exc)) from None
+    distribution, selection = est.distribution, est.selection
+    if special is not None:
+        distribution, selection = finish(special, distribution, selection)
+    if text.note is not None:  # why a date-like column stayed text, or how many values became missing
+        selection = {**(selection or {"method": "all missing"}), "text_format": text.note}
     return ColumnModel(
-        prop_missing=est.prop_missing, unique=est.unique, distribution=est.distribution, selection=est.selection,
+        prop_missing=est.prop_missing, unique=est.unique, distribution=distribution, selection=selection,
         rare_labels=est.rare_labels, **common,
     )
 
@@ -370,7 +422,7 @@ def _choose_distribution(
         _check_kind(name, kind)
         sel = select_distribution(
             values, counts, kind, criterion=fit_spec.criterion, candidates=(name,),
-            empirical_bins=fit_spec.empirical_bins,
+            empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
         )
         # one distinct value is always 'constant', whatever was forced: say so
         return sel.best, {"method": "single value" if sel.best.name == "constant" and name != "constant" else "spec"}
@@ -381,7 +433,7 @@ def _choose_distribution(
         return dist, {"method": "only candidate"}
     sel = select_distribution(
         values, counts, kind, criterion=fit_spec.criterion, empirical=fit_spec.empirical,
-        empirical_bins=fit_spec.empirical_bins,
+        empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
     )
     scores = {k: _round_score(v) for k, v in sel.scores.items() if not math.isnan(v)}
     if len(scores) <= 1:

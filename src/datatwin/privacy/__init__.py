@@ -17,9 +17,13 @@ from datatwin.privacy.base import (
     register_policy,
     registered_policies,
 )
+from datatwin.privacy.disclosure import DisclosureControl
+from datatwin.privacy.dp import DifferentialPrivacy
 
 __all__ = [
     "ColumnData",
+    "DifferentialPrivacy",
+    "DisclosureControl",
     "Estimate",
     "NoPrivacy",
     "PolicySession",

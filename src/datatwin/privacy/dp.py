@@ -1,0 +1,268 @@
+"""The differential-privacy policy: every released number is noisy, every cost in the ledger.
+
+``DifferentialPrivacy(epsilon=1.0, delta=1e-9)`` fits a model whose whole model file is
+(ε, δ)-differentially private for the neighbouring relation *add or remove one row*
+(pure ε when no δ is given; ρ-zCDP with ``rho=``). What it releases per column kind and
+how is described in :mod:`datatwin.privacy.dp_numeric`,
+:mod:`datatwin.privacy.dp_categorical` and ``docs/privacy.md``.
+
+Budget split. The row count gets a share of weight ``N_ROWS_WEIGHT`` (none if the owner
+declares it public); the rest is split over the modelled columns in proportion to their
+spec ``budget_weight`` (1 by default). A column's share is taken from what remains when
+its turn comes, so budget a column does not use (a distribution fixed in the spec, the δ
+of a column that selects no labels) passes on to the columns after it. Within a column,
+each release gets a fixed fraction of the column's share. Every release is charged to one
+:class:`~datatwin.privacy.budget.Accountant` before its noise is drawn, so the fit cannot
+spend more than the budget, and each is one ledger line.
+
+The session never looks at values to decide anything (``peeks = False``): the kind comes
+from the dtype or the spec, uniqueness from the spec, labels from the spec, the dtype or
+a DP partition selection, bounds from the spec or a DP estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+from datatwin.distributions import distribution_from_dict, get_distribution_class
+from datatwin.errors import PrivacyError
+from datatwin.privacy.base import (
+    ColumnData,
+    Estimate,
+    PlainEstimator,
+    PolicySession,
+    PrivacyPolicy,
+    TableInfo,
+    register_policy,
+)
+from datatwin.privacy.budget import Accountant, Budget, _fmt
+from datatwin.privacy.dp_bounds import numeric_data
+from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categorical
+from datatwin.privacy.dp_column import ColumnBudget, whole_counts
+from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
+from datatwin.privacy.ledger import LedgerEntry, privacy_section
+from datatwin.schema import ColumnSpec
+
+__all__ = ["METHODS", "DifferentialPrivacy"]
+
+METHODS = ("parametric", "histogram", "sample_and_aggregate")
+#: the row count's budget weight, next to a column's default weight of 1
+N_ROWS_WEIGHT = 0.5
+#: the smallest fraction of a column's share that one of its main releases gets
+MIN_MAIN_FRACTION = 0.3
+#: a count's noise scale (Laplace b or Gaussian σ) must stay below n_rows / this
+MIN_SIGNAL = 10.0
+_TEXT_DTYPES = ("String", "Categorical", "Enum")
+
+
+@register_policy
+class DifferentialPrivacy(PrivacyPolicy):
+    """Differential privacy for the whole model file, with a ledger of every release.
+
+    Parameters
+    ----------
+    epsilon : float, optional
+        Total ε > 0: pure ε-DP, or (ε, δ)-DP with ``delta``.
+    delta : float, optional
+        Total δ in [0, 1), default 0. Needed to release categorical labels that the spec
+        does not list (partition selection); typically far below 1 / number of rows.
+    rho : float, optional
+        Total ρ > 0 for zero-concentrated DP (Gaussian noise) instead of ``epsilon``.
+    public_n_rows : bool, default False
+        The owner declares the row count public: it is written as is, for free.
+    method : {"parametric", "histogram", "sample_and_aggregate"}, default "parametric"
+        How numeric columns are estimated: a parametric family from noisy clamped sums,
+        a noisy equal-width histogram (the ``empirical`` distribution), or parameters
+        averaged over disjoint subsets (Nissim, Raskhodnikova & Smith 2007).
+    n_bins : int, default 20
+        Bins of the histograms of numeric columns (between the clamping bounds).
+
+    Raises
+    ------
+    PrivacyError
+        On any invalid setting, naming the parameter.
+
+    Examples
+    --------
+    >>> DifferentialPrivacy(epsilon=1.0, delta=1e-9).describe()
+    'dp: (ε=1, δ=1e-09)-differential privacy, method parametric'
+    """
+
+    name = "dp"
+
+    def __init__(
+        self,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        rho: float | None = None,
+        *,
+        public_n_rows: bool = False,
+        method: str = "parametric",
+        n_bins: int = 20,
+    ) -> None:
+        self.budget = Budget.create(epsilon=epsilon, delta=delta, rho=rho)
+        if not isinstance(public_n_rows, bool):
+            raise PrivacyError(f"The 'public_n_rows' parameter must be True or False. Got {public_n_rows!r} instead.")
+        if method not in METHODS:
+            raise PrivacyError(f"The 'method' parameter must be one of {', '.join(METHODS)}. Got {method!r} instead.")
+        if isinstance(n_bins, bool) or not isinstance(n_bins, int) or not 2 <= n_bins <= 10_000:
+            raise PrivacyError(f"The 'n_bins' parameter must be an integer from 2 to 10000. Got {n_bins!r} instead.")
+        self.public_n_rows = public_n_rows
+        self.method = method
+        self.n_bins = n_bins
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings written to the model file (besides the budget)."""
+        return {"method": self.method, "n_bins": self.n_bins, "public_n_rows": self.public_n_rows}
+
+    def start(self, table: TableInfo) -> PolicySession:
+        return _DPSession(self, table)
+
+    def describe(self) -> str:
+        return f"dp: {self.budget.describe()}, method {self.method}"
+
+
+def _round_up(x: float) -> float:
+    """Round up to two significant digits: a minimum that is safe to copy."""
+    if x <= 0:
+        return x
+    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return math.ceil(x / scale - 1e-9) * scale
+
+
+class _DPSession(PolicySession):
+    peeks: ClassVar[bool] = False
+
+    def __init__(self, policy: DifferentialPrivacy, table: TableInfo) -> None:
+        self.policy = policy
+        self.budget = policy.budget
+        self.accountant = Accountant(policy.budget)
+        self.ledger: list[LedgerEntry] = []
+        columns = table.fit_spec.columns if table.fit_spec is not None else {}
+        self.weights = {c: columns.get(c, ColumnSpec()).budget_weight for c in table.columns}
+        self.pending = dict(self.weights)
+        self.n_rows_hat: float | None = None
+        self.n_rows_var = 0.0
+
+    # -- the row count ------------------------------------------------------------
+    def release_n_rows(self, n_rows: float) -> int:
+        n = round(n_rows)
+        if self.policy.public_n_rows:
+            self.ledger.append(LedgerEntry.public("n_rows: declared public by the owner"))
+            self.n_rows_hat, self.n_rows_var = float(n), 0.0
+        else:
+            total_w = sum(self.weights.values()) or 1.0
+            share = self.accountant.split(2, [N_ROWS_WEIGHT, total_w])[0]
+            budget = ColumnBudget("n_rows", share, self.budget.unit, self.accountant, self.ledger)
+            noisy, sd = budget.counts("row count", [n], 1.0)
+            self.n_rows_hat, self.n_rows_var = float(max(int(noisy[0]), 1)), sd * sd
+        self._check_enough()
+        return int(self.n_rows_hat)
+
+    def _check_enough(self) -> None:
+        """Refuse a budget whose column shares would drown every count in noise."""
+        if not self.weights:
+            return
+        n = float(self.n_rows_hat or 1.0)
+        total_w = sum(self.weights.values())
+        rows_w = 0.0 if self.policy.public_n_rows else N_ROWS_WEIGHT
+        zcdp = self.budget.unit == "zcdp"
+        amount = float(self.budget.rho if zcdp else self.budget.epsilon)
+        smallest = amount * min(self.weights.values()) / (total_w + rows_w) * MIN_MAIN_FRACTION
+        needed = 0.5 * (MIN_SIGNAL / n) ** 2 if zcdp else MIN_SIGNAL / n
+        if smallest >= needed:
+            return
+        noise = 1.0 / math.sqrt(2 * smallest) if zcdp else 1.0 / smallest
+        minimum = _round_up(needed / smallest * amount)
+        symbol, param = ("ρ", "rho") if zcdp else ("ε", "epsilon")
+        raise PrivacyError(
+            f"{param}={_fmt(amount)} is too small for {len(self.weights)} column(s) of about {n:.0f} rows: "
+            f"the smallest column share is {symbol}={smallest / MIN_MAIN_FRACTION:.2g} and its main release "
+            f"{symbol}={smallest:.2g}, so its noisy counts are off by about {noise:.0f} rows; use at least "
+            f"{param}={minimum:g} (or model fewer columns, or give the smaller columns a larger budget_weight)"
+        )
+
+    # -- columns --------------------------------------------------------------------
+    def _column_budget(self, data: ColumnData) -> ColumnBudget:
+        weight = self.pending.pop(data.name, data.spec.budget_weight)
+        others = list(self.pending.values())
+        share = self.accountant.split(1 + len(others), [weight, *others])[0]
+        return ColumnBudget(data.name, share, self.budget.unit, self.accountant, self.ledger)
+
+    def estimate(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
+        if self.n_rows_hat is None:  # a model that did not release the row count first
+            self.release_n_rows(data.n_rows)
+        spec = data.spec
+        budget = self._column_budget(data)
+        if data.dtype == "Null":  # the dtype itself says every value is missing: public
+            budget.public("every value missing (dtype Null)")
+            return Estimate(distribution=None, prop_missing=1.0, unique=False, selection={"method": "dtype Null"})
+        counts = whole_counts(data.name, data.counts)
+        forced = spec.distribution
+        if isinstance(forced, dict) and forced.get("parameters") is not None:
+            return self._fixed(budget, data, counts)
+        family = forced if isinstance(forced, str) or forced is None else forced.get("name")
+        kind = data.kind
+        if kind in ("categorical", "string") and family in (None, "categorical"):
+            if kind == "string" and family is None:
+                raise PrivacyError(
+                    f"column {data.name!r}: a column of kind 'string' cannot be estimated under differential privacy "
+                    "without reading its text (lengths, characters); exclude it (exclude = true), model it as kind "
+                    "'categorical' (labels are then selected privately), or fix its distribution in the spec, e.g. "
+                    "{name = \"random_string\", parameters = {min_length = 5, max_length = 12, classes = [\"upper\"]}}"
+                )
+            dist, prop, sel = estimate_categorical(
+                budget, data.values, counts, data.n_missing, spec, data.categories,
+                data.dtype in _TEXT_DTYPES, data.fit_spec.other_label if data.fit_spec is not None else "other",
+            )
+        elif kind == "boolean" and family in (None, "bernoulli"):
+            dist, prop, sel = estimate_boolean(budget, data.values, counts, data.n_missing)
+        elif family is None or family in estimable_families(kind, self.policy.method):
+            dist, prop, sel = estimate_numeric(
+                budget, numeric_data(kind, data.values, counts), data.n_missing, float(self.n_rows_hat or 1.0),
+                self.n_rows_var, spec, self.policy.method, self.policy.n_bins, family,
+            )
+        else:
+            raise self._unsupported(data, family)
+        return Estimate(distribution=dist, prop_missing=prop, unique=bool(spec.unique) and dist is not None,
+                        selection=sel)
+
+    def _unsupported(self, data: ColumnData, family: str) -> PrivacyError:
+        kind, method = data.kind, self.policy.method
+        can = {"categorical": ("categorical",), "string": ("categorical",), "boolean": ("bernoulli",)}.get(
+            kind, estimable_families(kind, method)
+        )
+        hint = " (empirical needs method='histogram')" if family == "empirical" else ""
+        return PrivacyError(
+            f"column {data.name!r}: the spec forces the {family!r} distribution, which the dp policy "
+            f"(method={method!r}) cannot estimate privately for a {kind} column{hint}; it can estimate "
+            f"{', '.join(can)}; or fix the distribution's parameters in the spec ({{name = ..., parameters = {{...}}}})"
+        )
+
+    def _fixed(self, budget: ColumnBudget, data: ColumnData, counts: Any) -> Estimate:
+        """A distribution with every parameter in the spec: public, only the missing share is released."""
+        dist = distribution_from_dict(data.spec.distribution)
+        cls = get_distribution_class(dist.name)
+        if data.kind not in cls.kinds:
+            raise PrivacyError(
+                f"column {data.name!r}: the spec fixes a {dist.name!r} distribution, which cannot model a {data.kind} "
+                f"column (it models {', '.join(cls.kinds)})"
+            )
+        budget.public(f"distribution {dist.name}: fixed by the spec")
+        noisy, _ = budget.counts("missing and non-missing counts", [round(data.n_missing), int(counts.sum())], 1.0)
+        missing, present = max(float(noisy[0]), 0.0), max(float(noisy[1]), 1.0)
+        return Estimate(distribution=dist, prop_missing=missing / (missing + present), unique=bool(data.spec.unique),
+                        selection={"method": "spec"})
+
+    # -- the model file -------------------------------------------------------------
+    def privacy_section(self) -> dict[str, Any]:
+        section = privacy_section("dp", self.budget, self.ledger)
+        return {
+            "policy": section["policy"],
+            "budget": section["budget"],
+            "spent": section["spent"],
+            "settings": self.policy.settings,
+            "ledger": section["ledger"],
+        }

@@ -1,0 +1,187 @@
+"""One column's share of a differential-privacy budget, and the noisy releases it pays for.
+
+A :class:`ColumnBudget` holds the share of the total budget a column was given and hands
+out fractions of it to the column's releases (missing count, bounds, histogram, sums,
+labels). Every release is charged to the fit's :class:`~datatwin.privacy.budget.Accountant`
+*before* the noise is drawn, so a release that would overspend never happens, and each
+becomes one ledger line. The noise comes from :mod:`datatwin.privacy.mechanisms`
+(OpenDP), one vector call per release.
+
+Which mechanism a release uses follows the budget's unit: the (discrete) Laplace
+mechanism for pure ε and (ε, δ) budgets, the (discrete) Gaussian mechanism for zCDP
+budgets, whose ρ's compose more tightly (Bun & Steinke 2016).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from datatwin.errors import PrivacyError
+from datatwin.privacy.budget import Accountant, Cost
+from datatwin.privacy.ledger import LedgerEntry
+from datatwin.privacy.mechanisms import (
+    Release,
+    discrete_gaussian,
+    discrete_laplace,
+    gaussian,
+    gaussian_sigma,
+    laplace,
+    laplace_scale,
+    partition_parameters,
+    select_partitions,
+)
+
+__all__ = ["ColumnBudget", "whole_counts"]
+
+
+def whole_counts(column: str, counts: np.ndarray) -> np.ndarray:
+    """Row counts as integers; DP counts one unit of weight as one person.
+
+    With a frequency (weight) column a row of weight 3 stands for three people, and
+    adding or removing one person changes a count by 1: the guarantee holds for whole
+    weights only, so fractional weights are refused rather than rounded silently.
+    """
+    arr = np.asarray(counts, dtype=np.float64)
+    if arr.size and not np.all(arr == np.round(arr)):
+        raise PrivacyError(
+            f"column {column!r}: differential privacy needs whole-number row weights (one unit of "
+            "weight = one person); round the weight column or fit without it"
+        )
+    return arr.astype(np.int64)
+
+
+class ColumnBudget:
+    """A column's budget share and its releases.
+
+    Parameters
+    ----------
+    column : str
+        The column's name; every ledger line starts with it.
+    share : Cost
+        The column's share, in the budget's unit (``epsilon`` (+ ``delta``) or ``rho``
+        (+ ``delta``)).
+    unit : str
+        The budget's unit: ``"pure"``, ``"approx"`` or ``"zcdp"``.
+    accountant : Accountant
+        The fit's accountant; every release is charged to it.
+    ledger : list of LedgerEntry
+        The fit's ledger; every release appends one line.
+    """
+
+    def __init__(self, column: str, share: Cost, unit: str, accountant: Accountant, ledger: list[LedgerEntry]) -> None:
+        self.column = column
+        self.share = share
+        self.unit = unit
+        self._accountant = accountant
+        self._ledger = ledger
+        self._used = 0.0  # fraction of the share handed out so far
+
+    # -- bookkeeping ------------------------------------------------------------
+    def _take(self, fraction: float) -> float:
+        """The ε (pure/approx) or ρ (zCDP) of ``fraction`` of the share."""
+        if not 0 < fraction <= 1 - self._used + 1e-12:
+            raise PrivacyError(  # pragma: no cover - a planning bug, never user input
+                f"column {self.column!r}: releases ask for more than the column's budget share"
+            )
+        self._used += fraction
+        return (self.share.rho if self.unit == "zcdp" else self.share.epsilon) * fraction
+
+    def _charge(self, release: Release) -> None:
+        self._accountant.spend(release.what, release.cost)
+        self._ledger.append(LedgerEntry.from_release(release))
+
+    def public(self, what: str) -> None:
+        """A zero-cost ledger line: ``what`` is known without looking at the data."""
+        self._ledger.append(LedgerEntry.public(f"{self.column}: {what}"))
+
+    def count_noise(self, fraction: float, cells_per_row: int = 1) -> float:
+        """Standard deviation of one noisy count released by :meth:`counts` with
+        ``fraction`` of the share."""
+        amount = (self.share.rho if self.unit == "zcdp" else self.share.epsilon) * fraction
+        if self.unit == "zcdp":
+            return gaussian_sigma(math.sqrt(cells_per_row), amount)
+        return math.sqrt(2.0) * laplace_scale(float(cells_per_row), amount)
+
+    # -- releases ---------------------------------------------------------------
+    def counts(self, what: str, counts: np.ndarray, fraction: float, cells_per_row: int = 1) -> tuple[np.ndarray, float]:
+        """Noisy integer ``counts`` of histograms in which each row falls in one cell each.
+
+        With one histogram, adding or removing one row changes one cell by 1: the
+        sensitivity is 1 in the L1 and L2 norms alike. With ``cells_per_row`` histograms
+        released together (the same rows binned several ways), one row changes that many
+        cells: L1 sensitivity ``cells_per_row``, L2 its square root. Returns the noisy
+        counts (``int64``, may be negative) and the noise's standard deviation.
+        """
+        amount = self._take(fraction)
+        arr = np.asarray(counts, dtype=np.int64)
+        if self.unit == "zcdp":
+            l2 = math.sqrt(cells_per_row)
+            sigma = gaussian_sigma(l2, amount)
+            self._charge(Release.of(f"{self.column}: {what}", "discrete_gaussian", l2, sigma))
+            return discrete_gaussian(arr, sigma), sigma
+        l1 = float(cells_per_row)
+        scale = laplace_scale(l1, amount)
+        self._charge(Release.of(f"{self.column}: {what}", "discrete_laplace", l1, scale))
+        return discrete_laplace(arr, scale), math.sqrt(2.0) * scale
+
+    def sums(self, what: str, values: np.ndarray, fraction: float) -> np.ndarray:
+        """Noisy real ``values``, each a sum over rows of terms in [-1, 1].
+
+        One row changes each entry by at most 1, so the vector's L1 sensitivity is its
+        length k and its L2 sensitivity √k.
+        """
+        amount = self._take(fraction)
+        arr = np.asarray(values, dtype=np.float64)
+        k = float(arr.size)
+        if self.unit == "zcdp":
+            sigma = gaussian_sigma(math.sqrt(k), amount)
+            self._charge(Release.of(f"{self.column}: {what}", "gaussian", math.sqrt(k), sigma))
+            return gaussian(arr, sigma)
+        scale = laplace_scale(k, amount)
+        self._charge(Release.of(f"{self.column}: {what}", "laplace", k, scale))
+        return laplace(arr, scale)
+
+    def averages(self, what: str, values: np.ndarray, sensitivity: float, fraction: float) -> np.ndarray:
+        """Noisy real ``values`` whose entries each change by at most ``sensitivity``
+        when one row is added or removed (sample and aggregate: 1 / number of subsets)."""
+        amount = self._take(fraction)
+        arr = np.asarray(values, dtype=np.float64)
+        k = float(arr.size)
+        if self.unit == "zcdp":
+            l2 = sensitivity * math.sqrt(k)
+            sigma = gaussian_sigma(l2, amount)
+            self._charge(Release.of(f"{self.column}: {what}", "gaussian", l2, sigma))
+            return gaussian(arr, sigma)
+        l1 = sensitivity * k
+        scale = laplace_scale(l1, amount)
+        self._charge(Release.of(f"{self.column}: {what}", "laplace", l1, scale))
+        return laplace(arr, scale)
+
+    def select_labels(
+        self, what: str, labels: Sequence[Any], counts: np.ndarray, fraction: float
+    ) -> tuple[list[Any], np.ndarray, float]:
+        """Labels seen in the data, released by DP partition selection with their noisy
+        counts, and the standard deviation of a count's noise.
+
+        Uses the column's whole δ share. Under a zCDP budget the selection is an (ε, δ)
+        release with ε = √(2ρ), charged as ρ = ε²/2 plus δ (approximate zCDP).
+        """
+        amount = self._take(fraction)
+        epsilon = math.sqrt(2.0 * amount) if self.unit == "zcdp" else amount
+        delta = self.share.delta
+        if delta <= 0:  # pragma: no cover - the caller checks first, with a better message
+            raise PrivacyError(f"column {self.column!r}: partition selection needs a delta > 0")
+        scale, threshold = partition_parameters(epsilon, delta)
+        name = f"{self.column}: {what}"
+        # Charge first (select_partitions would draw the noise before we could refuse).
+        cost = Cost(epsilon=epsilon, delta=delta)
+        self._accountant.spend(name, cost)
+        kept, noisy, _ = select_partitions(labels, counts, epsilon, delta)
+        self._ledger.append(
+            LedgerEntry.from_release(Release(name, "partition_selection", 1.0, scale, cost, float(threshold)))
+        )
+        return kept, noisy, math.sqrt(2.0) * scale
