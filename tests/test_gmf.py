@@ -461,3 +461,17 @@ def test_exported_gmf_loads_and_samples_in_metasyn_3(tmp_path: Path, adult_path:
         nulls = dict(zip(r["columns"], r["nulls"]))
         assert nulls["void"] == 300 and nulls["height"] == 30  # metasyn makes exactly round(0.1 * n) missing
     assert report[str(tmp_path / "adult.json")]["columns"] == [c.name for c in adult.columns]
+
+
+def test_text_dates_export_as_their_parsed_type_and_say_so(tmp_path: Path) -> None:
+    from datatwin.gmf import write_gmf
+
+    frame = pl.DataFrame({"d": ["23/11/2026", "01/02/2025", "15/07/2024"] * 10})
+    model = dt.fit(frame)
+    with pytest.raises(dt.ModelFileError, match=r"text_format: .*loses the text format.*--no-strict"):
+        write_gmf(model, tmp_path / "strict.json", strict=True)
+    notes = write_gmf(model, tmp_path / "gmf.json", strict=False)
+    assert any("'%d/%m/%Y'" in note and "parsed Date" in note for note in notes)
+    back = dt.load(tmp_path / "gmf.json")
+    assert back.column("d").dtype == "Date"
+    assert back.sample(20, seed=1)["d"].dtype == pl.Date

@@ -116,6 +116,11 @@ def _var_from_column(col: dict[str, Any]) -> tuple[dict[str, Any] | None, list[t
     """One datatwin column -> (metasyn variable, or None if left out; [(field at fault, note)])."""
     kind, issues = col["kind"], []
     var_type = {"boolean": "categorical"}.get(kind, kind)
+    text_format = col.get("text_format")
+    if text_format is not None:  # metasyn has no text formats: export the parsed type, and say so
+        col = {**col, "dtype": text_format["dtype"]}
+        issues.append(("text_format", f"written as text {text_format['pattern']!r} in the data; metasyn gets the parsed "
+                                      f"{text_format['dtype']} values and loses the text format"))
     dtype, dtype_issue = _dtype_out(col["dtype"], col.get("categories"))
     if dtype_issue:
         issues.append(("dtype", dtype_issue))
