@@ -147,7 +147,9 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
         table.add_column(col, overflow="fold")
     for c in d["columns"]:
         table.add_row(
-            escape(c["name"]), c["kind"], escape(c["dtype"]), escape(describe_distribution(c["distribution"])),
+            escape(c["name"]), c["kind"],
+            escape(c["dtype"] + (f" as {c['text_format']['pattern']}" if c.get("text_format") else "")),
+            escape(describe_distribution(c["distribution"])),
             f"{c['prop_missing']:.1%}", "yes" if c["unique"] else "",
         )
     out.print(table)

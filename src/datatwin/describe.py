@@ -25,6 +25,12 @@ def describe_distribution(d: dict[str, Any] | None, max_labels: int = 4) -> str:
         points = ", ".join(f"{_num(x)}: {w:.1%}" for x, w in zip(p["points"], p["weights"]))
         rest = describe_distribution(p["rest"]) if p.get("rest") else "nothing else"
         return f"point masses {{{points}}} + {rest}"
+    if name == "pattern":
+        shapes = sorted(p["shapes"], key=lambda sh: -sh["prob"])
+        shown = ", ".join(f"{sh['pattern']}: {sh['prob']:.1%}" for sh in shapes[:max_labels])
+        more = f", … {len(shapes) - max_labels} more" if len(shapes) > max_labels else ""
+        rest = " + other text" if p.get("fallback") else ""
+        return f"pattern({shown}{more}{rest})"
     if name == "empirical":
         bins = p["bins"]
         return f"empirical({len(bins)} bins over [{_num(bins[0][0])}, {_num(bins[-1][1])}])"

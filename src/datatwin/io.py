@@ -37,7 +37,9 @@ def _read_csv(path: Path, separator: str, null_values: list[str]) -> pl.DataFram
         raise DataError(f"file {str(path)!r} is empty; it needs a header line and at least one row")
     # polars renames duplicate headers silently ('a_duplicated_0'); refuse instead.
     _check_duplicates(header, f"file {str(path)!r}")
-    kwargs: dict[str, Any] = dict(separator=separator, null_values=null_values or None, try_parse_dates=True)
+    # dates stay text here: fitting detects their format and writes them back in it, so the
+    # synthetic CSV is a drop-in replacement (polars' own parsing would lose the format)
+    kwargs: dict[str, Any] = dict(separator=separator, null_values=null_values or None, try_parse_dates=False)
     try:
         return pl.read_csv(path, infer_schema_length=10_000, **kwargs)
     except pl.exceptions.ComputeError:
