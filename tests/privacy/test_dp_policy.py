@@ -357,3 +357,25 @@ def test_a_null_dtype_column_is_all_missing_for_free() -> None:
     assert (empty.distribution, empty.prop_missing) == (None, 1.0)
     assert _lines(model, "empty") == [{"what": "empty: every value missing (dtype Null)", "mechanism": None}]
     assert model.sample(5, seed=0)["empty"].null_count() == 5
+
+
+def test_histogram_keeps_a_pile_of_zeros_at_zero() -> None:
+    rng = np.random.default_rng(9)
+    values = np.where(rng.random(3000) < 0.9, 0, rng.integers(1, 1000, 3000))
+    frame = pl.DataFrame({"gain": values})
+    model = dt.fit(frame, {"columns": {"gain": {"bounds": [0, 1000]}}}, privacy=DP(epsilon=1.0, method="histogram"))
+    dist = model.column("gain").distribution
+    assert dist.bins[:2] == [[0, 0], [1, 49]]  # the bin [0, 49] split so that 0 stands alone
+    assert dist.probs[0] == pytest.approx(0.9, abs=0.03)
+    assert (model.sample(5000, seed=1)["gain"] == 0).mean() == pytest.approx(0.9, abs=0.03)
+
+
+def test_the_exact_row_count_is_not_in_the_provenance(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({"x": rng.normal(50, 5, 777), "b": rng.random(777) < 0.3})
+    model = dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9))
+    source = model.to_dict()["provenance"].get("source", {})
+    assert "rows" not in source and source.get("columns") == 2
+    assert dt.fit(frame).to_dict()["provenance"]["source"]["rows"] == 777  # no policy: as before

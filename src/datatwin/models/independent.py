@@ -99,6 +99,9 @@ class IndependentModel:
             raise SpecError("no column is left to model: every column was excluded or skipped")
         session = (privacy or NoPrivacy()).start(TableInfo(n_rows=n_rows, columns=tuple(modelled), fit_spec=spec))
         released_rows = session.release_n_rows(n_rows)
+        if not session.peeks and "rows" in provenance.get("source", {}):
+            # a private policy releases the row count through its mechanism (n_rows), never as is
+            provenance = {**provenance, "source": {k: v for k, v in provenance["source"].items() if k != "rows"}}
         columns: list[ColumnModel] = []
         with single_threaded_blas():
             for name in frame.columns:

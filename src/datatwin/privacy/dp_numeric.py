@@ -12,7 +12,8 @@ Per column, in order (each step one noisy vector release, see ``docs/privacy.md`
      post-processing of those two releases: no peeking, and no budget of its own. A family
      forced by the spec skips the histogram.
    - ``"histogram"``: a noisy histogram of ``n_bins`` equal bins between the bounds
-     becomes the ``empirical`` distribution.
+     (plus one for exactly 0 when the bounds include it) becomes the ``empirical``
+     distribution.
    - ``"sample_and_aggregate"``: the family's parameters are averages over disjoint
      subsets (:mod:`datatwin.privacy.dp_aggregate`); the family is chosen as above.
 
