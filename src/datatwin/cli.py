@@ -171,14 +171,17 @@ def _print_privacy(privacy: dict) -> None:
     for line in describe_privacy(privacy):
         out.print(escape(line))
     ledger = privacy.get("ledger") or []
-    if ledger:
-        table = Table("released", "mechanism", "sensitivity", "scale", "ε", "δ", "ρ", title="privacy ledger")
-        for entry in ledger:
-            table.add_row(
-                escape(entry["what"]), escape(entry.get("mechanism", "")),
-                *(_number(entry.get(key)) for key in ("sensitivity", "scale", "epsilon", "delta", "rho")),
-            )
-        out.print(table)
+    if not ledger:
+        return
+    numbers = [k for k in ("sensitivity", "scale", "epsilon", "delta", "rho") if any(e.get(k) for e in ledger)]
+    headers = {"sensitivity": "sensitivity", "scale": "scale", "epsilon": "ε", "delta": "δ", "rho": "ρ"}
+    table = Table("released", "mechanism", *(headers[k] for k in numbers), title="privacy ledger")
+    for entry in ledger:
+        table.add_row(
+            escape(entry["what"]), escape(entry.get("mechanism") or "public"),
+            *(_number(entry.get(key)) for key in numbers),
+        )
+    out.print(table)
 
 
 def _number(value: object) -> str:
@@ -196,7 +199,10 @@ def validate(model_file: Path = typer.Argument(..., help="A datatwin model file.
     Published categorical labels held by fewer than k rows are warned about (exit stays 0)."""
     model = api.validate(model_file)
     ledger = model.privacy.get("ledger") or []
-    checked = f", privacy ledger of {len(ledger)} line(s) adds up" if ledger else ""
+    if ledger and model.privacy.get("budget"):
+        checked = f", privacy ledger of {len(ledger)} line(s) adds up within the budget"
+    else:
+        checked = f", privacy ledger of {len(ledger)} line(s) checked" if ledger else ""
     out.print(f"[green]valid[/]: {escape(str(model_file))} ({len(model.columns)} columns, format ok{checked})")
     _print_rare_warnings(model)
 

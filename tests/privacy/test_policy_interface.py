@@ -150,3 +150,34 @@ def test_cli_bad_privacy_option(run_cli, adult_path: Path, tmp_path: Path) -> No
                             "--privacy-option", "oops"])
     assert code == 1
     assert "--privacy-option must be key=value. Got 'oops'." in " ".join(err.split())
+
+
+def test_cli_dp_fit_inspect_validate_and_a_tampered_ledger(run_cli, adult_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    path = tmp_path / "dp.json"
+    code, out, err = run_cli(["fit", str(adult_path), "--missing", "?", "-o", str(path), "-q",
+                              "--privacy", "dp", "--epsilon", "1", "--delta", "1e-9"])
+    assert code == 0, err
+    code, out, _ = run_cli(["inspect", str(path)])
+    text = " ".join(out.split())
+    assert code == 0 and "privacy policy: dp" in text and "privacy ledger" in text
+    assert "budget: epsilon=1 (spent 1)" in text and "delta=1e-09" in text
+    code, out, _ = run_cli(["validate", str(path)])
+    assert code == 0 and "adds up within the budget" in " ".join(out.split())
+    data = json.loads(path.read_text())
+    data["privacy"]["ledger"][0]["epsilon"] /= 10  # understate one line's cost
+    path.write_text(json.dumps(data))
+    code, _, err = run_cli(["validate", str(path)])
+    assert code == 1 and "$.privacy: ledger line 0 ('n_rows: row count')" in " ".join(err.split())
+
+
+def test_cli_disclosure_fit_and_a_bad_k(run_cli, adult_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "sdc.json"
+    code, _, err = run_cli(["fit", str(adult_path), "--missing", "?", "-o", str(path), "-q",
+                            "--privacy", "disclosure", "--k", "10"])
+    assert code == 0, err
+    code, out, _ = run_cli(["inspect", str(path)])
+    assert code == 0 and "privacy policy: disclosure" in out and "micro-aggregation" in out
+    code, _, err = run_cli(["fit", str(adult_path), "-o", str(path), "--privacy", "disclosure", "--k", "1"])
+    assert code == 1 and "'k'" in err

@@ -23,6 +23,7 @@ and aggregate under that method): the model file has no other temporal family ye
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from typing import Any
@@ -39,8 +40,8 @@ from datatwin.privacy.dp_families import (
     ESTIMABLE,
     LOG_FAMILIES,
     Moments,
+    bin_probabilities,
     candidates,
-    histogram_bic,
     histogram_moments,
     log_support,
 )
@@ -50,6 +51,8 @@ __all__ = ["estimable_families", "estimate_numeric"]
 #: relative budget weights of a column's releases (normalised over the steps it needs)
 STEP_WEIGHTS = {"bounds": 3.0, "missing": 1.0, "histogram": 7.0, "shape": 3.0, "sums": 4.0, "subsets": 4.0}
 _TEMPORAL = ("date", "datetime", "time")
+#: whole-number columns whose bounds span at most this many values get one bin per value
+UNIT_BINS = 128
 
 
 def estimable_families(kind: str, method: str) -> tuple[str, ...]:
@@ -154,7 +157,7 @@ def _constant(data: NumericData, value: float) -> Distribution:
 
 
 def _sums(budget: ColumnBudget, x: np.ndarray, counts: np.ndarray, b: Bounds, logs: bool, integer: bool,
-          n_present: float, fraction: float) -> Moments:
+          n_present: float, fraction: float) -> tuple[Moments, _RawSums]:
     """Moments from noisy clamped sums: y = (x - centre) / half-width lies in [-1, 1]."""
     centre, half = (b.lower + b.upper) / 2, (b.upper - b.lower) / 2
     y = (x - centre) / half
@@ -165,13 +168,33 @@ def _sums(budget: ColumnBudget, x: np.ndarray, counts: np.ndarray, b: Bounds, lo
         z = (np.log(np.maximum(x, 0.5) if integer else x) - zc) / zh
         terms += [np.dot(counts, z), np.dot(counts, z * z)]
     label = "clamped sums of x, x²" + (", log x, log² x" if support is not None else "")
-    noisy = budget.sums(label, np.array(terms, dtype=float), fraction) / max(n_present, 1.0)
-    m1, m2 = float(np.clip(noisy[0], -1, 1)), float(np.clip(noisy[1], 0, 1))
+    noisy = budget.sums(label, np.array(terms, dtype=float), fraction)
+    raw = _RawSums(noisy, b, centre, half, *((zc, zh) if support is not None else (None, None)))
+    return _moments(noisy / max(n_present, 1.0), raw, b.lower), raw
+
+
+@dataclasses.dataclass(frozen=True)
+class _RawSums:
+    """Released noisy sums of y = (x - centre) / half, y² (and of z, z² for the logs)."""
+
+    noisy: np.ndarray
+    bounds: Bounds
+    centre: float
+    half: float
+    log_centre: float | None
+    log_half: float | None
+
+
+def _moments(means: np.ndarray, raw: _RawSums, lower: float) -> Moments:
+    """Moments from per-row means of the released sums' terms, cleaned up."""
+    centre, half = raw.centre, raw.half
+    m1, m2 = float(np.clip(means[0], -1, 1)), float(np.clip(means[1], 0, 1))
     moments: dict[str, Any] = {"mean": centre + half * m1, "var": half * half * max(m2 - m1 * m1, 0.0)}
-    if support is not None:
-        l1, l2 = float(np.clip(noisy[2], -1, 1)), float(np.clip(noisy[3], 0, 1))
+    if raw.log_centre is not None and raw.log_half is not None:
+        zc, zh = raw.log_centre, raw.log_half
+        l1, l2 = float(np.clip(means[2], -1, 1)), float(np.clip(means[3], 0, 1))
         moments.update(log_mean=zc + zh * l1, log_var=zh * zh * max(l2 - l1 * l1, 0.0))
-    return Moments(lower=b.lower, upper=b.upper, **moments)
+    return Moments(lower=lower, upper=raw.bounds.upper, **moments)
 
 
 def estimate_numeric(
@@ -222,18 +245,13 @@ def estimate_numeric(
         missing, miss_var = float(noisy[0]), sd * sd
         present.append((float(noisy[1]), sd * sd))
 
-    hist = edges = None
+    hist = None
+    layout: _Layout | None = None
     bins: list[list[float]] = []
     step = "histogram" if "histogram" in plan else "shape" if "shape" in plan else None
     if step is not None:
-        zero_atom = step == "histogram" and bounds.lower <= 0 <= bounds.upper and bounds.lower < bounds.upper
-        if zero_atom:
-            bins, cells = _zero_atom_histogram(x, counts, bounds.lower, bounds.upper, n_bins, integer)
-            shape = f"{len(cells)} bins: equal ones and one for exactly 0"
-        else:
-            edges, bins = _equal_bins(bounds.lower, bounds.upper, n_bins, integer)
-            cells = _bin_counts(x, counts, edges)
-            shape = f"{len(cells)} equal bins"
+        layout, cells, shape = _histogram(x, counts, bounds, n_bins, integer, data.kind == "discrete")
+        bins = layout.bins
         with_missing = missing is None
         vector = np.concatenate([[round(n_missing)], cells]) if with_missing else cells
         what = f"{'missing count and ' if with_missing else ''}histogram ({shape})"
@@ -250,11 +268,7 @@ def estimate_numeric(
     if bounds.upper <= bounds.lower:
         return _constant(data, bounds.lower), prop_missing, {"method": "spec: lower bound = upper bound"}
     if step == "histogram":
-        probs = np.clip(hist, 0.0, None)
-        probs = probs / probs.sum() if probs.sum() > 0 else np.full(len(probs), 1.0 / len(probs))
-        # every bin stays, empty ones too: the bins are public, and the file shows the bounds
-        dist = get_distribution_class("empirical")(bins, [float(p) for p in probs], integer)
-        return dist, prop_missing, {"method": "dp: noisy histogram"}
+        return _released_histogram(bins, hist, integer), prop_missing, {"method": "dp: noisy histogram"}
     if data.kind in _TEMPORAL:
         lo, hi = bounds.lower, bounds.upper
         if "subsets" in plan:
@@ -268,18 +282,21 @@ def estimate_numeric(
     names = (family,) if family is not None else (SA_FAMILIES if "subsets" in plan else ESTIMABLE)[data.kind]
     uniform_bounds = (bounds.lower, bounds.upper)
     selection: dict[str, Any] = {"method": "spec"}
+    raw = None
     if "subsets" in plan and family is None:
         # choose on the histogram first (free), so the subsets are spent on one family only
-        assert hist is not None and edges is not None
+        assert hist is not None and layout is not None
         rough = candidates(names, histogram_moments(bins, hist, bounds.lower, bounds.upper, integer), integer)
-        family, selection = _choose(rough, edges, hist)
+        family, selection = _choose(rough, layout, hist)
         names = (family,)
     if "subsets" in plan:
         moments, uniform_bounds = sample_and_aggregate(
             budget, x, counts, bounds, names, integer, n_present, plan["subsets"]
         )
     elif "sums" in plan:
-        moments = _sums(budget, x, counts, bounds, any(n in LOG_FAMILIES for n in names), integer, n_present, plan["sums"])
+        moments, raw = _sums(
+            budget, x, counts, bounds, any(n in LOG_FAMILIES for n in names), integer, n_present, plan["sums"]
+        )
     else:  # a forced uniform: the bounds are its parameters
         moments = Moments(bounds.lower, bounds.upper, (bounds.lower + bounds.upper) / 2, 0.0)
     fitted = candidates(names, moments, integer)
@@ -295,15 +312,142 @@ def estimate_numeric(
                 "within its support, or force another distribution"
             )
         return fitted[family], prop_missing, selection
-    assert hist is not None and edges is not None
-    best, selection = _choose(fitted, edges, hist)
+    assert hist is not None and layout is not None
+    if "sums" in plan:  # post-processing of the two releases: no budget of its own
+        if raw is not None and layout.zero is not None:
+            fitted.update(_zero_mixtures(names, raw, hist, layout, n_present, integer))
+        fitted["empirical"] = _released_histogram(bins, hist, integer)
+    best, selection = _choose(fitted, layout, hist)
     return fitted[best], prop_missing, selection
 
 
-def _choose(fitted: dict[str, Distribution], edges: np.ndarray, hist: np.ndarray) -> tuple[str, dict[str, Any]]:
-    """The candidate with the lowest BIC on the released histogram, and the scores."""
+@dataclasses.dataclass(frozen=True)
+class _Layout:
+    """The bins of a released histogram, and how to score a family on them.
+
+    ``edges`` delimit the range bins ``ranged`` (indices into ``bins``), in order; ``zero``
+    is the index of the bin holding exactly 0, if any. For whole numbers every bin is a
+    range bin (the bin of 0 is [-1/2, 1/2]); for real numbers the bin of 0 is a point
+    that a family with a density gives no mass.
+    """
+
+    bins: list[list[float]]
+    edges: np.ndarray
+    ranged: np.ndarray
+    zero: int | None
+
+
+def _histogram(
+    x: np.ndarray, counts: np.ndarray, bounds: Bounds, n_bins: int, integer: bool, discrete: bool
+) -> tuple[_Layout, np.ndarray, str]:
+    """The bins of a column's noisy histogram, their true counts, and a ledger phrase.
+
+    The bins depend on the (public or released) bounds only, never on the data:
+
+    - whole numbers whose bounds span at most :data:`UNIT_BINS` values: one bin per value,
+      so spikes (Adult's hours-per-week is 47 % exactly 40) come back exact up to noise;
+    - otherwise ``n_bins`` equal bins, plus a bin for exactly 0 when the bounds include it
+      (Adult's capital gains are 92 % zeros).
+
+    Each row falls in one bin either way: the sensitivity stays 1, whatever the number of bins.
+    """
+    lo, hi = bounds.lower, bounds.upper
+    if discrete and integer and hi - lo + 1 <= UNIT_BINS:
+        edges, bins = _equal_bins(lo, hi, max(n_bins, int(hi - lo + 1)), True)
+        zero = next((i for i, b in enumerate(bins) if b == [0, 0]), None)
+        layout = _Layout(bins, edges, np.arange(len(bins)), zero)
+        return layout, _bin_counts(x, counts, edges), f"{len(bins)} bins, one per whole number"
+    if lo <= 0 <= hi and lo < hi:
+        bins, cells = _zero_atom_histogram(x, counts, lo, hi, n_bins, integer)
+        if integer:
+            edges = np.array([bins[0][0] - 0.5] + [b[1] + 0.5 for b in bins], dtype=float)
+            zero = next(i for i, b in enumerate(bins) if b == [0, 0])
+            layout = _Layout(bins, edges, np.arange(len(bins)), zero)
+        else:
+            edges, _ = _equal_bins(lo, hi, n_bins, False)
+            layout = _Layout(bins, edges, np.arange(1, len(bins)), 0)
+        return layout, cells, f"{len(cells)} bins: equal ones and one for exactly 0"
+    edges, bins = _equal_bins(lo, hi, n_bins, integer)
+    return _Layout(bins, edges, np.arange(len(bins)), None), _bin_counts(x, counts, edges), f"{len(bins)} equal bins"
+
+
+def _released_histogram(bins: list[list[float]], hist: np.ndarray, integer: bool) -> Distribution:
+    """The released histogram as a distribution: negative counts clipped to 0, renormalised."""
+    probs = np.clip(hist, 0.0, None)
+    probs = probs / probs.sum() if probs.sum() > 0 else np.full(len(probs), 1.0 / len(probs))
+    # every bin stays, empty ones too: the bins are public, and the file shows the bounds
+    return get_distribution_class("empirical")(bins, [float(p) for p in probs], integer)
+
+
+def _zero_mixtures(
+    names: tuple[str, ...], raw: _RawSums, hist: np.ndarray, layout: _Layout, n_present: float, integer: bool
+) -> dict[str, Distribution]:
+    """Candidates "exactly 0 with the zero bin's share, else a family": post-processing.
+
+    The zero bin's noisy count gives the weight w; every zero adds the same known term to
+    each released clamped sum, so the sums of the other rows are the released sums minus
+    (w · n) times that term, and the rest's family comes from their moments.
+    """
     observed = np.clip(hist, 0.0, None)
-    scores = {n: histogram_bic(d, edges, observed) for n, d in fitted.items()}
+    if observed.sum() <= 0 or layout.zero is None:
+        return {}
+    w = float(observed[layout.zero] / observed.sum())
+    n_zero, n_rest = w * n_present, (1.0 - w) * n_present
+    if not 0.0 < w < 1.0 or n_rest < 1.0:
+        return {}
+    b = raw.bounds
+    y0 = (0.0 - raw.centre) / raw.half
+    terms = [raw.noisy[0] - n_zero * y0, raw.noisy[1] - n_zero * y0 * y0]
+    if raw.log_centre is not None and len(raw.noisy) > 2:
+        z0 = (math.log(0.5) - raw.log_centre) / raw.log_half  # whole numbers are logged as max(x, 1/2)
+        terms += [raw.noisy[2] - n_zero * z0, raw.noisy[3] - n_zero * z0 * z0]
+    lower = 1.0 if integer and b.lower == 0 else b.lower
+    if lower >= b.upper:  # nothing but 0 and one other value: the histogram says it all
+        return {}
+    rest = _moments(np.array(terms) / n_rest, raw, lower)
+    cls = get_distribution_class("point_mass_mixture")
+    return {
+        f"point_mass_mixture({name})": cls([0 if integer else 0.0], [w], dist)
+        for name, dist in candidates(tuple(n for n in names if n not in ("uniform", "discrete_uniform")), rest, integer).items()
+    }
+
+
+def _bin_probs(dist: Distribution, layout: _Layout) -> np.ndarray:
+    """P(bin) of every bin of the layout under a candidate."""
+    if dist.name == "empirical":  # the released histogram itself, on the same bins
+        return np.asarray(dist.probs, dtype=float)
+    if dist.name == "point_mass_mixture":
+        assert layout.zero is not None and dist.rest is not None
+        rest = _bin_probs(dist.rest, layout)
+        rest[layout.zero] = 0.0  # sampling redraws the rest's zeros
+        rest = rest / rest.sum() if rest.sum() > 0 else rest
+        p = (1.0 - float(dist.weights[0])) * rest
+        p[layout.zero] = float(dist.weights[0])
+        return p
+    p = np.zeros(len(layout.bins))
+    p[layout.ranged] = bin_probabilities(dist, layout.edges)
+    return p
+
+
+def _n_parameters(dist: Distribution) -> int:
+    """Free parameters, honestly counted: the released histogram has one probability per
+    bin less one, plus the two bounds (the bins follow from them), as bounded families count."""
+    return len(dist.bins) + 1 if dist.name == "empirical" else dist.n_parameters
+
+
+def _choose(fitted: dict[str, Distribution], layout: _Layout, hist: np.ndarray) -> tuple[str, dict[str, Any]]:
+    """The candidate with the lowest BIC on the released histogram, and the scores.
+
+    BIC of a binned likelihood: -2 Σ counts · log P(bin) + k log n (lower is better), with
+    the released counts clipped at 0; P(bin) is floored at 1e-12: one stray noisy count
+    must not rule a family out.
+    """
+    observed = np.clip(hist, 0.0, None)
+    n = max(float(observed.sum()), 1.0)
+    scores = {}
+    for name, dist in fitted.items():
+        p = np.maximum(_bin_probs(dist, layout), 1e-12)
+        scores[name] = float(-2.0 * np.dot(observed, np.log(p)) + _n_parameters(dist) * math.log(n))
     scores = {n: s for n, s in scores.items() if math.isfinite(s)}
     best = min(scores, key=scores.__getitem__)
     return best, {"method": "dp: bic of a noisy histogram", "scores": {n: round(s, 2) for n, s in scores.items()}}
