@@ -85,7 +85,9 @@ def main() -> None:
     tail = model.column("tailnum")
     if tail.distribution is not None and tail.distribution.name == "pattern":
         synth = tail.sample(100_000, np.random.default_rng(1)).drop_nulls()
-        regexes = [re.compile(s["pattern"]) for s in tail.distribution.to_dict()["parameters"]["shapes"]]
+        params = tail.distribution.to_dict()["parameters"]
+        published = [s["pattern"] for s in params["shapes"]] + ([params["fallback"]["pattern"]] if params["fallback"] else [])
+        regexes = [re.compile(p) for p in published]
         matches = np.mean([any(r.fullmatch(v) for r in regexes) for v in synth.to_list()])
         counts = flights["tailnum"].drop_nulls().value_counts()
         rare = set(counts.filter(pl.col("count") < 10)["tailnum"].to_list())
