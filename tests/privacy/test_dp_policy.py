@@ -379,3 +379,65 @@ def test_the_exact_row_count_is_not_in_the_provenance(tmp_path) -> None:  # type
     source = model.to_dict()["provenance"].get("source", {})
     assert "rows" not in source and source.get("columns") == 2
     assert dt.fit(frame).to_dict()["provenance"]["source"]["rows"] == 777  # no policy: as before
+
+
+# -- spiky whole numbers: the released histogram as a candidate ------------------------------
+
+
+def _hours_like(n: int = 5000, seed: int = 11) -> pl.DataFrame:
+    """Like Adult's hours-per-week: 45 % exactly 40, the rest spread over 1..99."""
+    rng = np.random.default_rng(seed)
+    rest = np.clip(np.round(rng.normal(40, 14, n)), 1, 99).astype(np.int64)
+    return pl.DataFrame({"hours": np.where(rng.random(n) < 0.45, 40, rest)})
+
+
+def test_a_spike_of_whole_numbers_comes_back_under_dp(tmp_path: Path) -> None:
+    from scipy import stats
+
+    frame = _hours_like()
+    model = dt.fit(frame, privacy=DP(epsilon=1.0))
+    col = model.column("hours")
+    lo, hi = col.distribution.bins[0][0], col.distribution.bins[-1][1]
+    # the released bounds span < 128 whole numbers: one bin per value, and the histogram wins
+    assert any(f"histogram ({hi - lo + 1} bins, one per whole number)" in line["what"] for line in _lines(model, "hours"))
+    assert col.distribution.name == "empirical" and all(a == b for a, b in col.distribution.bins)
+    assert col.selection["method"] == "dp: bic of a noisy histogram" and "empirical" in col.selection["scores"]
+    synth = model.sample(20_000, seed=2)["hours"].to_numpy()
+    assert stats.ks_2samp(frame["hours"].to_numpy(), synth).statistic < 0.1
+    assert (synth == 40).mean() == pytest.approx(0.45 + 0.55 * 0.028, abs=0.06)
+    # the family choice is post-processing: the ledger is the usual one and audits
+    assert [line["mechanism"] for line in _lines(model, "hours")] == ["discrete_laplace", "discrete_laplace", "laplace"]
+    _check_section(model)
+    loaded = dt.load(model.save(tmp_path / "hours.json"))
+    assert loaded.column("hours").distribution == col.distribution
+
+
+def test_the_histogram_method_uses_one_bin_per_whole_number_too() -> None:
+    frame = _hours_like(3000, seed=12)
+    model = dt.fit(frame, {"columns": {"hours": {"bounds": [1, 99]}}}, privacy=DP(epsilon=1.0, method="histogram"))
+    dist = model.column("hours").distribution
+    assert dist.bins == [[k, k] for k in range(1, 100)]
+    assert dist.probs[39] == pytest.approx(0.46, abs=0.06)
+
+
+def test_a_smooth_column_keeps_a_smooth_family() -> None:
+    rng = np.random.default_rng(13)
+    frame = pl.DataFrame({"x": rng.normal(50, 10, 3000)})
+    model = dt.fit(frame, privacy=DP(epsilon=1.0))
+    col = model.column("x")
+    assert col.distribution.name in ("normal", "truncated_normal"), col.selection
+    assert "empirical" in col.selection["scores"]
+
+
+def test_zeros_and_a_family_for_the_rest_from_the_released_statistics() -> None:
+    rng = np.random.default_rng(14)
+    values = np.where(rng.random(5000) < 0.8, 0, np.round(rng.lognormal(6, 0.6, 5000))).astype(np.int64)
+    frame = pl.DataFrame({"gain": values})
+    model = dt.fit(frame, {"columns": {"gain": {"bounds": [0, 5000]}}}, privacy=DP(epsilon=1.0))
+    col = model.column("gain")
+    scores = col.selection["scores"]
+    assert "point_mass_mixture(discrete_lognormal)" in scores and "empirical" in scores
+    synth = model.sample(20_000, seed=3)["gain"].to_numpy()
+    assert (synth == 0).mean() == pytest.approx(0.8, abs=0.04)
+    mixture = next(iter(dt.fit(frame, {"columns": {"gain": {"bounds": [0, 5000]}}}, privacy=DP(epsilon=1.0)).columns))
+    assert mixture.distribution.name in ("empirical", "point_mass_mixture"), mixture.selection

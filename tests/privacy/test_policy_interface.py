@@ -181,3 +181,35 @@ def test_cli_disclosure_fit_and_a_bad_k(run_cli, adult_path: Path, tmp_path: Pat
     assert code == 0 and "privacy policy: disclosure" in out and "micro-aggregation" in out
     code, _, err = run_cli(["fit", str(adult_path), "-o", str(path), "--privacy", "disclosure", "--k", "1"])
     assert code == 1 and "'k'" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"bounds": [100, 0]}, "'bounds' lower 100 is greater than upper 0; swap them"),
+        ({"bounds": ["2024-12-31", "2024-01-01"]}, "'bounds' lower '2024-12-31' is greater than upper '2024-01-01'"),
+        ({"bounds": [0]}, "'bounds' must be \\[lower, upper\\]"),
+        ({"bounds": [0, float("inf")]}, "'bounds' must be finite numbers"),
+        ({"labels": []}, "'labels' must be a non-empty list of distinct labels"),
+        ({"labels": ["a", "a"]}, "'labels' must be a non-empty list of distinct labels"),
+        ({"budget_weight": 0}, "'budget_weight' must be a number > 0. Got 0."),
+        ({"budget_weight": True}, "'budget_weight' must be a number > 0. Got True."),
+    ],
+)
+def test_bad_privacy_spec_options(option: dict, message: str) -> None:
+    with pytest.raises(dt.SpecError, match=f"spec for column 'x': {message}"):
+        dt.fit(pl.DataFrame({"x": [1.0, 2.0, 3.0]}), {"columns": {"x": option}},
+               privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0))
+
+
+def test_budget_weight_shifts_the_budget() -> None:
+    rng = np.random.default_rng(2)
+    frame = pl.DataFrame({"a": rng.choice(["x", "y"], 2000), "b": rng.choice(["x", "y"], 2000)})
+    spec = {"columns": {"a": {"labels": ["x", "y"], "budget_weight": 3}, "b": {"labels": ["x", "y"]}}}
+    model = dt.fit(frame, spec, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0, public_n_rows=True))
+    cost = {}
+    for line in model.privacy["ledger"]:
+        column = line["what"].split(":")[0]
+        cost[column] = cost.get(column, 0.0) + line.get("epsilon", 0.0)
+    assert cost["a"] == pytest.approx(3 * cost["b"], rel=1e-9)
+    assert cost["a"] + cost["b"] == pytest.approx(1.0, rel=1e-9)
