@@ -101,33 +101,18 @@ def infer_kind(series: pl.Series, max_categories: int = MAX_CATEGORIES) -> str:
       rows), otherwise string.
     """
     dtype = series.dtype
-    if dtype == pl.Boolean:
-        return "boolean"
-    if dtype == pl.Date:
-        return "date"
-    if isinstance(dtype, pl.Datetime):
-        return "datetime"
-    if dtype == pl.Time:
-        return "time"
-    if dtype.is_integer() or isinstance(dtype, pl.Duration):
-        return "discrete"
+    # only whole-number floats and text need the values; every other kind follows the dtype
     if dtype.is_float():
         finite = series.drop_nulls().drop_nans()
         if len(finite) and finite.is_finite().all() and (finite == finite.round(0)).all():
             return "discrete"
         return "continuous"
-    if isinstance(dtype, pl.Decimal):
-        return "continuous"
-    if isinstance(dtype, pl.Enum):
-        return "categorical"
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Categorical):
         nonnull = series.drop_nulls()
         n_distinct = nonnull.n_unique()
         limit = min(max_categories, CATEGORICAL_SQRT_FACTOR * math.sqrt(max(len(nonnull), 1)))
         return "categorical" if n_distinct <= limit else "string"
-    if dtype == pl.Null:
-        return "string"
-    raise ValueError(f"unsupported dtype {dtype}")
+    return public_kind(dtype)
 
 
 def public_kind(dtype: pl.DataType) -> str:
