@@ -27,6 +27,7 @@ DATA = Path(__file__).resolve().parent / "data"
 KINDS = DATA / "metasyn_kinds.json"
 ADULT = DATA / "metasyn_adult.json"
 UNSUPPORTED = DATA / "metasyn_unsupported.json"
+TEXT = DATA / "metasyn_text.json"
 PEERS_PYTHON = ROOT / "benchmarks" / ".venv-peers" / "bin" / "python"
 
 
@@ -90,6 +91,9 @@ EXPORTABLE = [
     col("start", "date", "Date", d("constant", value="2020-01-01")),
     col("stamp", "datetime", "Datetime[us]", d("constant", value="2020-05-05T10:00:00")),
     col("noon", "time", "Time", d("constant", value="12:00:00")),
+    col("person", "string", "String", d("faker", provider="name", locale="nl_NL", date_format=None, birth_years=None)),
+    col("mail", "string", "String", d("faker", provider="email", locale="en_US", date_format=None, birth_years=None),
+        unique=True),
     col("void", "string", "String", None, 1.0),
 ]
 
@@ -375,6 +379,8 @@ def test_point_masses_with_a_bounded_integer_rest_export_as_the_exact_multinoull
          "distribution", "millisecond"),
         (col("key", "discrete", "Int64", d("unique_key", lower=1, consecutive=False, density=0.9), unique=True),
          "distribution", "density 0.9"),
+        (col("remark", "string", "String", d("free_text", locale="en_US", length=d("discrete_lognormal", mu=4.0, sigma=0.5),
+                                             max_length=300)), "distribution", "free_text exported as core.freetext"),
     ],
 )
 def test_inexact_columns_are_refused_then_noted(column: dict[str, Any], field: str, text: str) -> None:
@@ -385,6 +391,61 @@ def test_inexact_columns_are_refused_then_noted(column: dict[str, Any], field: s
     assert err.value.path == f"$.columns[0].{field}"
     _, notes = gmf.model_dict_to_gmf(model, strict=False)
     assert len(notes) == 1 and text in notes[0] and notes[0].startswith(f"column {column['name']!r}")
+
+
+# -- generated text: faker, free_text, pattern --------------------------------------------
+
+
+def test_metasyn_faker_and_freetext_gmf_loads_and_samples() -> None:
+    model = dt.load(TEXT)
+    cols = {c["name"]: c for c in model.to_dict()["columns"]}
+    assert cols["name"]["distribution"]["parameters"] == {"provider": "name", "locale": "nl_NL", "date_format": None,
+                                                          "birth_years": None}
+    assert cols["email"]["distribution"]["parameters"]["provider"] == "email" and cols["email"]["unique"]
+    assert cols["remark"]["distribution"]["name"] == "free_text"
+    notes = model.to_dict()["provenance"]["notes"]
+    assert any(n.startswith("column 'remark': metasyn's core.freetext") and "approximation" in n for n in notes)
+    sample = model.sample(400, seed=3)
+    assert sample["email"].str.contains("@").all() and sample["email"].n_unique() == 400
+    assert sample["name"].str.contains(" ").all()
+    words = read(TEXT)["tables"][0]["vars"][3]["distribution"]["parameters"]["avg_words"]
+    # about the average word count metasyn fitted, in words of the same Faker word list
+    assert sample["remark"].str.count_matches(r"\S+").mean() == pytest.approx(words, rel=0.15)
+
+
+def test_free_text_round_trip_keeps_the_average_word_count() -> None:
+    data = read(TEXT)
+    exported, notes = gmf.model_dict_to_gmf(gmf.gmf_to_model_dict(data), strict=False)
+    assert len(notes) == 1 and "core.freetext" in notes[0] and "approximation" in notes[0]
+    before, after = (x["tables"][0]["vars"][3]["distribution"] for x in (data, exported))
+    assert after["name"] == "core.freetext" and after["class_name"] == "FreeTextDistribution"
+    assert after["parameters"]["avg_words"] == pytest.approx(before["parameters"]["avg_words"], rel=1e-9)
+    assert after["parameters"]["locale"] == "en_US"
+
+
+def test_faker_exports_exactly_and_date_of_birth_is_left_out() -> None:
+    model = model_dict([EXPORTABLE[0], col("dob", "string", "String", d("faker", provider="date_of_birth", locale="en_US",
+                                                                          date_format="%d/%m/%Y", birth_years=[1940, 2005]))])
+    IndependentModel.from_dict(model)
+    with pytest.raises(dt.ModelFileError, match="'date_of_birth' has no metasyn equivalent") as err:
+        gmf.model_dict_to_gmf(model)
+    assert err.value.path == "$.columns[1].distribution"
+    exported, notes = gmf.model_dict_to_gmf(model, strict=False)
+    assert [v["name"] for v in exported["tables"][0]["vars"]] == ["height"]
+    assert len(notes) == 1 and "'%d/%m/%Y'" in notes[0] and notes[0].endswith("left out")
+    mail = gmf.model_dict_to_gmf(model_dict(EXPORTABLE))[0]["tables"][0]["vars"][-2]["distribution"]
+    assert mail == {"name": "core.faker", "version": "1.0", "class_name": "UniqueFakerDistribution", "unique": True,
+                    "parameters": {"faker_type": "email", "locale": "en_US"}}
+
+
+def test_pattern_is_refused_with_the_reason() -> None:
+    codes = [f"AB-{i:04d}" for i in range(300)] + [f"X{i:03d}" for i in range(200)]
+    model = dt.fit(pl.DataFrame({"code": codes}), spec={"columns": {"code": {"distribution": "pattern"}}}).to_dict()
+    assert model["columns"][0]["distribution"]["name"] == "pattern"
+    with pytest.raises(dt.ModelFileError, match="pattern has no exact metasyn equivalent.*regexmodel"):
+        gmf.model_dict_to_gmf(model)
+    with pytest.raises(dt.ModelFileError, match="no column could be exported"):
+        gmf.model_dict_to_gmf(model, strict=False)
 
 
 def test_gmf_version_is_checked() -> None:
@@ -448,6 +509,10 @@ def test_exported_gmf_loads_and_samples_in_metasyn_3(tmp_path: Path, adult_path:
     adult = dt.fit(adult_path, missing_values=["?"])
     gmf.write_gmf(adult, tmp_path / "adult.json", strict=False)
     paths.append(tmp_path / "adult.json")
+    text = model_dict([col("remark", "string", "String", d("free_text", locale="nl_NL", max_length=300,
+                                                          length=d("discrete_lognormal", mu=4.0, sigma=0.5)))])
+    gmf.write_gmf(text, tmp_path / "text.json", strict=False)
+    paths.append(tmp_path / "text.json")
     result = subprocess.run([str(PEERS_PYTHON), "-c", _METASYN_CHECK, *map(str, paths)],
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -461,6 +526,7 @@ def test_exported_gmf_loads_and_samples_in_metasyn_3(tmp_path: Path, adult_path:
         nulls = dict(zip(r["columns"], r["nulls"]))
         assert nulls["void"] == 300 and nulls["height"] == 30  # metasyn makes exactly round(0.1 * n) missing
     assert report[str(tmp_path / "adult.json")]["columns"] == [c.name for c in adult.columns]
+    assert report[str(tmp_path / "text.json")] == {"columns": ["remark"], "dtypes": ["String"], "nulls": [0]}
 
 
 def test_text_dates_export_as_their_parsed_type_and_say_so(tmp_path: Path) -> None:

@@ -94,8 +94,33 @@ def unsupported() -> None:
             "stay": pl.Series([dt.timedelta(hours=int(h)) for h in rng.integers(1, 200, n)]),
         }
     )
-    specs = [{"name": "name", "distribution": {"name": "faker", "parameters": {"faker_type": "name", "locale": "nl_NL"}}}]
+    # license_plate: a Faker method datatwin has no faker provider for
+    specs = [{"name": "name", "distribution": {"name": "faker", "parameters": {"faker_type": "license_plate", "locale": "nl_NL"}}}]
     save(MetaFrame.fit_dataframe(frame, var_specs=specs, progress_bar=False), "metasyn_unsupported.json")
+
+
+def text() -> None:
+    """Made-up personal data (core.faker, one of them unique) and free text (core.freetext)."""
+    rng = np.random.default_rng(11)
+    n = 120
+    words = ["the", "patient", "reported", "mild", "pain", "after", "surgery", "and", "was", "sent", "home"]
+    frame = pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, n),
+            "name": [f"person {i}" for i in range(n)],
+            "email": [f"user{i}@example.org" for i in range(n)],
+            "remark": [  # one to three sentences of four to nine words
+                ". ".join(" ".join(rng.choice(words, k)) for k in rng.integers(4, 10, s)).capitalize() + "."
+                for s in rng.integers(1, 4, n)
+            ],
+        }
+    )
+    specs = [
+        {"name": "name", "distribution": {"name": "faker", "parameters": {"faker_type": "name", "locale": "nl_NL"}}},
+        {"name": "email", "distribution": {"name": "faker", "unique": True, "parameters": {"faker_type": "email"}}},
+        {"name": "remark", "distribution": {"name": "freetext"}},
+    ]
+    save(MetaFrame.fit_dataframe(frame, var_specs=specs, progress_bar=False), "metasyn_text.json")
 
 
 if __name__ == "__main__":
@@ -106,3 +131,4 @@ if __name__ == "__main__":
     adult()
     kinds()
     unsupported()
+    text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,12 @@ from typing import Any
 from datatwin import modelfile
 from datatwin._version import __version__
 from datatwin.errors import ModelFileError
-from datatwin.gmf.common import _CHAR_CLASSES, _TEMPORAL_PRECISION, _Unsupported
+from datatwin.gmf.common import (
+    _CHAR_CLASSES,
+    _TEMPORAL_PRECISION,
+    _chars_per_word,
+    _Unsupported,
+)
 from datatwin.gmf.dtypes import _dtype_in
 
 _VAR_TYPES = ("continuous", "discrete", "categorical", "string", "date", "datetime", "time", "duration")
@@ -66,8 +72,8 @@ def gmf_to_model_dict(
         The file name, for error messages.
     strict
         True (default): a variable whose distribution has no datatwin equivalent
-        (``core.regex`` beyond one character class, ``core.faker``, ``core.freetext``,
-        operators, plug-ins, durations) raises ``ModelFileError`` at its JSON path.
+        (``core.regex`` beyond one character class, ``core.faker`` of a Faker method datatwin
+        has no provider for, operators, plug-ins, durations) raises ``ModelFileError`` at its JSON path.
         False: such variables are left out and listed under ``skipped`` with the reason.
     table
         Which table of a multi-table GMF to convert (default: the only one).
@@ -162,6 +168,14 @@ def _column_from_var(var: Any, path: str, file: str | None, notes: list[str]) ->
         raise bad(
             f"{_dist_name(dist)!r}: parameters {params!r} are not those metasyn writes ({exc})", ".distribution"
         ) from None
+    if converted is not None and converted["name"] == "free_text":
+        length = converted["parameters"]["length"]["parameters"]
+        notes.append(
+            f"column {name!r}: metasyn's core.freetext {dist.get('parameters')} keeps only average words and "
+            "sentences per row; read as free_text with text lengths (in characters) drawn from a discrete "
+            f"log-normal of about the same mean ({math.exp(length['mu'] + length['sigma'] ** 2 / 2):.4g}), "
+            "an approximation"
+        )
     col: dict[str, Any] = {"name": name, "kind": kind, "dtype": dtype}
     if categories is not None:
         col["categories"] = categories
@@ -237,9 +251,39 @@ def _dist_in(dist: dict[str, Any], kind: str) -> dict[str, Any] | None:
                 "repeated, like '[A-Z0-9]{3,8}', maps to datatwin's random_string)"
             )
         return _d("random_string", min_length=parsed[0], max_length=parsed[1], classes=parsed[2])
-    if name in ("faker", "freetext"):
-        raise _Unsupported(f"metasyn's core.{name} (generated text) has no datatwin equivalent yet")
+    if name == "faker" and kind == "string":
+        return _faker_in(str(p["faker_type"]), str(p.get("locale", "en_US")))
+    if name == "freetext" and kind == "string":
+        return _free_text_in(p)
     raise _Unsupported(f"metasyn distribution {full!r} for a {kind} variable has no datatwin equivalent")
+
+
+def _faker_in(faker_type: str, locale: str) -> dict[str, Any]:
+    from datatwin.personal.base import PROVIDERS
+
+    providers = {method: provider for provider, method in PROVIDERS.items() if provider != "date_of_birth"}
+    if faker_type not in providers:
+        raise _Unsupported(
+            f"metasyn's core.faker with faker_type {faker_type!r} has no datatwin equivalent (datatwin's faker "
+            f"providers: {', '.join(providers)})"
+        )
+    _chars_per_word(locale)  # ValueError for a locale Faker does not know
+    return _d("faker", provider=providers[faker_type], locale=locale, date_format=None, birth_years=None)
+
+
+def _free_text_in(p: dict[str, Any]) -> dict[str, Any]:
+    """core.freetext -> free_text: a discrete log-normal of text lengths with about the mean
+    metasyn's average word count gives, and a spread as if the word count were Poisson."""
+    locale = str(p.get("locale", "en_US"))
+    words = float(p["avg_words"])
+    if not (math.isfinite(words) and words >= 0):
+        raise ValueError(f"'avg_words' must be a number >= 0. Got {p['avg_words']!r}.")
+    per_word = _chars_per_word(locale)
+    mean, sd = max(words, 1.0) * per_word, per_word * math.sqrt(max(words, 1.0))  # metasyn writes >= 1 word
+    sigma2 = math.log1p((sd / mean) ** 2)
+    mu, sigma = math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
+    max_length = math.ceil(math.exp(mu + 4 * sigma))  # beyond 4 standard deviations of the log-length
+    return _d("free_text", locale=locale, length=_d("discrete_lognormal", mu=mu, sigma=sigma), max_length=max_length)
 
 
 def _d(name: str, **parameters: Any) -> dict[str, Any]:

@@ -11,7 +11,13 @@ from typing import Any
 from datatwin import modelfile
 from datatwin._version import __version__
 from datatwin.errors import DatatwinError, InputFileError, ModelFileError
-from datatwin.gmf.common import _CHAR_CLASSES, _TEMPORAL_PRECISION_BACK, _Unsupported
+from datatwin.gmf.common import (
+    _CHAR_CLASSES,
+    _TEMPORAL_PRECISION_BACK,
+    _WORDS_PER_SENTENCE,
+    _chars_per_word,
+    _Unsupported,
+)
 from datatwin.gmf.dtypes import _dtype_out
 from datatwin.gmf.moments import _expand_empirical, _expand_mixture, _moments
 
@@ -119,8 +125,8 @@ def _var_from_column(col: dict[str, Any]) -> tuple[dict[str, Any] | None, list[t
     text_format = col.get("text_format")
     if text_format is not None:  # metasyn has no text formats: export the parsed type, and say so
         col = {**col, "dtype": text_format["dtype"]}
-        issues.append(("text_format", f"written as text {text_format['pattern']!r} in the data; metasyn gets the parsed "
-                                      f"{text_format['dtype']} values and loses the text format"))
+        issues.append(("text_format", (f"written as text {text_format['pattern']!r} in the data; metasyn gets the parsed "
+                                       f"{text_format['dtype']} values and loses the text format")))
     dtype, dtype_issue = _dtype_out(col["dtype"], col.get("categories"))
     if dtype_issue:
         issues.append(("dtype", dtype_issue))
@@ -134,8 +140,9 @@ def _var_from_column(col: dict[str, Any]) -> tuple[dict[str, Any] | None, list[t
             return None, [("distribution", f"{exc.reason}; left out")]
         out = exc.approx
         issues.append(("distribution", exc.note or exc.reason))
-    if col["unique"] and out["class_name"] == "RegexDistribution":  # metasyn's unique regex: exact
-        out = {**out, "class_name": "UniqueRegexDistribution", "unique": True}
+    unique_class = {"RegexDistribution": "UniqueRegexDistribution", "FakerDistribution": "UniqueFakerDistribution"}
+    if col["unique"] and out["class_name"] in unique_class:  # metasyn's unique regex / faker: exact
+        out = {**out, "class_name": unique_class[out["class_name"]], "unique": True}
     if col["unique"] and not out["unique"] and kind != "continuous":
         issues.append(("unique", f"metasyn has no unique variant of {out['name']}; exported without the uniqueness guarantee"))
     var = {"name": col["name"], "type": var_type, "dtype": dtype, "prop_missing": 1.0 if dist is None else col["prop_missing"]}
@@ -201,6 +208,16 @@ def _dist_out(dist: dict[str, Any], kind: str, dtype: str) -> dict[str, Any]:
         lo, hi = p["min_length"], p["max_length"]
         regex += "" if lo == hi == 1 else f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}"
         return _m("core.regex", "RegexDistribution", {"regex_data": {"regex": regex, "counts": [1, 1]}}, version="2.0")
+    if name == "faker":
+        return _faker_out(p)
+    if name == "free_text":
+        return _free_text_out(p)
+    if name == "pattern":
+        raise _Unsupported(
+            "pattern has no exact metasyn equivalent: metasyn's core.regex (the regexmodel package) draws every "
+            "character uniformly from its class and cannot hold the pattern's shared literal values, per-position "
+            "character tables or fallback"
+        )
     if name == "point_mass_mixture" and p["rest"] is None:
         return _m("core.multinoulli", "MultinoulliDistribution", {"labels": p["points"], "probs": p["weights"]})
     if name == "point_mass_mixture" and kind == "discrete" and (expanded := _expand_mixture(p)) is not None:
@@ -208,6 +225,39 @@ def _dist_out(dist: dict[str, Any], kind: str, dtype: str) -> dict[str, Any]:
     if name == "empirical" and (expanded := _expand_empirical(p)) is not None:
         return _m("core.multinoulli", "MultinoulliDistribution", {"labels": expanded[0], "probs": expanded[1]})
     raise _Unsupported(f"{name} has no metasyn equivalent", *_moment_matched(dist, kind))
+
+
+def _faker_out(p: dict[str, Any]) -> dict[str, Any]:
+    """faker -> core.faker: the same Faker method (datatwin's provider names are Faker's) and locale."""
+    from datatwin.personal.base import PROVIDERS
+
+    if p["provider"] == "date_of_birth":  # metasyn's Faker call gives date objects of people aged 0 to 115
+        raise _Unsupported(
+            "faker with provider 'date_of_birth' has no metasyn equivalent: core.faker cannot keep its text "
+            f"date format {p['date_format']!r} or birth years {p['birth_years']}"
+        )
+    return _m("core.faker", "FakerDistribution", {"faker_type": PROVIDERS[p["provider"]], "locale": p["locale"]})
+
+
+def _free_text_out(p: dict[str, Any]) -> dict[str, Any]:
+    """free_text -> core.freetext with the same mean text length: an approximation, always."""
+    moments = _moments(p["length"])
+    mean = min(max(moments[0], 0.0), float(p["max_length"])) if moments else None
+    if mean is None or not math.isfinite(mean):
+        raise _Unsupported(f"free_text with a {p['length']['name']} length model has no metasyn equivalent")
+    try:
+        per_word = _chars_per_word(p["locale"])
+    except ValueError as exc:
+        raise _Unsupported(f"free_text: {exc}") from None
+    words = mean / per_word
+    out = _m("core.freetext", "FreeTextDistribution",
+             {"locale": p["locale"], "avg_sentences": words / _WORDS_PER_SENTENCE, "avg_words": words})
+    raise _Unsupported(
+        "free_text has no exact metasyn equivalent", out,
+        f"free_text exported as core.freetext with the same mean length ({mean:.4g} characters = {words:.4g} words "
+        f"of {per_word:.3g} characters, {_WORDS_PER_SENTENCE:g} words a sentence), an approximation: metasyn keeps "
+        f"only averages, so the spread of the {p['length']['name']} text lengths and max_length {p['max_length']} are lost",
+    )
 
 
 def _temporal_uniform_out(name: str, p: dict[str, Any], dtype: str) -> dict[str, Any]:
