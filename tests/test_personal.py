@@ -89,6 +89,8 @@ def test_reason_is_a_readable_sentence() -> None:
         ("zip", ["yes", "no"] * 50),  # the hint alone is not enough
         ("city", ["Utrecht", "Delft", "Amsterdam", "Ede"] * 100),  # a category: kept, rare labels merged
         ("postcode", ["1011 AB", "3511 CD", "2611 EF"] * 100),
+        # airport codes: letters only, in a column named after a city, but no place a person lives
+        ("city_code", ["".join(c) for c in np.random.default_rng(0).choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), (400, 3))]),
     ],
 )
 def test_not_personal_data(column: str, values: list[str]) -> None:
@@ -360,3 +362,25 @@ def test_forced_date_of_birth_that_is_not_dates_is_an_error() -> None:
     frame = pl.DataFrame({"born": ["yesterday", "long ago"] * 10})
     with pytest.raises(ColumnError, match=r"column 'born': faker: only 0% of the values read as dates in one format"):
         dt.fit(frame, {"columns": {"born": {"personal": "date_of_birth"}}})
+
+
+def test_names_written_last_name_first_are_names() -> None:
+    fake = Faker("en_US")
+    fake.seed_instance(4)
+    values = [f"{fake.last_name()}, {fake.first_name()}" for _ in range(300)]  # 'Young, Amy'
+    assert detect_personal(pl.Series("x", values), "x").provider == "name"
+
+
+def test_forced_provider_on_a_numeric_column_is_an_error_not_ignored() -> None:
+    frame = pl.DataFrame({"phone": list(range(2_000_000_000, 2_000_000_300))})
+    with pytest.raises(ColumnError, match=r"column 'phone': the spec says personal = 'phone_number', but the column is "
+                                          r"Int64 .* cast the column to String"):
+        dt.fit(frame, {"columns": {"phone": {"personal": "phone_number"}}})
+
+
+def test_a_small_date_of_birth_column_publishes_no_real_year() -> None:
+    born = [f"{y}-03-0{i % 9 + 1}" for i, y in enumerate(range(1931, 2004, 5))]  # 15 people
+    model = dt.fit(pl.DataFrame({"date_of_birth": born}))
+    years = model.column("date_of_birth").distribution.birth_years
+    assert 1931 < years[0] <= years[1] < 2001
+    assert "1931" not in model.to_json() and "2001" not in model.to_json()

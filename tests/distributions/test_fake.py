@@ -167,7 +167,9 @@ def test_free_text_fit_keeps_lengths_not_texts() -> None:
     repeats = rng.integers(3, 30, 400)
     texts = np.array([f"secret remark {i} " + "word " * int(k) for i, k in enumerate(repeats)], dtype=object)
     dist = FreeTextDistribution.fit(texts, locale="de_DE")
-    assert dist.locale == "de_DE" and dist.max_length == max(len(t) for t in texts)
+    longest = max(len(t) for t in texts)
+    # the longest real text is not published: only a coarse step above it (1, 2, 5 x 10^k)
+    assert dist.locale == "de_DE" and dist.max_length >= longest and dist.max_length in (200, 500)
     assert dist.length.name == "discrete_lognormal"
     assert "secret" not in str(dist.to_dict())
     assert not set(dist.sample(400, 0).tolist()) & set(texts.tolist())
@@ -227,3 +229,21 @@ def test_weighted_choice_matches_faker_distribution() -> None:
     drawn = FakerDraw("en_US", np.random.default_rng(2)).choice(formats, 100_000)
     top = max(formats, key=formats.get)
     assert abs(float(np.mean(drawn == top)) - formats[top] / sum(formats.values())) < 0.005
+
+
+def test_free_text_does_not_publish_the_longest_real_length() -> None:
+    texts = np.array([f"a remark of some words number {i}" for i in range(30)] + ["x " * 44 + "y"], dtype=object)
+    dist = FreeTextDistribution.fit(texts)
+    assert max(len(t) for t in texts) == 89 and dist.max_length == 100
+    assert np.isfinite(dist.log_likelihood(texts))
+
+
+def test_date_of_birth_does_not_publish_the_oldest_or_youngest_year() -> None:
+    # 15 people: the 1st and 99th percentiles are the real extremes, which must not be published
+    years = [1931, 1950, 1952, 1955, 1958, 1960, 1962, 1964, 1966, 1968, 1970, 1972, 1975, 1980, 2003]
+    texts = np.array([f"{y}-06-15" for y in years], dtype=object)
+    dist = FakerDistribution.fit(texts, provider="date_of_birth", k=10)
+    assert 1931 < dist.birth_years[0] <= dist.birth_years[1] < 2003
+    # fewer than k rows: no statistic of them at all, a public default range
+    few = FakerDistribution.fit(texts[:3], provider="date_of_birth", k=10)
+    assert few.birth_years == [1940, 2005]

@@ -403,3 +403,14 @@ def test_registered_by_name() -> None:
     assert isinstance(policy, DisclosureControl) and policy.k == 5 and policy.top_coding
     model = dt.fit(pl.DataFrame({"x": np.arange(100.0)}), privacy="disclosure")
     assert model.to_dict()["privacy"]["settings"] == {"k": 10, "top_coding": True}
+
+
+def test_no_count_of_unparsed_text_values_below_k() -> None:
+    """The text-format notes count the values that did not parse (here 3 < k)."""
+    dates = [f"2020-01-{i % 28 + 1:02d}" for i in range(2000)]
+    frame = pl.DataFrame({"d": dates + ["garbage"] * 3, "e": dates + ["x"] * 3})
+    spec = {"columns": {"d": {"text_format": "%Y-%m-%d", "unparsed": "missing"}}}
+    with pytest.warns(dt.DatatwinWarning):  # the owner is still told
+        model = _fit(frame, spec)
+    for column in model.to_dict()["columns"]:
+        assert "text_format" not in (column.get("selection") or {}), column["selection"]

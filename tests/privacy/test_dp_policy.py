@@ -443,3 +443,29 @@ def test_zeros_and_a_family_for_the_rest_from_the_released_statistics() -> None:
     assert col.distribution.name in ("empirical", "point_mass_mixture"), scores
     synth = model.sample(20_000, seed=3)["gain"].drop_nulls().to_numpy()
     assert (synth == 0).mean() == pytest.approx(0.8, abs=0.04)
+
+
+# -- review: nothing read from the values reaches the file un-noised ------------------------
+
+
+def test_dp_publishes_no_count_of_unparsed_text_values() -> None:
+    """The text-format note ("7 of 2007 value(s) do not parse") is an exact count."""
+    frame = pl.DataFrame({"d": [f"2020-01-{i % 28 + 1:02d}" for i in range(2000)] + ["garbage"] * 7})
+    spec = {"columns": {"d": {"text_format": "%Y-%m-%d", "unparsed": "missing",
+                              "bounds": ["2019-01-01", "2021-01-01"]}}}
+    with pytest.warns(dt.DatatwinWarning, match="7 of 2007"):  # the owner is still told
+        model = dt.fit(frame, privacy=DP(epsilon=5.0, delta=1e-9), spec=spec)
+    column = model.to_dict()["columns"][0]
+    assert "text_format" not in column["selection"]
+    assert "do not parse" not in json.dumps(model.to_dict())
+
+
+@pytest.mark.parametrize("offset", ["+05:00", "-03:00"])
+def test_dp_publishes_no_time_zone_read_from_the_offsets(offset: str) -> None:
+    frame = pl.DataFrame({"t": [f"2020-01-{i % 28 + 1:02d}T10:00:00{offset}" for i in range(2000)]})
+    spec = {"columns": {"t": {"text_format": "%Y-%m-%dT%H:%M:%S%:z",
+                              "bounds": ["2019-01-01T00:00:00", "2021-01-01T00:00:00"]}}}
+    model = dt.fit(frame, privacy=DP(epsilon=5.0, delta=1e-9), spec=spec)
+    fmt = model.to_dict()["columns"][0]["text_format"]
+    assert "time_zone" not in fmt
+    assert offset not in json.dumps(model.to_dict())

@@ -196,3 +196,17 @@ def test_check_does_not_modify_its_input() -> None:
     before = copy.deepcopy(section)
     check_ledger(section)
     assert section == before
+
+
+def test_a_release_relabelled_as_a_descriptive_line_is_caught_under_a_budget() -> None:
+    """Turning a charged line into a zero-cost 'descriptive' one (and dropping spent)
+    hides a release: descriptive mechanisms are only for policies without a budget."""
+    section = _section()
+    line = section["ledger"][1]
+    line["mechanism"] = "rounding"
+    del line["epsilon"]
+    del section["spent"]
+    problems = check_ledger(section)
+    assert any("unknown mechanism 'rounding' in a ledger with a budget" in p for p in problems), problems
+    # without a budget (disclosure control, plug-ins) descriptive lines stay fine
+    assert check_ledger({"policy": "disclosure", "ledger": [{"what": "x: top-coded", "mechanism": "micro-aggregation"}]}) == []

@@ -22,6 +22,7 @@ import polars as pl
 
 from datatwin.distributions.base import Distribution, DistributionError, distribution_from_dict, register
 from datatwin.distributions.fakerdraw import FakerDraw
+from datatwin.distributions.pattern_fit import micro_length
 from datatwin.personal.base import DEFAULT_LOCALE, PROVIDERS, available_locales, text_date_format
 
 #: log-probability the faker distribution gives every value: Faker's output has no
@@ -106,7 +107,7 @@ class FakerDistribution(Distribution):
         return super().fit(values, counts, **options)
 
     @classmethod
-    def _fit(cls, values, counts, *, provider: str, locale: str | None = None):
+    def _fit(cls, values, counts, *, provider: str, locale: str | None = None, k: int = 10):
         locale = locale or DEFAULT_LOCALE
         if provider != "date_of_birth":
             return cls(provider, locale)
@@ -119,8 +120,7 @@ class FakerDistribution(Distribution):
         dates = pl.Series(np.asarray(values, dtype=object).tolist(), dtype=pl.String).str.strip_chars()
         years = dates.str.strptime(pl.Date, fmt, strict=False).dt.year().to_numpy()
         ok = ~np.isnan(years.astype(float))
-        first, last = _weighted_quantiles(years[ok].astype(np.int64), counts[ok], (0.01, 0.99))
-        return cls(provider, locale, fmt, [int(first), int(last)])
+        return cls(provider, locale, fmt, _birth_years(years[ok].astype(np.int64), counts[ok].astype(float), k))
 
     @property
     def n_parameters(self) -> int:
@@ -144,6 +144,23 @@ class FakerDistribution(Distribution):
 
     def _log_likelihood(self, values, counts):
         return -float(counts.sum()) * math.log(_NOMINAL_SUPPORT)
+
+
+#: the birth years of a date_of_birth column of fewer than k rows: no statistic of so few
+#: people may be published, so a public range stands in
+DEFAULT_BIRTH_YEARS = (1940, 2005)
+
+
+def _birth_years(years: np.ndarray, counts: np.ndarray, k: int) -> list[int]:
+    """The 1st to 99th percentile of the birth ``years``, never beyond the floor (ceiling) of the
+    mean of the ``k`` earliest (latest) rows: in a small table the percentiles are the real
+    oldest and youngest person's years. Fewer than ``k`` rows publish the default range."""
+    if float(counts.sum()) < k:
+        return list(DEFAULT_BIRTH_YEARS)
+    first, last = _weighted_quantiles(years, counts, (0.01, 0.99))
+    lo, hi = micro_length(years, counts, k)
+    first, last = max(int(first), lo), min(int(last), hi)
+    return [first, last] if first <= last else [last, first]
 
 
 def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -195,7 +212,8 @@ class FreeTextDistribution(Distribution):
         keep = summed > 0
         # the lengths of texts, not the texts: a log-normal suits them, rounded to whole characters
         length = select_distribution(distinct[keep], summed[keep], "discrete", candidates=("discrete_lognormal",)).best
-        return cls(locale or DEFAULT_LOCALE, length, int(lengths[counts > 0].max(initial=0)))
+        # the longest real text is one person's: publish only the step of a coarse grid above it
+        return cls(locale or DEFAULT_LOCALE, length, _coarse_ceiling(int(lengths[counts > 0].max(initial=0))))
 
     @property
     def n_parameters(self) -> int:
@@ -211,6 +229,15 @@ class FreeTextDistribution(Distribution):
         if len(lengths) and lengths.max() > self.max_length:
             return -math.inf
         return self.length.log_likelihood(lengths, counts)
+
+
+def _coarse_ceiling(x: int) -> int:
+    """The smallest of 0, 1, 2, 5, 10, 20, 50, 100, ... that is >= ``x``: an upper bound that
+    does not give away the real value (89 -> 100, 1234 -> 2000)."""
+    if x <= 0:
+        return 0
+    scale = 10 ** (len(str(x)) - 1)
+    return next(step * scale for step in (1, 2, 5, 10) if step * scale >= x)
 
 
 def _lengths(values: np.ndarray) -> np.ndarray:

@@ -286,6 +286,11 @@ def fit_column(
     if special is not None:  # personal data: made up by Faker, kept as text, no value published
         spec = special.spec
     text = text_column_for_fit(series, spec, fit_spec, session.peeks)
+    if text.note is not None:  # it counts the values that did not parse: the policy decides
+        text = dataclasses.replace(text, note=session.text_note(text.note))
+    if not session.peeks and text.text_format is not None and text.text_format.time_zone is not None:
+        # a private policy publishes no time zone guessed from the text's offsets
+        text = dataclasses.replace(text, text_format=dataclasses.replace(text.text_format, time_zone=None))
     series = text.series  # typed when the text holds dates or numbers in one format
     nonnull = series.drop_nulls()
     n_missing = float(series.null_count())

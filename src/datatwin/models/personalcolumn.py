@@ -47,9 +47,15 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
         False under a private policy: then only a forced provider applies.
     """
     name = series.name
+    forced = spec.personal if isinstance(spec.personal, str) else None
+    if forced is not None and not _is_text(series.dtype):  # the owner's word is never dropped silently
+        raise ColumnError(
+            name,
+            f"the spec says personal = {forced!r}, but the column is {series.dtype} and Faker makes up text "
+            "(String or Categorical); cast the column to String, or remove 'personal' for this column",
+        )
     if spec.personal is False or not _is_text(series.dtype):
         return None
-    forced = spec.personal if isinstance(spec.personal, str) else None
     if forced is None:
         owner_decided = spec.kind is not None or spec.distribution is not None or isinstance(spec.text_format, str)
         if owner_decided or not fit_spec.detect_personal or not peeks:
@@ -63,7 +69,7 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
     # the owner's choice beats a guess: column locale, then global locale, then the detected one
     locale = spec.locale or fit_spec.locale or detected or DEFAULT_LOCALE
     try:
-        dist = _faker(series, provider, locale, peeks)
+        dist = _faker(series, provider, locale, peeks, fit_spec.rare_threshold)
     except DistributionError as exc:
         if forced is None:
             return None  # the sample looked like dates of birth, the whole column does not
@@ -72,7 +78,7 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
     return SpecialText(fitted, {"method": "personal data", "reason": reason}, locale)
 
 
-def _faker(series: pl.Series, provider: str, locale: str, peeks: bool) -> Distribution:
+def _faker(series: pl.Series, provider: str, locale: str, peeks: bool, k: int) -> Distribution:
     if provider != "date_of_birth":
         return FakerDistribution(provider, locale)
     if not peeks:
@@ -86,7 +92,7 @@ def _faker(series: pl.Series, provider: str, locale: str, peeks: bool) -> Distri
         raise DistributionError("has no values to read the date format from")
     return FakerDistribution.fit(
         counts.get_column(series.name).to_numpy(), counts.get_column("count").to_numpy(),
-        provider=provider, locale=locale,
+        provider=provider, locale=locale, k=k,
     )
 
 

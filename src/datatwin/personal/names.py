@@ -56,6 +56,7 @@ def names(text: pl.Series, tokens: frozenset[str], name: str) -> PersonalGuess |
     if tokens & NOT_A_PERSON:
         return None
     hint = next((p for p in ("first_name", "last_name", "name") if is_hinted(p, tokens)), None)
+    text = text.str.replace(r"^([^,]+?)\s*,\s*([^,]+)$", "${2} ${1}")  # 'Young, Amy' is Amy Young
     shaped = text.str.contains(_NAME_SHAPE)
     if share_of(shaped) < (HINTED_SHARE if hint else VALUE_SHARE):
         return None

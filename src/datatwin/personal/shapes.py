@@ -38,6 +38,8 @@ _IBAN = r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$"
 _PHONE = r"^(?:\+|00)?[\d\s().\-/]{6,24}(?:\s*(?:x|ext\.?|#)\s*\d{1,6})?$"
 _PHONE_STRONG = r"^(?:\+|00)\d|\(\d{1,5}\)|^\d{3}[-. ]\d{3}[-. ]\d{4}"
 _CITY_SHAPE = r"^\p{L}[\p{L}\p{M}'’.\- ()]{1,45}$"
+#: two or three capitals: an airport, station or region code, which a city column does not hold
+_PLACE_CODE = r"^[A-Z]{2,3}$"
 _POSTCODE_SHAPE = r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,9}$"  # and a digit, checked apart (no look-ahead in polars)
 _STREET_WORDS = {
     None: r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|close"
@@ -250,6 +252,8 @@ def city(text: pl.Series, tokens: frozenset[str], name: str) -> PersonalGuess | 
     share = share_of(text.str.contains(_CITY_SHAPE))
     if share < VALUE_SHARE:
         return None
+    if share_of(text.str.contains(_PLACE_CODE)) >= 0.5:
+        return None  # 'city_code' of AMS, JFK, LHR: airport or station codes, not where a person lives
     lower = text.str.to_lowercase()
     locale, best = None, 0.5
     for loc, cities in _city_lists().items():

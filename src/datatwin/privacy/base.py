@@ -98,6 +98,12 @@ class PolicySession:
         """The row count written to the model file."""
         return int(round(n_rows))
 
+    def text_note(self, note: str) -> str | None:
+        """The note on a text column's format to write to the model file's ``selection``
+        (it counts the values that did not parse), or None to keep it out. The owner sees
+        it as a warning either way. By default only a policy that peeks publishes it."""
+        return note if self.peeks else None
+
     def estimate(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
         """Estimate one column's distribution, missing share and uniqueness."""
         raise NotImplementedError

@@ -147,6 +147,10 @@ class _DisclosureSession(PolicySession):
         self.top_coding = top_coding
         self.ledger: list[LedgerEntry] = []
 
+    def text_note(self, note: str) -> str | None:
+        # "3 of 2003 value(s) do not parse": a count that may be below k
+        return None
+
     def _note(self, what: str, mechanism: str) -> None:
         self.ledger.append(LedgerEntry(what, mechanism))
 

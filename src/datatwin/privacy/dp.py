@@ -165,7 +165,10 @@ class _DPSession(PolicySession):
         """Refuse a budget whose column shares would drown every count in noise."""
         if not self.weights:
             return
-        n = float(self.n_rows_hat or 1.0)
+        # a lower confidence bound on the row count: a lucky draw of the noisy count must not
+        # let a useless budget through (nor inflate the minimum the message suggests)
+        n_hat, spread = float(self.n_rows_hat or 1.0), 2.0 * math.sqrt(self.n_rows_var)
+        n = max(n_hat - spread, 1.0)
         total_w = sum(self.weights.values())
         rows_w = 0.0 if self.policy.public_n_rows else N_ROWS_WEIGHT
         zcdp = self.budget.unit == "zcdp"
@@ -175,10 +178,13 @@ class _DPSession(PolicySession):
         if smallest >= needed:
             return
         noise = 1.0 / math.sqrt(2 * smallest) if zcdp else 1.0 / smallest
-        minimum = _round_up(needed / smallest * amount)
+        # the suggestion is sized for the row count's point estimate: the lower bound can collapse to 1
+        minimum = _round_up(min(needed, (0.5 * (MIN_SIGNAL / n_hat) ** 2 if zcdp else MIN_SIGNAL / n_hat)) / smallest * amount)
         symbol, param = ("ρ", "rho") if zcdp else ("ε", "epsilon")
         raise PrivacyError(
-            f"{param}={_fmt(amount)} is too small for {len(self.weights)} column(s) of about {n:.0f} rows: "
+            f"{param}={_fmt(amount)} is too small for {len(self.weights)} column(s) of about {n_hat:.0f} rows"
+            + (f" (± {spread:.0f}: the row count itself is drowned in noise)" if spread > n_hat / 2 else "")
+            + ": "
             f"the smallest column share is {symbol}={smallest / MIN_MAIN_FRACTION:.2g} and its main release "
             f"{symbol}={smallest:.2g}, so its noisy counts are off by about {noise:.0f} rows; use at least "
             f"{param}={minimum:g} (or model fewer columns, or give the smaller columns a larger budget_weight)"

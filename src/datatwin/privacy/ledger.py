@@ -257,6 +257,16 @@ def check_ledger(privacy: dict[str, Any]) -> list[str]:
     elif privacy.get("policy") == "dp":
         problems.append("the 'dp' policy must state its 'budget', e.g. {'epsilon': 1.0, 'delta': 1e-9}.")
 
+    if budget is not None or privacy.get("policy") == "dp":
+        # Descriptive lines are for policies without a budget: under a budget, a line with
+        # an unknown mechanism and no cost would be a release nobody can add up.
+        for i, e in entries:
+            if e.mechanism not in (None, "public", *_MECHANISMS) and e.cost == Cost():
+                problems.append(
+                    f"ledger line {i} ({e.what!r}): unknown mechanism {e.mechanism!r} in a ledger with a budget; "
+                    f"known mechanisms: {', '.join(_MECHANISMS)}, or null for a public declaration."
+                )
+
     unit = budget.unit if budget is not None else None
     charged: list[Cost] = []
     for i, e in entries:
