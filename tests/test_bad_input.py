@@ -487,3 +487,32 @@ def test_text_dates_and_numbers_come_back_in_their_formats(tmp_path: Path) -> No
         col = refit.column(name)
         assert col.dtype in ("Date", "String") and (col.dtype == "Date" or col.text_format["pattern"] == pattern)
     assert refit.column("amount").text_format["kind"] == "continuous"
+
+
+def test_an_odd_code_does_not_publish_its_length(tmp_path: Path) -> None:
+    codes = [f"AB-{i:04d}" for i in range(200)] + ["ZZTOP-SECRET-99"]
+    model = dt.fit(pl.DataFrame({"code": codes}))
+    dist = model.column("code").distribution.to_dict()
+    text = json.dumps(dist)
+    assert "ZZTOP" not in text and "SECRET" not in text
+    assert dist["name"] == "random_string"  # pattern cannot publish a format held by one row
+    # one odd row does not set the range: its length 15 is top-coded to the codes' 7
+    assert dist["parameters"]["min_length"] == 7 and dist["parameters"]["max_length"] == 7
+
+
+def test_a_thin_tail_of_lengths_is_coarsened() -> None:
+    from datatwin.distributions import RandomStringDistribution
+
+    lengths = np.array([3, 5, 9, 32])
+    values = np.array(["a" * n for n in lengths], dtype=object)
+    fitted = RandomStringDistribution.fit(values, np.array([1.0, 20, 20, 1]), k=10)
+    assert (fitted.min_length, fitted.max_length) == (5, 9)  # the 3 and the 32 are coded
+    few = RandomStringDistribution.fit(values, np.array([1.0, 1, 1, 1]), k=10)
+    assert (few.min_length, few.max_length) == (2, 50)  # under k rows: a coarse range, not 3..32
+
+
+def test_a_huge_cell_in_a_code_column_samples_without_exhausting_memory() -> None:
+    codes = [f"AB-{i:04d}" for i in range(200)] + ["x" * 1_000_000]
+    model = dt.fit(pl.DataFrame({"code": codes}))
+    synth = model.sample(20, seed=1)["code"]
+    assert synth.dtype == pl.String and len(synth) == 20

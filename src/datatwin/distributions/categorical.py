@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from datatwin.distributions.base import KINDS, Distribution, DistributionError, merge_repeats, register
+from datatwin.distributions.rounding import coarse_ceiling, coarse_floor
 from datatwin.distributions.temporal import format_time
 
 _PROB_TOLERANCE = 1e-6
@@ -163,8 +164,10 @@ _CHAR_CLASSES = {
 class RandomStringDistribution(Distribution):
     """The simple fallback for strings that are not categorical: lengths uniform in
     [min_length, max_length], characters drawn uniformly from the character classes
-    seen in the data (``upper``, ``lower``, ``digit``, ``space``, ``punctuation``).
-    Publishes no real value; keeps only the rough shape of the text."""
+    seen in the data (``upper``, ``lower``, ``digit``, ``space``, ``punctuation``,
+    ``other``). Publishes no real value; keeps only the rough shape of the text. The range
+    runs from the k-th shortest to the k-th longest row, coarsened unless k rows have that
+    exact length; longer and shorter rows count as the range's ends (top/bottom coding)."""
 
     name = "random_string"
     kinds = ("string",)
@@ -184,16 +187,17 @@ class RandomStringDistribution(Distribution):
             )
 
     @classmethod
-    def _fit(cls, values, counts):
+    def _fit(cls, values, counts, *, k: int = 10):
         texts = [str(v) for v in values]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        low, high = _length_range(lengths, counts, k)
         seen = set("".join(texts))  # every text, so the fit covers its own data
         named = set("".join(chars for k, chars in _CHAR_CLASSES.items() if k != "other"))
         classes = [k for k, chars in _CHAR_CLASSES.items() if k != "other" and seen & set(chars)]
         if seen - named:
             classes.append("other")
         classes = classes or ["lower"]
-        return cls(int(lengths.min()), int(lengths.max()), classes)
+        return cls(low, high, classes)
 
     @property
     def n_parameters(self) -> int:
@@ -215,14 +219,34 @@ class RandomStringDistribution(Distribution):
         alphabet = "".join(_CHAR_CLASSES[c] for c in self.classes)
         texts = [str(v) for v in values]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=len(texts))
-        if len(texts) and (lengths.min() < self.min_length or lengths.max() > self.max_length):
-            return -math.inf
+        # lengths beyond the published range are top/bottom-coded to its ends (censored), as
+        # the fit codes the few odd rows that set the real extremes
+        lengths = np.clip(lengths, self.min_length, self.max_length)
         outside = set("".join(texts)) - set(alphabet)
         if outside and ("other" not in self.classes or outside & set("".join(_CHAR_CLASSES.values()))):
             return -math.inf  # characters of a named class that is not in the model
         return -float(counts.sum()) * math.log(self.max_length - self.min_length + 1) - float(
             np.dot(counts, lengths)
         ) * math.log(len(alphabet))
+
+
+def _length_range(lengths: np.ndarray, counts: np.ndarray, k: int) -> tuple[int, int]:
+    """The published length range: the lengths of the k-th shortest and k-th longest rows
+    (fewer than k rows beyond them are top/bottom-coded), widened to a coarse step
+    (37 -> 50) where fewer than k rows have exactly that length. No single odd value — a
+    1 MB cell in a code column — sets the range or has its length published."""
+    order = np.argsort(lengths, kind="stable")
+    cumulative = np.cumsum(counts[order])
+    if cumulative[-1] < k:  # fewer than k rows in all: the whole range, coarsened below
+        low, high = int(lengths.min()), int(lengths.max())
+    else:
+        low = int(lengths[order][np.searchsorted(cumulative, k)])
+        high = int(lengths[order][np.searchsorted(cumulative, cumulative[-1] - k, side="right")])
+    if counts[lengths == low].sum() < k:
+        low = coarse_floor(low)
+    if counts[lengths == high].sum() < k:
+        high = coarse_ceiling(high)
+    return low, max(high, low)
 
 
 def _py(v: Any) -> Any:

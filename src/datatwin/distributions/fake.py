@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from datatwin.distributions.base import Distribution, DistributionError, distribution_from_dict, register
+from datatwin.distributions.rounding import coarse_ceiling
 from datatwin.distributions.fakerdraw import FakerDraw
 from datatwin.distributions.pattern_fit import micro_length
 from datatwin.personal.base import DEFAULT_LOCALE, PROVIDERS, available_locales, text_date_format
@@ -213,7 +214,7 @@ class FreeTextDistribution(Distribution):
         # the lengths of texts, not the texts: a log-normal suits them, rounded to whole characters
         length = select_distribution(distinct[keep], summed[keep], "discrete", candidates=("discrete_lognormal",)).best
         # the longest real text is one person's: publish only the step of a coarse grid above it
-        return cls(locale or DEFAULT_LOCALE, length, _coarse_ceiling(int(lengths[counts > 0].max(initial=0))))
+        return cls(locale or DEFAULT_LOCALE, length, coarse_ceiling(int(lengths[counts > 0].max(initial=0))))
 
     @property
     def n_parameters(self) -> int:
@@ -229,15 +230,6 @@ class FreeTextDistribution(Distribution):
         if len(lengths) and lengths.max() > self.max_length:
             return -math.inf
         return self.length.log_likelihood(lengths, counts)
-
-
-def _coarse_ceiling(x: int) -> int:
-    """The smallest of 0, 1, 2, 5, 10, 20, 50, 100, ... that is >= ``x``: an upper bound that
-    does not give away the real value (89 -> 100, 1234 -> 2000)."""
-    if x <= 0:
-        return 0
-    scale = 10 ** (len(str(x)) - 1)
-    return next(step * scale for step in (1, 2, 5, 10) if step * scale >= x)
 
 
 def _lengths(values: np.ndarray) -> np.ndarray:

@@ -80,6 +80,7 @@ def select_distribution(
                 "point_mass_mixture": {"criterion": criterion},
                 "empirical": {"n_bins": empirical_bins},
                 "pattern": {"k": literal_threshold, "unique": unique},
+                "random_string": {"k": literal_threshold},
             }
             dist = cls.fit(values, counts, **options.get(name, {}))
         except DistributionError:
