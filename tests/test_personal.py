@@ -384,3 +384,10 @@ def test_a_small_date_of_birth_column_publishes_no_real_year() -> None:
     years = model.column("date_of_birth").distribution.birth_years
     assert 1931 < years[0] <= years[1] < 2001
     assert "1931" not in model.to_json() and "2001" not in model.to_json()
+
+
+def test_phone_numbers_stored_as_numbers_are_warned_about() -> None:
+    frame = pl.DataFrame({"phone": [31612345000 + i * 7919 for i in range(50)], "age": list(range(50))})
+    with pytest.warns(dt.DatatwinWarning, match="column 'phone' holds numbers, but its name suggests phone numbers"):
+        dt.fit(frame)
+    dt.fit(frame, {"columns": {"phone": {"personal": False}}})  # the owner's word: no warning

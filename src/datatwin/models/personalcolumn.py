@@ -12,14 +12,16 @@ policy never detects (detection reads the values); it only applies a forced prov
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from datatwin.distributions import Distribution, FakerDistribution, FreeTextDistribution
-from datatwin.errors import ColumnError, DistributionError
+from datatwin.errors import ColumnError, DatatwinWarning, DistributionError
 from datatwin.personal import DEFAULT_LOCALE, detect_personal, looks_like_free_text, text_locale
+from datatwin.personal.hints import is_hinted, name_tokens
 from datatwin.schema import ColumnSpec, FitSpec
 
 
@@ -54,7 +56,19 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
             f"the spec says personal = {forced!r}, but the column is {series.dtype} and Faker makes up text "
             "(String or Categorical); cast the column to String, or remove 'personal' for this column",
         )
-    if spec.personal is False or not _is_text(series.dtype):
+    if spec.personal is False:
+        return None
+    if not _is_text(series.dtype):
+        if peeks and series.dtype.is_numeric() and spec.personal is None:
+            tokens = name_tokens(name)
+            hinted = [p for p in ("phone_number", "iban") if is_hinted(p, tokens)]
+            if hinted:  # numbers cannot be made up by Faker, and their fit publishes their range
+                warnings.warn(
+                    f"column {name!r} holds numbers, but its name suggests {hinted[0].replace('_', ' ')}s; "
+                    "its fitted range would publish the smallest and largest of them: cast it to String "
+                    "(Faker then makes them up), exclude it, or set personal = false to keep it as numbers",
+                    DatatwinWarning, stacklevel=4,
+                )
         return None
     if forced is None:
         owner_decided = spec.kind is not None or spec.distribution is not None or isinstance(spec.text_format, str)
