@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -495,9 +496,10 @@ def test_an_odd_code_does_not_publish_its_length(tmp_path: Path) -> None:
     dist = model.column("code").distribution.to_dict()
     text = json.dumps(dist)
     assert "ZZTOP" not in text and "SECRET" not in text
-    assert dist["name"] == "random_string"  # pattern cannot publish a format held by one row
-    # one odd row does not set the range: its length 15 is top-coded to the codes' 7
-    assert dist["parameters"]["min_length"] == 7 and dist["parameters"]["max_length"] == 7
+    # the codes keep their shape; the one odd row has no published form (it is coded)
+    assert dist["name"] == "pattern" and dist["parameters"]["fallback"] is None
+    assert [s["pattern"] for s in dist["parameters"]["shapes"]] == ["AB-[0-9]{4}"]
+    assert all(re.fullmatch(r"AB-[0-9]{4}", v) for v in model.sample(500, seed=2)["code"].to_list())
 
 
 def test_a_thin_tail_of_lengths_is_coarsened() -> None:

@@ -188,9 +188,10 @@ def test_rare_threshold_of_the_spec_reaches_the_pattern() -> None:
     assert "CD" in default.shapes[0]["tokens"][0]["values"]
     assert "CD" not in json.dumps(strict.to_dict())
     # the 30 CD codes are fewer than k = 50 rows: no fallback publishes their share, so
-    # pattern cannot produce them and, left to choose, the selection takes random_string
+    # pattern cannot produce them; left to choose, the selection codes those few rows and
+    # compares the candidates on the others, where pattern wins
     assert strict.fallback is None and strict.shapes[0]["prob"] == 1.0
-    assert dt.fit(frame, {"rare_threshold": 50}).column("code").distribution.name == "random_string"
+    assert dt.fit(frame, {"rare_threshold": 50}).column("code").distribution.name == "pattern"
 
 
 # -- unique columns ----------------------------------------------------------------------------
@@ -368,8 +369,10 @@ def test_a_fallback_of_fewer_than_k_rows_is_not_published() -> None:
     assert all(re.fullmatch(r"AB[0-9]{4}", v) for v in sample.tolist()) and model.matches(sample).all()
     assert model.log_likelihood(np.array([long], dtype=object)) == -math.inf
     assert math.isfinite(model.log_likelihood(values[:300]))
-    # pattern cannot produce the long value, so the selection falls back on random_string
-    assert dt.distributions.select_distribution(values, np.ones(301), "string").best.name == "random_string"
+    # pattern cannot produce the long value; the selection codes that one row and compares
+    # the candidates on the other 300, where the pattern wins
+    selection = dt.distributions.select_distribution(values, np.ones(301), "string")
+    assert selection.best.name == "pattern" and set(selection.scores) == {"random_string", "pattern"}
 
 
 def test_fallback_length_range_is_micro_aggregated() -> None:

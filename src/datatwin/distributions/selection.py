@@ -73,6 +73,7 @@ def select_distribution(
             candidates = candidates + ("empirical",)
     fitted: list[tuple[float, Distribution]] = []
     scores: dict[str, float] = {}
+    all_fits: list[tuple[str, Distribution]] = []
     for name in candidates:
         cls = get_distribution_class(name)
         try:
@@ -87,11 +88,43 @@ def select_distribution(
             continue  # outside this family's support (e.g. negative values for Poisson)
         if len(candidates) == 1:
             return Selection(dist, criterion, {name: math.nan})
+        all_fits.append((name, dist))
         score = dist.information_criterion(values, counts, criterion)
         if math.isfinite(score):
             scores[name] = score
             fitted.append((score, dist))
+    coded = _rows_a_pattern_codes(all_fits, scores, values, counts, literal_threshold)
+    if coded is not None:  # compare every candidate on the rows they can all produce
+        keep = ~coded
+        scores, fitted = {}, []
+        for name, dist in all_fits:
+            score = dist.information_criterion(values[keep], counts[keep], criterion)
+            if math.isfinite(score):
+                scores[name] = score
+                fitted.append((score, dist))
     if not fitted:
         raise DistributionError(f"no candidate distribution fits this {kind} data (tried {', '.join(candidates)})")
     best = min(fitted, key=lambda t: t[0])[1]  # min keeps the first of equal scores
     return Selection(best, criterion, scores)
+
+
+def _rows_a_pattern_codes(
+    fits: list[tuple[str, Distribution]], scores: dict[str, float], values: np.ndarray, counts: np.ndarray, k: int
+) -> np.ndarray | None:
+    """The few odd rows ``pattern`` leaves out, when they are all that stands between it and
+    a finite score, else None.
+
+    ``pattern`` publishes no format held by fewer than k rows, so a column of 300 codes and
+    one odd value has no published form for that value and scores -inf on its own data —
+    and would lose to ``random_string``, which keeps only lengths and character classes.
+    Those odd rows are top/bottom-coded like the odd lengths of ``random_string``; scoring
+    every candidate on the other rows keeps the comparison fair.
+    """
+    pattern = next((d for name, d in fits if name == "pattern"), None)
+    if pattern is None or "pattern" in scores:
+        return None
+    outside = ~pattern.matches(values)
+    odd_rows = float(counts[outside].sum())
+    if not outside.any() or odd_rows > max(2 * k, 0.01 * float(counts.sum())) or outside.all():
+        return None
+    return outside
