@@ -15,7 +15,8 @@ from threadpoolctl import threadpool_limits
 
 from datatwin import modelfile
 from datatwin.errors import ColumnError, DatatwinWarning, DistributionError, ModelFileError, SamplingError, SpecError
-from datatwin.models.columns import ColumnCheckError, ColumnModel, column_rng, fit_column
+from datatwin.models.column_fit import fit_column
+from datatwin.models.columns import ColumnCheckError, ColumnModel, column_rng
 from datatwin.models.rare import DEFAULT_RARE_THRESHOLD
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo
 from datatwin.privacy.ledger import check_ledger
