@@ -469,3 +469,9 @@ def test_dp_publishes_no_time_zone_read_from_the_offsets(offset: str) -> None:
     fmt = model.to_dict()["columns"][0]["text_format"]
     assert "time_zone" not in fmt
     assert offset not in json.dumps(model.to_dict())
+
+
+def test_a_delta_above_one_over_the_row_count_is_warned_about() -> None:
+    frame = pl.DataFrame({"b": [True, False] * 100})
+    with pytest.warns(dt.DatatwinWarning, match=r"delta=0\.05 is larger than 1/rows"):
+        dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=0.05, public_n_rows=True))

@@ -23,10 +23,11 @@ a DP partition selection, bounds from the spec or a DP estimate.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, ClassVar
 
 from datatwin.distributions import distribution_from_dict, get_distribution_class
-from datatwin.errors import PrivacyError
+from datatwin.errors import DatatwinWarning, PrivacyError
 from datatwin.privacy.base import (
     ColumnData,
     Estimate,
@@ -159,6 +160,15 @@ class _DPSession(PolicySession):
             noisy, sd = budget.counts("row count", [n], 1.0)
             self.n_rows_hat, self.n_rows_var = float(max(int(noisy[0]), 1)), sd * sd
         self._check_enough()
+        delta = self.budget.delta or 0.0
+        if delta * self.n_rows_hat > 1.0:
+            # δ is the chance that the guarantee fails outright; above 1/n, publishing one
+            # random row in the clear would satisfy it (the usual rule: δ well below 1/n)
+            warnings.warn(
+                f"delta={delta:g} is larger than 1/rows (about 1/{self.n_rows_hat:.0f}): a guarantee that "
+                f"fails with that probability is weak; use delta below {1 / self.n_rows_hat:.1g}, e.g. 1e-9",
+                DatatwinWarning, stacklevel=5,
+            )
         return int(self.n_rows_hat)
 
     def _check_enough(self) -> None:
