@@ -8,14 +8,8 @@ import re
 import pytest
 
 from datatwin.errors import BudgetExceededError, PrivacyError
-from datatwin.privacy.budget import (
-    Accountant,
-    Budget,
-    Cost,
-    approx_to_zcdp,
-    pure_to_zcdp,
-    zcdp_to_approx,
-)
+from datatwin.privacy.budget import Accountant, Budget, Cost
+from datatwin.privacy.conversions import approx_to_zcdp, pure_to_zcdp, zcdp_to_approx
 
 # --------------------------------------------------------------------------- bad input
 

@@ -10,8 +10,9 @@ import pytest
 
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Accountant, Budget, Cost
+from datatwin.privacy.costs import partition_parameters
 from datatwin.privacy.ledger import LedgerEntry, check_ledger, privacy_section, total
-from datatwin.privacy.mechanisms import Release, partition_parameters
+from datatwin.privacy.mechanisms import Release
 
 
 def _releases() -> list[Release]:

@@ -16,25 +16,27 @@ from scipy import stats
 
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Cost
-from datatwin.privacy.mechanisms import (
-    Release,
-    _noisy_max_measurement,
-    _vector_measurement,
-    discrete_gaussian,
-    discrete_laplace,
+from datatwin.privacy.costs import (
     exponential_cost,
-    exponential_mechanism,
     exponential_scale,
-    gaussian,
     gaussian_cost,
     gaussian_sigma,
-    laplace,
     laplace_cost,
     laplace_scale,
     mechanism_cost,
     partition_cost,
     partition_parameters,
     partition_threshold,
+)
+from datatwin.privacy.mechanisms import (
+    Release,
+    _noisy_max_measurement,
+    _vector_measurement,
+    discrete_gaussian,
+    discrete_laplace,
+    exponential_mechanism,
+    gaussian,
+    laplace,
     select_partitions,
 )
 

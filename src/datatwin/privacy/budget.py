@@ -14,7 +14,9 @@ Three units of privacy loss are supported, all for the neighbouring relation
 
 Composition is basic (sequential) composition in every unit: ε's add, δ's add, ρ's add.
 Sums use :func:`math.fsum` and comparisons a relative tolerance of ``1e-12``, so that ten
-releases at ε = 0.1 exactly fill a budget of ε = 1.0.
+releases at ε = 0.1 exactly fill a budget of ε = 1.0. Conversions between the units
+(``pure_to_zcdp``, ``zcdp_to_approx``, ``approx_to_zcdp``) live in
+:mod:`datatwin.privacy.conversions`.
 
 References
 ----------
@@ -32,15 +34,13 @@ from typing import Any
 import numpy as np
 
 from datatwin.errors import BudgetExceededError, PrivacyError
+from datatwin.privacy.conversions import _fmt, approx_to_zcdp, pure_to_zcdp, zcdp_to_approx
 
 __all__ = [
     "Accountant",
     "Budget",
     "Cost",
-    "approx_to_zcdp",
     "check_positive",
-    "pure_to_zcdp",
-    "zcdp_to_approx",
 ]
 
 # Relative slack when comparing sums of floats against a budget: large enough to absorb
@@ -83,48 +83,6 @@ def _check_delta(value: Any) -> float:
             f"The 'delta' parameter must be in [0, 1) (typically below 1/n_rows). Got {_fmt(value)} instead."
         )
     return value
-
-
-def _fmt(x: float) -> str:
-    """Short, exact-enough rendering of a privacy parameter (``1``, ``0.1``, ``1e-09``)."""
-    if float(x).is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.6g}"
-
-
-def pure_to_zcdp(epsilon: float) -> float:
-    """ρ such that an ε-DP release is also ρ-zCDP: ``ρ = ε² / 2``.
-
-    Bun & Steinke (2016), Proposition 1.4.
-    """
-    return epsilon * epsilon / 2.0
-
-
-def zcdp_to_approx(rho: float, delta: float) -> float:
-    """ε such that a ρ-zCDP release is (ε, δ)-DP: ``ε = ρ + 2 √(ρ ln(1/δ))``.
-
-    Bun & Steinke (2016), Proposition 1.3. ``delta`` must be in (0, 1).
-    """
-    if not 0.0 < delta < 1.0:
-        raise PrivacyError(
-            f"The 'delta' parameter of the zCDP to (ε, δ) conversion must be in (0, 1). Got {_fmt(delta)} instead."
-        )
-    return rho + 2.0 * math.sqrt(rho * math.log(1.0 / delta))
-
-
-def approx_to_zcdp(epsilon: float, delta: float) -> float:
-    """Largest ρ whose (Proposition 1.3) conversion gives at most (ε, δ)-DP.
-
-    Inverts ``ε = ρ + 2 √(ρ L)`` with ``L = ln(1/δ)``: ``ρ = (√(L + ε) − √L)²``.
-    Spending this ρ under zCDP therefore stays within (ε, δ)-DP (Bun & Steinke 2016,
-    Proposition 1.3). ``delta`` must be in (0, 1).
-    """
-    if not 0.0 < delta < 1.0:
-        raise PrivacyError(
-            f"The 'delta' parameter of the (ε, δ) to zCDP conversion must be in (0, 1). Got {_fmt(delta)} instead."
-        )
-    log_term = math.log(1.0 / delta)
-    return (math.sqrt(log_term + epsilon) - math.sqrt(log_term)) ** 2
 
 
 @dataclass(frozen=True)
@@ -308,8 +266,8 @@ class Budget:
         """A zCDP budget whose spending stays within this budget.
 
         Pure ε → ρ = ε²/2 (Bun & Steinke 2016, Prop. 1.4). (ε, δ) → the ρ of
-        :func:`approx_to_zcdp`; the whole δ is used by the conversion, so the result
-        carries δ = 0. A zCDP budget is returned unchanged.
+        :func:`~datatwin.privacy.conversions.approx_to_zcdp`; the whole δ is used by the
+        conversion, so the result carries δ = 0. A zCDP budget is returned unchanged.
         """
         if self.rho is not None:
             return self

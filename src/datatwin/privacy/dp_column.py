@@ -22,16 +22,14 @@ import numpy as np
 
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Accountant, Cost
+from datatwin.privacy.costs import gaussian_sigma, laplace_scale, partition_parameters
 from datatwin.privacy.ledger import LedgerEntry
 from datatwin.privacy.mechanisms import (
     Release,
     discrete_gaussian,
     discrete_laplace,
     gaussian,
-    gaussian_sigma,
     laplace,
-    laplace_scale,
-    partition_parameters,
     select_partitions,
 )
 

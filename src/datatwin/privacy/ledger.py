@@ -44,7 +44,8 @@ from typing import Any
 
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Budget, Cost, _fmt, _within
-from datatwin.privacy.mechanisms import MECHANISM_COSTS, Release, mechanism_cost
+from datatwin.privacy.costs import MECHANISM_COSTS, mechanism_cost
+from datatwin.privacy.mechanisms import Release
 
 __all__ = ["LedgerEntry", "check_ledger", "privacy_section", "total"]
 
