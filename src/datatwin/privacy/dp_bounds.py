@@ -9,8 +9,10 @@ privacy library (``ApproxBounds``, cc/docs/algorithms/approx-bounds.md; also Ope
 #659): a noisy histogram over a *fixed, public* grid of bins whose edges grow
 geometrically away from zero (here by a factor √2, from 2^-10 to 2^50 on both sides),
 then the outermost bins whose noisy count clears a threshold that an empty bin exceeds
-only with small probability. The bounds released are bin edges, so they are grid points
-chosen with noise, never the real minimum or maximum. Date and datetime columns use
+only with small probability; beyond those, runs of 2 to 16 adjacent noisy bins reveal
+thin tails that no single bin does (post-processing, see :func:`coarse_reach`). The
+bounds released are bin edges, so they are grid points chosen with noise, never the
+real minimum or maximum. Date and datetime columns use
 calendar grids instead (the first of every month, and of every year, from 1900 to 2100);
 time-of-day columns need no estimate, a day runs from 00:00 to 24:00.
 
@@ -142,6 +144,8 @@ def grids_for(data: NumericData) -> list[np.ndarray]:
     spread too thinly over months (birth dates over decades). A coarser grid is used only
     where the finer one finds nothing: letting a coarse bin next to the fine bounds widen
     them would stretch an age range to 16 384, and the noise of every clamped sum with it.
+    Thin tails beyond the fine bounds are looked for instead in runs of the same noisy
+    bins, with thresholds that keep such false alarms rare (:func:`coarse_reach`).
     """
     if data.kind in ("date", "datetime"):
         return [_calendar_grid(data.unit or "D", m) for m in (1, 12)]
@@ -155,6 +159,82 @@ def threshold(noise_sd: float, n_bins: int, zcdp: bool) -> float:
         return noise_sd * math.sqrt(2.0 * math.log(1.0 / (2.0 * p)))
     b = noise_sd / math.sqrt(2.0)  # Laplace scale: P(N > t) = exp(-t/b) / 2
     return b * math.log(1.0 / (2.0 * p))
+
+
+def group_threshold(noise_sd: float, m: int, n_tests: int, zcdp: bool) -> float:
+    """Sum of ``m`` empty bins' noisy counts exceeds this with probability <= FALSE_BIN_RATE / n_tests.
+
+    Gaussian noise: the sum is (sub-)Gaussian with sd ``noise_sd * sqrt(m)`` (a discrete
+    Gaussian's moment generating function is at most the continuous one's). Laplace noise:
+    the Chernoff bound P(S >= x) <= exp(-t x) M(t)^m with M the discrete Laplace moment
+    generating function, minimised over t in (0, 1/scale).
+    """
+    if zcdp or m == 1:
+        return threshold(noise_sd * math.sqrt(m), n_tests, zcdp)
+    log_p = math.log(FALSE_BIN_RATE / n_tests)
+    scale = noise_sd / math.sqrt(2.0)
+    a = math.exp(-1.0 / scale)
+    t = np.linspace(1e-3, 1.0 - 1e-3, 2000) / scale
+    log_mgf = 2.0 * math.log1p(-a) - np.log1p(-a * np.exp(t)) - np.log1p(-a * np.exp(-t))
+    return float(np.min((m * log_mgf - log_p) / t))
+
+
+#: longest run of fine bins summed when looking for a thin tail beyond the fine bounds (a
+#: factor 2^8 in value): a clearing run only says there is mass *somewhere* in it, so longer
+#: runs would let the bound overshoot the tail by as much
+LONGEST_RUN = 16
+
+
+def _reach_up(cum: np.ndarray, last: int, levels: list[tuple[int, float]]) -> int:
+    """How far past bin ``last`` runs of bins find mass; ``cum`` is the cumulative noisy count.
+
+    At the shortest run length m with any run beyond ``last`` clearing its threshold, the
+    outermost such run [s, s + m) is trimmed to its shortest prefix that still clears the
+    same threshold (the rest of the run only added noise), and the search starts again
+    beyond it. Trimming only moves a bound inward, so it cannot add false alarms.
+    """
+    n = len(cum) - 1
+    found = True
+    while found:
+        found = False
+        for m, tau_m in levels:
+            starts = np.arange(last + 1, n - m + 1)
+            clear = starts[cum[starts + m] - cum[starts] >= tau_m]
+            if clear.size:
+                s = int(clear[-1])
+                prefix = cum[s + 1 : s + m + 1] - cum[s]
+                last, found = s + int(np.argmax(prefix >= tau_m)), True
+                break
+    return last
+
+
+def coarse_reach(noisy: np.ndarray, first: int, last: int, noise_sd: float, zcdp: bool) -> tuple[int, int]:
+    """Widen the bins ``first..last`` of one grid to mass found beyond them in runs of bins.
+
+    Post-processing of the released noisy histogram ``noisy`` (no extra budget): a thin
+    tail spread over many bins (capital gains from 100 to 99 999, 8 % of the rows) clears
+    the threshold in no single bin, but does in sums of m = 2, 4, 8, 16 adjacent bins
+    (see :func:`_reach_up`). Runs lie wholly outside the current bounds: bins inside are
+    never summed.
+
+    False alarms: the runs that can ever be tested are the sliding windows of length
+    m = 2, 4, ..., LONGEST_RUN, fewer than n_bins per length, n_bins * n_levels in all.
+    Each window's threshold (:func:`group_threshold`) is exceeded by a sum of empty bins
+    with probability <= FALSE_BIN_RATE / (n_bins * n_levels), so by Bonferroni an empty
+    outside widens the bounds with probability <= FALSE_BIN_RATE, on top of the fine
+    bins' own FALSE_BIN_RATE: <= 0.2 % per column in all.
+    """
+    n = len(noisy)
+    sizes = [m for m in (2**j for j in range(1, LONGEST_RUN.bit_length())) if m <= n]
+    if not sizes:
+        return first, last
+    n_tests = n * len(sizes)
+    levels = [(m, group_threshold(noise_sd, m, n_tests, zcdp)) for m in sizes]
+    up = np.concatenate([[0.0], np.cumsum(noisy, dtype=np.float64)])
+    down = np.concatenate([[0.0], np.cumsum(noisy[::-1], dtype=np.float64)])
+    last = _reach_up(up, last, levels)
+    first = n - 1 - _reach_up(down, n - 1 - first, levels)
+    return first, last
 
 
 def _bin_edges(edges: np.ndarray, i: int) -> tuple[float, float]:
@@ -172,8 +252,9 @@ def dp_bounds(
     One release holds the histograms of every grid of :func:`grids_for`, each with a
     cell for missing values: a row lies in one cell of each grid, so the L1 sensitivity
     is the number of grids (L2: its square root). The bounds are the outer edges of the
-    outermost bins that clear the threshold, on the finest grid where any bin does;
-    ``None`` when no bin of any grid clears it.
+    outermost bins that clear the threshold, on the finest grid where any bin does,
+    widened to thin tails that only runs of bins beyond them reveal (:func:`coarse_reach`,
+    post-processing of the same release); ``None`` when no bin of any grid clears it.
     """
     grids = grids_for(data)
     cells = [
@@ -196,7 +277,10 @@ def dp_bounds(
         hit = np.flatnonzero(noisy[start : start + len(level)] >= tau)
         start += len(level)
         if hit.size:  # the finest grid that finds anything sets the bounds
-            lower, upper = _bin_edges(edges, int(hit[0]))[0], _bin_edges(edges, int(hit[-1]))[1]
+            first, last = coarse_reach(
+                noisy[start - len(level) : start], int(hit[0]), int(hit[-1]), sd, budget.unit == "zcdp"
+            )
+            lower, upper = _bin_edges(edges, first)[0], _bin_edges(edges, last)[1]
             break
     else:
         return None, missing, tau
