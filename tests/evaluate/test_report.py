@@ -100,7 +100,7 @@ def hand_made_scores(data: EvalData) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def small() -> Report:
     data = align(*frames())
-    ledger = {"policy": "dp", "epsilon": 1.0, "delta": 1e-9,
+    ledger = {"policy": "dp", "budget": {"epsilon": 1.0, "delta": 1e-9}, "spent": {"epsilon": 0.05, "rho": 0.01},
               "ledger": [{"what": "age: histogram <bins>", "mechanism": "laplace", "epsilon": 0.05},
                          {"what": "colour & shade: counts", "mechanism": "gaussian", "rho": 0.01}]}
     return Report(hand_made_scores(data), data, privacy=ledger)
@@ -127,6 +127,7 @@ def test_html_has_every_section_and_escapes_text(small: Report, tmp_path: Path) 
     assert "distinguishability" in page and "singling_out" in page and "membership_inference" in page
     assert "colour &amp; shade" in page and "<blue>" not in page and "&lt;test&gt;" in page
     assert "age: histogram &lt;bins&gt;" in page and "Policy: <b>dp</b>" in page
+    assert "budget: epsilon=1, delta=1e-09" in page and "spent: epsilon=0.05, rho=0.01" in page
     assert page.count("data:image/png;base64,") == 8 + 3 + 1  # columns, heatmaps, DCR
     assert "http://" not in page and "https://" not in page and "<script" not in page  # self-contained
     assert "<details" not in page

@@ -410,7 +410,11 @@ class _Page:
         if self.privacy is None:
             return "<p>No model file given: no privacy ledger to show.</p>"
         policy = self.privacy.get("policy", "(none stated)")
-        budget = [f"{_e(k)} {_e(_fmt(v))}" for k, v in self.privacy.items() if k not in ("policy", "ledger")]
+        budget = [  # budget, spent, settings: objects in the model file, shown as key=value
+            f"{_e(k)}: {_e(', '.join(f'{kk}={_fmt(vv)}' for kk, vv in v.items()))}" if isinstance(v, dict)
+            else f"{_e(k)} {_e(_fmt(v))}"
+            for k, v in self.privacy.items() if k not in ("policy", "ledger")
+        ]
         ledger = self.privacy.get("ledger") or []
         lines = []
         for entry in ledger:
@@ -422,7 +426,7 @@ class _Page:
                 lines.append(f"<li>{_e(entry)}</li>")
         entries = f'<ul class="ledger">{"".join(lines)}</ul>' if lines else (
             "<p>The ledger is empty: nothing was released through a privacy mechanism.</p>")
-        return (f"<p>Policy: <b>{_e(policy)}</b>" + (f" · budget: {' · '.join(budget)}" if budget else "")
+        return (f"<p>Policy: <b>{_e(policy)}</b>" + (f" · {' · '.join(budget)}" if budget else "")
                 + f"</p><p>{len(ledger)} ledger entries:</p>" + entries)
 
     # -- meta
