@@ -157,6 +157,12 @@ class Distribution:
             if unknown:
                 parts.append(f"unknown {sorted(unknown)}")
             raise DistributionError(f"{cls.name}: parameters {', '.join(parts)}; expected exactly {sorted(names)}")
+        # a parameter that is itself a distribution (a mixture's rest, free text's lengths)
+        # arrives as its {"name", "parameters"} mapping: decode it, as _jsonify encodes it
+        nested = {f.name for f in dataclasses.fields(cls) if "Distribution" in str(f.type)}
+        parameters = {
+            k: distribution_from_dict(v) if k in nested and isinstance(v, dict) else v for k, v in parameters.items()
+        }
         try:
             return cls(**parameters)
         except TypeError as exc:  # wrong type handed to a converter in __post_init__

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import polars as pl
 
-from datatwin.distributions.base import Distribution, DistributionError, distribution_from_dict, register
+from datatwin.distributions.base import Distribution, DistributionError, register
 from datatwin.distributions.rounding import coarse_ceiling
 from datatwin.distributions.fakerdraw import FakerDraw
 from datatwin.distributions.pattern_fit import micro_length
@@ -195,13 +195,6 @@ class FreeTextDistribution(Distribution):
             )
         if self.max_length < 0:
             raise DistributionError(f"free_text: parameter 'max_length' must be >= 0. Got {self.max_length}.")
-
-    @classmethod
-    def from_parameters(cls, parameters: dict[str, Any]) -> Distribution:
-        params = dict(parameters)
-        if isinstance(params.get("length"), dict):
-            params["length"] = distribution_from_dict(params["length"])
-        return super().from_parameters(params)
 
     @classmethod
     def _fit(cls, values, counts, *, locale: str | None = None):

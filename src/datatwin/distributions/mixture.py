@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
 
 import numpy as np
 
 from datatwin.distributions.base import (
     Distribution,
     DistributionError,
-    distribution_from_dict,
     merge_repeats,
     register,
 )
@@ -74,13 +72,6 @@ class PointMassMixtureDistribution(Distribution):
             check_probabilities(self.name, "weights", self.weights)
         elif not isinstance(self.rest, Distribution):
             raise DistributionError("point_mass_mixture: 'rest' must be a distribution or null")
-
-    @classmethod
-    def from_parameters(cls, parameters: dict[str, Any]) -> Distribution:
-        params = dict(parameters)
-        if isinstance(params.get("rest"), dict):
-            params["rest"] = distribution_from_dict(params["rest"])
-        return super().from_parameters(params)
 
     @classmethod
     def _fit(cls, values, counts, criterion: str = "bic"):
