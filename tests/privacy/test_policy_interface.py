@@ -109,12 +109,12 @@ def test_a_private_session_gets_kinds_from_the_dtype_only() -> None:
     assert forced.session.seen[0].kind == "discrete"
 
 
-def _fake_distribution(tmp_path: Path, target: str) -> Path:
+def _fake_distribution(tmp_path: Path, target: str, group: str = "datatwin.privacy") -> Path:
     """An installed-looking distribution (dist-info with entry_points.txt) on a temporary path."""
     info = tmp_path / "fake_policy-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-policy\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(f"[datatwin.privacy]\nfake = {target}\n")
+    (info / "entry_points.txt").write_text(f"[{group}]\nfake = {target}\n")
     return tmp_path
 
 
@@ -213,3 +213,13 @@ def test_budget_weight_shifts_the_budget() -> None:
         cost[column] = cost.get(column, 0.0) + line.get("epsilon", 0.0)
     assert cost["a"] == pytest.approx(3 * cost["b"], rel=1e-9)
     assert cost["a"] + cost["b"] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_a_broken_distribution_plugin_is_a_clear_error_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datatwin.distributions import base as dist_base
+
+    monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "no_such_module_xyz:Dist", "datatwin.distributions")))
+    monkeypatch.setattr(dist_base, "_ENTRY_POINTS_LOADED", False)
+    monkeypatch.setattr(dist_base, "_REGISTRY", dict(dist_base._REGISTRY))
+    with pytest.raises(dt.DistributionError, match=r"distribution plug-in 'fake' \(no_such_module_xyz:Dist\) failed to load"):
+        dt.distributions.registered_distributions()

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 import numpy as np
 
 from datatwin.errors import DistributionError
+from datatwin.plugins import load_plugins
 
 #: Column kinds a distribution can declare support for.
 KINDS = ("continuous", "discrete", "categorical", "boolean", "date", "datetime", "time", "string")
@@ -197,8 +197,7 @@ def _load_entry_points() -> None:
     if _ENTRY_POINTS_LOADED:
         return
     _ENTRY_POINTS_LOADED = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        cls = ep.load()
+    for _, cls in load_plugins(ENTRY_POINT_GROUP, Distribution, DistributionError, "distribution"):
         register(cls)
 
 

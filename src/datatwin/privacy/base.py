@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 import numpy as np
 
 from datatwin.errors import PrivacyError
+from datatwin.plugins import load_plugins
 
 ENTRY_POINT_GROUP = "datatwin.privacy"
 
@@ -178,16 +178,8 @@ def _load_entry_points() -> None:
     if _ENTRY_POINTS_LOADED:
         return
     _ENTRY_POINTS_LOADED = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            cls = ep.load()
-        except Exception as exc:  # a broken plug-in must not break datatwin
-            raise PrivacyError(
-                f"privacy plug-in {ep.name!r} ({ep.value}) failed to load: {exc}; reinstall or uninstall it"
-            ) from None
-        if not (isinstance(cls, type) and issubclass(cls, PrivacyPolicy)):
-            raise PrivacyError(f"privacy plug-in {ep.name!r} ({ep.value}) is not a PrivacyPolicy subclass")
-        _REGISTRY.setdefault(cls.name or ep.name, cls)
+    for name, cls in load_plugins(ENTRY_POINT_GROUP, PrivacyPolicy, PrivacyError, "privacy"):
+        _REGISTRY.setdefault(cls.name or name, cls)
 
 
 def registered_policies() -> dict[str, type[PrivacyPolicy]]:
