@@ -237,13 +237,13 @@ def test_model_file_negative_scale(tmp_path: Path) -> None:
 
 
 def test_model_file_newer_format(tmp_path: Path, good_model: dict) -> None:
-    good_model["format"] = "datatwin-model/2"
-    with pytest.raises(dt.UnsupportedFormatVersionError, match=r"\$\.format: format 'datatwin-model/2' is newer"):
+    good_model["format"] = "datatwin-model/99"
+    with pytest.raises(dt.UnsupportedFormatVersionError, match=r"\$\.format: format 'datatwin-model/99' is newer"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_of_another_tool(tmp_path: Path) -> None:
-    with pytest.raises(dt.ModelFileError, match=r"\$\.format: 'format' must be 'datatwin-model/1'"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.format: 'format' must be 'datatwin-model/2'"):
         _load(tmp_path, {"n_rows": 3})
 
 

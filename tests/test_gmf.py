@@ -20,7 +20,7 @@ import pytest
 
 import datatwin as dt
 from datatwin import gmf
-from datatwin.models import IndependentModel
+from datatwin.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -171,7 +171,7 @@ def test_parameters_are_renamed_and_shifted_as_documented() -> None:
 def test_an_all_missing_column_of_type_null_reads_as_kind_string() -> None:
     gmf3 = read(KINDS)
     gmf3["tables"][0]["vars"][15].update(type="continuous", dtype="Null")  # what metasyn writes for pl.Null
-    model = IndependentModel.from_dict(gmf.gmf_to_model_dict(gmf3))
+    model = Model.from_dict(gmf.gmf_to_model_dict(gmf3))
     assert (model.column("empty").kind, model.column("empty").dtype) == ("string", "Null")
     assert model.sample(5, seed=0)["empty"].dtype == pl.Null
 
@@ -276,14 +276,14 @@ def _comparable(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("gmf_version", ["2.1", "1.1"])
 def test_round_trip_preserves_every_exportable_distribution(gmf_version: str) -> None:
     model = model_dict(EXPORTABLE)
-    IndependentModel.from_dict(model)  # a valid datatwin model to begin with
+    Model.from_dict(model)  # a valid datatwin model to begin with
     exported, notes = gmf.model_dict_to_gmf(model, gmf_version=gmf_version)
     assert notes == []
     assert exported["gmf_version"] == gmf_version
     back = gmf.gmf_to_model_dict(json.loads(json.dumps(exported)))
     assert back["n_rows"] == 500
     assert _comparable(back["columns"]) == _comparable(model["columns"])
-    IndependentModel.from_dict(back).sample(100, seed=1)
+    Model.from_dict(back).sample(100, seed=1)
 
 
 def test_exported_parameters_use_metasyn_names_and_conventions() -> None:
@@ -308,7 +308,7 @@ def test_fitted_model_round_trips(mixed_frame: pl.DataFrame) -> None:
     model = dt.fit(frame)
     exported, notes = gmf.model_dict_to_gmf(model.to_dict())
     assert notes == []
-    back = IndependentModel.from_dict(gmf.gmf_to_model_dict(exported))
+    back = Model.from_dict(gmf.gmf_to_model_dict(exported))
     assert _comparable(back.to_dict()["columns"]) == _comparable(model.to_dict()["columns"])
     assert model.column("value").unique and not back.column("value").unique
     assert back.sample(50, seed=2).equals(model.sample(50, seed=2))
@@ -317,7 +317,7 @@ def test_fitted_model_round_trips(mixed_frame: pl.DataFrame) -> None:
 @pytest.mark.parametrize(("dist", "kind", "dtype"), NOT_EXPORTABLE, ids=[x[0]["name"] for x in NOT_EXPORTABLE])
 def test_export_refuses_a_distribution_without_equivalent_and_names_it(dist: dict[str, Any], kind: str, dtype: str) -> None:
     model = model_dict([EXPORTABLE[0], col("x", kind, dtype, dist)])
-    IndependentModel.from_dict(model)
+    Model.from_dict(model)
     with pytest.raises(dt.ModelFileError) as err:
         gmf.model_dict_to_gmf(model)
     assert err.value.path == "$.columns[1].distribution"
@@ -363,7 +363,7 @@ def test_point_masses_with_a_bounded_integer_rest_export_as_the_exact_multinoull
     params = exported["tables"][0]["vars"][0]["distribution"]["parameters"]
     assert params["labels"] == list(range(1, 17)) and sum(params["probs"]) == pytest.approx(1.0)
     n = 400_000
-    counts = IndependentModel.from_dict(model).sample(n, seed=5)["edu"].value_counts().sort("edu")
+    counts = Model.from_dict(model).sample(n, seed=5)["edu"].value_counts().sort("edu")
     assert counts["edu"].to_list() == params["labels"]
     assert (counts["count"] / n).to_list() == pytest.approx(params["probs"], abs=0.003)
 
@@ -385,7 +385,7 @@ def test_point_masses_with_a_bounded_integer_rest_export_as_the_exact_multinoull
 )
 def test_inexact_columns_are_refused_then_noted(column: dict[str, Any], field: str, text: str) -> None:
     model = model_dict([column])
-    IndependentModel.from_dict(model)
+    Model.from_dict(model)
     with pytest.raises(dt.ModelFileError, match=text) as err:
         gmf.model_dict_to_gmf(model)
     assert err.value.path == f"$.columns[0].{field}"
@@ -426,7 +426,7 @@ def test_free_text_round_trip_keeps_the_average_word_count() -> None:
 def test_faker_exports_exactly_and_date_of_birth_is_left_out() -> None:
     model = model_dict([EXPORTABLE[0], col("dob", "string", "String", d("faker", provider="date_of_birth", locale="en_US",
                                                                           date_format="%d/%m/%Y", birth_years=[1940, 2005]))])
-    IndependentModel.from_dict(model)
+    Model.from_dict(model)
     with pytest.raises(dt.ModelFileError, match="'date_of_birth' has no metasyn equivalent") as err:
         gmf.model_dict_to_gmf(model)
     assert err.value.path == "$.columns[1].distribution"

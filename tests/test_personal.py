@@ -14,7 +14,7 @@ from faker import Faker
 
 import datatwin as dt
 from datatwin.errors import ColumnError, SpecError
-from datatwin.models.personalcolumn import free_text_for_fit, personal_for_fit
+from datatwin.prepare.personalcolumn import free_text_for_fit, personal_for_fit
 from datatwin.personal import detect_personal, looks_like_free_text
 from datatwin.personal.shapes import _iban_checksum_ok
 from datatwin.schema import ColumnSpec, FitSpec, parse_spec
@@ -345,16 +345,16 @@ def test_one_value_and_all_missing_personal_columns() -> None:
 
 def test_private_policy_never_detects_but_applies_a_forced_provider() -> None:
     series = pl.Series("email", _values("en_US", "free_email", 100))
-    assert personal_for_fit(series, ColumnSpec(), FitSpec(), peeks=False) is None
-    forced = personal_for_fit(series, ColumnSpec(personal="email"), FitSpec(), peeks=False)
+    assert personal_for_fit(series, ColumnSpec(), FitSpec(), reads_values=False) is None
+    forced = personal_for_fit(series, ColumnSpec(personal="email"), FitSpec(), reads_values=False)
     assert forced.spec.distribution == {"name": "faker", "parameters": {"provider": "email", "locale": "en_US",
                                                                         "date_format": None, "birth_years": None}}
     assert forced.spec.kind == "string" and forced.spec.text_format is False
     dob = pl.Series("dob", _values("en_US", "dob", 50))
     with pytest.raises(ColumnError, match=r"column 'dob': a date_of_birth column needs its text format and years"):
-        personal_for_fit(dob, ColumnSpec(personal="date_of_birth"), FitSpec(), peeks=False)
+        personal_for_fit(dob, ColumnSpec(personal="date_of_birth"), FitSpec(), reads_values=False)
     values = np.array(_values("en_US", "paragraph", 50), dtype=object)
-    assert free_text_for_fit(values, np.ones(50), "string", ColumnSpec(), FitSpec(), peeks=False) is None
+    assert free_text_for_fit(values, np.ones(50), "string", ColumnSpec(), FitSpec(), reads_values=False) is None
     assert free_text_for_fit(values, np.ones(50), "string", ColumnSpec(), FitSpec()).spec.distribution == "free_text"
 
 

@@ -13,9 +13,9 @@ import pytest
 
 import datatwin as dt
 from datatwin.errors import ColumnError, DatatwinWarning, ModelFileError, SpecError
-from datatwin.models.textcolumn import resolve_text_column
-from datatwin.models.textdetect import MIN_SHARE, detect_text_format
-from datatwin.models.textformat import TextFormat
+from datatwin.prepare.textcolumn import resolve_text_column
+from datatwin.prepare.textdetect import MIN_SHARE, detect_text_format
+from datatwin.prepare.textformat import TextFormat
 from datatwin.schema import parse_spec
 
 RNG_SEED = 7
@@ -417,8 +417,6 @@ def test_a_private_policy_does_not_guess_formats() -> None:
     seen: list[Any] = []
 
     class Session(dt.privacy.PolicySession):
-        peeks = False
-
         def estimate(self, data, plain):
             seen.append(data)
             return plain(data)
@@ -428,6 +426,7 @@ def test_a_private_policy_does_not_guess_formats() -> None:
 
     class Policy(dt.privacy.PrivacyPolicy):
         name = "test-private"
+        reads_values = False
 
         def start(self, table):
             return Session()

@@ -22,6 +22,7 @@ from datatwin.errors import (
     UnsupportedFormatVersionError,
 )
 from datatwin.schema import ColumnSpec, FitSpec
+from datatwin import families  # dt.families.available(), dt.families.Copula(...)
 from datatwin import evaluate  # a callable subpackage: dt.evaluate(real, synth, ...)
 from datatwin import privacy  # dt.privacy.DifferentialPrivacy(...), dt.privacy.DisclosureControl(...)
 
@@ -42,6 +43,7 @@ __all__ = [
     "UnsupportedFormatVersionError",
     "__version__",
     "evaluate",
+    "families",
     "fit",
     "load",
     "privacy",

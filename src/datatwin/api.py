@@ -11,13 +11,16 @@ from typing import Any
 
 from datatwin import gmf, modelfile
 from datatwin._version import __version__
-from datatwin.errors import DatatwinWarning, ModelFileError, PrivacyError
+from datatwin.errors import DatatwinWarning, ModelFileError, PrivacyError, SpecError
 from datatwin.io import read_table
-from datatwin.models.independent import IndependentModel
-from datatwin.privacy.base import PrivacyPolicy, make_policy
+from datatwin.model import Model
+from datatwin.models import ModelFamily
+from datatwin.models.registry import make_family
+from datatwin.prepare import prepare_table
+from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo, make_policy
 from datatwin.schema import FitSpec, parse_spec
 
-Model = IndependentModel
+__all__ = ["Model", "fit", "load", "validate"]
 
 
 def fit(
@@ -29,6 +32,7 @@ def fit(
     empirical: bool | None = None,
     progress: Callable[[str], None] | None = None,
     privacy: PrivacyPolicy | str | None = None,
+    family: ModelFamily | str | None = None,
 ) -> Model:
     """Estimate a model of ``data``.
 
@@ -51,6 +55,12 @@ def fit(
         The privacy policy: ``dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)``,
         ``dt.privacy.DisclosureControl(k=10)``, a plug-in policy, or a registered policy
         name with default settings. Default: no formal privacy (see ``docs/privacy.md``).
+    family
+        The model family: ``"independent"`` (default: every column on its own, no
+        relationships kept), ``"copula"`` (relationships through a Gaussian copula), a family
+        object such as ``dt.families.Copula(calibration_steps=5)``, or an installed plug-in's
+        name; ``dt.families.available()`` lists them (see ``docs/families.md``). A spec may
+        name the family and its options instead (``family = {name = "copula", ...}``).
 
     Examples
     --------
@@ -79,12 +89,48 @@ def fit(
     }
     if isinstance(privacy, str):
         privacy = make_policy(privacy)
-    elif privacy is not None and not isinstance(privacy, PrivacyPolicy):
+    elif privacy is None:
+        privacy = NoPrivacy()
+    elif not isinstance(privacy, PrivacyPolicy):
         raise PrivacyError(
             f"privacy must be a policy such as dt.privacy.DifferentialPrivacy(epsilon=1.0) or a policy name. "
             f"Got {type(privacy).__name__}."
         )
-    return IndependentModel.fit(table.frame, fit_spec, provenance, progress=progress, privacy=privacy)
+    if family is None:
+        chosen = make_family(fit_spec.family or "independent", fit_spec.family_options)
+    elif fit_spec.family is not None:
+        raise SpecError(
+            f"the family is given twice: family={family!r} and the spec's family {fit_spec.family!r}; keep one"
+        )
+    else:
+        chosen = make_family(family)
+    return fit_prepared(table.frame, fit_spec, provenance, chosen, privacy, progress)
+
+
+def fit_prepared(
+    frame: Any,
+    spec: FitSpec,
+    provenance: dict[str, Any],
+    family: ModelFamily,
+    privacy: PrivacyPolicy,
+    progress: Callable[[str], None] | None = None,
+) -> Model:
+    """The pipeline after reading: prepare the columns once, open the privacy session, let the
+    family fit, and assemble the model (file-level parts from the session)."""
+    table = prepare_table(frame, spec, reads_values=privacy.reads_values)
+    info = TableInfo(
+        n_rows=table.n_rows, columns=table.names, fit_spec=spec, releases=family.table_releases(table)
+    )
+    session = privacy.start(info)
+    released_rows = session.release_n_rows(table.n_rows)
+    if not session.publishes_row_count and "rows" in provenance.get("source", {}):
+        # a private policy releases the row count through its mechanism (n_rows), never as is
+        provenance = {**provenance, "source": {k: v for k, v in provenance["source"].items() if k != "rows"}}
+    fitted = family.fit(table, session, progress)
+    return Model(
+        fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
+        privacy=session.privacy_section(), skipped=list(table.skipped),
+    )
 
 
 def load(path: str | Path, *, strict: bool = True) -> Model:
@@ -102,7 +148,7 @@ def load(path: str | Path, *, strict: bool = True) -> Model:
         if gmf_data is None:
             raise
         return _load_gmf(gmf_data, str(path), strict)
-    return IndependentModel.from_dict(data, str(path))
+    return Model.from_dict(data, str(path))
 
 
 def _load_gmf(gmf_data: dict[str, Any], file: str, strict: bool) -> Model:
@@ -110,7 +156,7 @@ def _load_gmf(gmf_data: dict[str, Any], file: str, strict: bool) -> Model:
     for s in data.get("skipped", []):
         warnings.warn(f"column {s['name']!r} skipped: {s['reason']}", DatatwinWarning, stacklevel=3)
     try:
-        return IndependentModel.from_dict(data, file)
+        return Model.from_dict(data, file)
     except ModelFileError as exc:  # report it where the user can fix it: in the GMF
         message = str(exc).split(f"{exc.path}: ", 1)[-1]
         raise ModelFileError(

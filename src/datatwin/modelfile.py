@@ -19,16 +19,37 @@ import jsonschema
 
 from datatwin.errors import InputFileError, ModelFileError, UnsupportedFormatVersionError
 
-FORMAT_VERSION = 1
+#: the format this release writes; every older one is still read
+FORMAT_VERSION = 2
 FORMAT = f"datatwin-model/{FORMAT_VERSION}"
+READ_VERSIONS = (1, 2)
 _FORMAT_RE = re.compile(r"^datatwin-model/(\d+)$")
 
 
-@lru_cache(maxsize=1)
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema this release enforces (shipped in the package)."""
-    text = resources.files("datatwin").joinpath(f"schemas/model-{FORMAT_VERSION}.schema.json").read_text("utf-8")
+@lru_cache(maxsize=4)
+def json_schema(version: int = FORMAT_VERSION) -> dict[str, Any]:
+    """The JSON Schema of format ``version`` (shipped in the package). Format 2 checks the
+    shared parts of the file; each family's section is checked by the family's own fragment
+    (:meth:`datatwin.models.ModelFamily.json_schema`)."""
+    if version not in READ_VERSIONS:
+        raise ValueError(f"no schema for format {version}; known: {READ_VERSIONS}")
+    text = resources.files("datatwin").joinpath(f"schemas/model-{version}.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+def format_version(data: dict[str, Any]) -> int:
+    """The format version of a model-file dict already checked by :func:`validate_dict`."""
+    m = _FORMAT_RE.match(str(data.get("format")))
+    return int(m.group(1)) if m else FORMAT_VERSION
+
+
+def schema_violation(instance: Any, schema: dict[str, Any], prefix: str = "$") -> tuple[str, str] | None:
+    """``(message, JSON path under prefix)`` of the most relevant JSON Schema violation, or None."""
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    err = jsonschema.exceptions.best_match(errors)
+    return err.message, prefix + _path(err.absolute_path)[1:]
 
 
 def _path(parts: Any) -> str:
@@ -53,24 +74,31 @@ def _non_finite(obj: Any, path: str = "$") -> str | None:
     return None
 
 
-def validate_dict(data: Any, file: str | None = None) -> dict[str, Any]:
-    """Check format version, JSON Schema and finiteness; return ``data`` unchanged."""
+def validate_dict(data: Any, file: str | None = None, versions: tuple[int, ...] = READ_VERSIONS) -> dict[str, Any]:
+    """Check format version, JSON Schema and finiteness; return ``data`` unchanged.
+
+    ``versions`` are the formats the caller can handle (a reader that knows format 1 only
+    passes ``(1,)`` and gets a clear error for a newer file).
+    """
     if not isinstance(data, dict):
         raise ModelFileError("the model file must be a JSON object", "$", file)
     fmt = data.get("format")
     m = _FORMAT_RE.match(fmt) if isinstance(fmt, str) else None
     if m is None:
         raise ModelFileError(f"'format' must be {FORMAT!r}; this is not a datatwin model file", "$.format", file)
-    if int(m.group(1)) > FORMAT_VERSION:
-        raise UnsupportedFormatVersionError(
-            f"format {fmt!r} is newer than this datatwin understands ({FORMAT!r}); upgrade datatwin to read it",
-            "$.format",
-            file,
-        )
-    errors = sorted(jsonschema.Draft202012Validator(json_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        err = jsonschema.exceptions.best_match(errors)
-        raise ModelFileError(err.message, _path(err.absolute_path), file)
+    version = int(m.group(1))
+    if version not in versions:
+        newest = f"datatwin-model/{max(versions)}"
+        if version > FORMAT_VERSION:
+            message = f"format {fmt!r} is newer than this datatwin understands ({FORMAT!r}); upgrade datatwin to read it"
+        elif version > max(versions):
+            message = f"format {fmt!r} is not readable here, which understands only up to {newest!r}"
+        else:
+            message = f"format {fmt!r} is not one of the formats read here ({', '.join(map(str, versions))})"
+        raise UnsupportedFormatVersionError(message, "$.format", file)
+    problem = schema_violation(data, json_schema(version))
+    if problem is not None:
+        raise ModelFileError(*problem, file)
     bad = _non_finite(data)
     if bad is not None:
         raise ModelFileError("NaN and infinity are not allowed; give a finite number", bad, file)

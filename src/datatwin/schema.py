@@ -190,16 +190,19 @@ class FitSpec:
     rare_threshold: int = 10
     other_label: str = "other"
     weight_column: str | None = None
-    #: default for ColumnSpec.unparsed (see datatwin.models.textdetect)
+    #: default for ColumnSpec.unparsed (see datatwin.prepare.textdetect)
     unparsed: str = "text"
     #: Faker locale for personal data and free text where a column gives none (None: detected, else en_US)
     locale: str | None = None
     #: look for personal data in text columns (names, e-mail addresses, ...) and make it up with Faker
     detect_personal: bool = True
+    #: the model family's name (None: the caller's choice, "independent" by default) and its options
+    family: str | None = None
+    family_options: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 _COLUMN_KEYS = {f.name for f in dataclasses.fields(ColumnSpec)}
-_GLOBAL_KEYS = {f.name for f in dataclasses.fields(FitSpec)}
+_GLOBAL_KEYS = {f.name for f in dataclasses.fields(FitSpec)} - {"family_options"}
 
 
 def _sentinels(value: Any, where: str) -> tuple[Any, ...]:
@@ -365,7 +368,10 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
     detect_personal = raw.get("detect_personal", True)
     if not isinstance(detect_personal, bool):
         raise SpecError(f"spec: 'detect_personal' must be true or false. Got {detect_personal!r}.")
+    family, family_options = _family(raw.get("family"))
     return FitSpec(
+        family=family,
+        family_options=family_options,
         columns={str(k): parse_column_spec(str(k), v) for k, v in columns.items()},
         missing_values=_sentinels(raw.get("missing_values"), "spec"),
         criterion=criterion,
@@ -378,6 +384,21 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
         unparsed=unparsed,
         locale=_locale(raw.get("locale"), "spec"),
         detect_personal=detect_personal,
+    )
+
+
+def _family(value: Any) -> tuple[str | None, dict[str, Any]]:
+    """The spec's ``family``: a name (``family = "copula"``) or a table with ``name`` and the
+    family's options (``[family]`` / ``name = "copula"`` / ``calibration_steps = 5``)."""
+    if value is None:
+        return None, {}
+    if isinstance(value, str) and value:
+        return value, {}
+    if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"]:
+        return value["name"], {str(k): v for k, v in value.items() if k != "name"}
+    raise SpecError(
+        f"spec: 'family' must be a family name such as \"copula\", or a table with 'name' and the family's "
+        f"options. Got {value!r}."
     )
 
 

@@ -86,10 +86,12 @@ def test_policy_is_injected_into_fitting(frame: pl.DataFrame, tmp_path: Path) ->
 
 
 class _Private(_Recording):
-    peeks = False
+    pass
 
 
 class _PrivatePolicy(_RecordingPolicy):
+    reads_values = False  # kinds, formats and personal data from the dtype and spec only
+
     def __init__(self) -> None:
         self.session = _Private()
 

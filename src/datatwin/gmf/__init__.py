@@ -3,7 +3,7 @@
 Pure dict transformations, like :mod:`datatwin.modelfile`: this layer knows the two
 JSON layouts and the names and parameters of both sides' distributions, not the
 distributions themselves. The result of an import is checked by the models
-(``IndependentModel.from_dict``) like any model file.
+(``datatwin.model.Model.from_dict``) like any model file.
 
 Import reads what metasyn 2.x (``gmf_version`` 1.1: ``n_rows``/``vars`` at the top) and
 3.x (``gmf_version`` 2.x: one entry in ``tables``) write. Export writes GMF 2.1 (metasyn

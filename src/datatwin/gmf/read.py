@@ -78,7 +78,7 @@ def gmf_to_model_dict(
     table
         Which table of a multi-table GMF to convert (default: the only one).
 
-    The result still has to pass ``IndependentModel.from_dict`` (``datatwin.load`` does both).
+    The result still has to pass ``Model.from_dict`` (``datatwin.load`` does both).
     """
     if not isinstance(gmf, dict):
         raise ModelFileError("a metasyn GMF must be a JSON object", "$", file)

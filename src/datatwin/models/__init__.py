@@ -1,6 +1,19 @@
-"""Multivariate model families composed from univariate distributions."""
+"""Model families behind one contract (:class:`ModelFamily`): how a table's columns are
+fitted together and sampled back. ``independent`` ships here; others register by name."""
 
+from datatwin.models.base import FittedModel, ModelFamily
 from datatwin.models.columns import ColumnModel
-from datatwin.models.independent import IndependentModel
+from datatwin.models.independent import Independent, IndependentFit
+from datatwin.models.registry import available, get_family_class, register_family, registered_families
 
-__all__ = ["ColumnModel", "IndependentModel"]
+__all__ = [
+    "ColumnModel",
+    "FittedModel",
+    "Independent",
+    "IndependentFit",
+    "ModelFamily",
+    "available",
+    "get_family_class",
+    "register_family",
+    "registered_families",
+]

@@ -15,8 +15,8 @@ from datatwin.distributions import (
     distribution_from_dict,
 )
 from datatwin.errors import DistributionError, SamplingError, SpecError
-from datatwin.models.convert import KIND_DTYPES, cast_series, to_series
-from datatwin.models.textformat import TextFormat
+from datatwin.prepare.convert import KIND_DTYPES, cast_series, to_series
+from datatwin.prepare.textformat import TextFormat
 from datatwin.schema import (
     dtype_from_str,
 )

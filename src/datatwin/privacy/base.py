@@ -84,15 +84,17 @@ class TableInfo:
     n_rows: float
     columns: tuple[str, ...]
     fit_spec: Any
+    #: table-wide measurements the model family will ask for (a copula's correlation matrix),
+    #: by name, with their budget weight relative to one column's
+    releases: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 class PolicySession:
     """The state of one fit under a policy: its ledger, and for DP its accountant."""
 
-    #: may fitting look at the values to infer kinds, uniqueness, text formats and
-    #: personal data? A DP policy says no: those choices would leak, so they come from the
-    #: dtype and the spec only.
-    peeks: ClassVar[bool] = True
+    #: is the exact row count published (in the provenance)? A DP policy releases it
+    #: through its mechanism only (``n_rows``).
+    publishes_row_count: ClassVar[bool] = True
 
     def release_n_rows(self, n_rows: float) -> int:
         """The row count written to the model file."""
@@ -101,8 +103,8 @@ class PolicySession:
     def text_note(self, note: str) -> str | None:
         """The note on a text column's format to write to the model file's ``selection``
         (it counts the values that did not parse), or None to keep it out. The owner sees
-        it as a warning either way. By default only a policy that peeks publishes it."""
-        return note if self.peeks else None
+        it as a warning either way. By default it is published."""
+        return note
 
     def estimate(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
         """Estimate one column's distribution, missing share and uniqueness."""
@@ -122,6 +124,10 @@ class PrivacyPolicy:
     """
 
     name: ClassVar[str] = ""
+    #: may column preparation read the values to infer kinds, text formats and personal
+    #: data? A differential-privacy policy says no: those choices would themselves leak, so
+    #: they come from the dtype and the spec only.
+    reads_values: ClassVar[bool] = True
 
     def start(self, table: TableInfo) -> PolicySession:
         raise NotImplementedError

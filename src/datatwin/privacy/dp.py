@@ -15,7 +15,7 @@ each release gets a fixed fraction of the column's share. Every release is charg
 :class:`~datatwin.privacy.budget.Accountant` before its noise is drawn, so the fit cannot
 spend more than the budget, and each is one ledger line.
 
-The session never looks at values to decide anything (``peeks = False``): the kind comes
+The policy never looks at values to decide anything (``reads_values = False``): the kind comes
 from the dtype or the spec, uniqueness from the spec, labels from the spec, the dtype or
 a DP partition selection, bounds from the spec or a DP estimate.
 """
@@ -91,6 +91,7 @@ class DifferentialPrivacy(PrivacyPolicy):
     """
 
     name = "dp"
+    reads_values = False
 
     def __init__(
         self,
@@ -134,7 +135,7 @@ def _round_up(x: float) -> float:
 
 
 class _DPSession(PolicySession):
-    peeks: ClassVar[bool] = False
+    publishes_row_count: ClassVar[bool] = False
 
     def __init__(self, policy: DifferentialPrivacy, table: TableInfo) -> None:
         self.policy = policy
@@ -170,6 +171,9 @@ class _DPSession(PolicySession):
                 DatatwinWarning, stacklevel=5,
             )
         return int(self.n_rows_hat)
+
+    def text_note(self, note: str) -> str | None:
+        return None  # it counts values that did not parse
 
     def _check_enough(self) -> None:
         """Refuse a budget whose column shares would drown every count in noise."""

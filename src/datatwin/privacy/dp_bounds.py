@@ -18,7 +18,7 @@ time-of-day columns need no estimate, a day runs from 00:00 to 24:00.
 
 Temporal values are handled as the integer ticks the distributions use: days since
 1970-01-01 for dates, the column's unit since the epoch (UTC) for datetimes, and
-nanoseconds since midnight for times (see :mod:`datatwin.models.convert`).
+nanoseconds since midnight for times (see :mod:`datatwin.prepare.convert`).
 """
 
 from __future__ import annotations

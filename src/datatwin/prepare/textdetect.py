@@ -1,4 +1,4 @@
-"""Find the :class:`~datatwin.models.textformat.TextFormat` of a text column, and decide
+"""Find the :class:`~datatwin.prepare.textformat.TextFormat` of a text column, and decide
 what fitting does with it (the owner's ``text_format`` and ``unparsed`` options).
 
 Detection runs on every text column, so it starts cheap: a sample of at most
@@ -31,7 +31,7 @@ import zoneinfo
 
 import polars as pl
 
-from datatwin.models.textformat import (
+from datatwin.prepare.textformat import (
     NUMBER_KINDS,
     TEMPORAL_KINDS,
     TEXT_FORMAT_KINDS,

@@ -35,7 +35,7 @@ class SpecialText:
     locale: str
 
 
-def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, peeks: bool = True) -> SpecialText | None:
+def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, reads_values: bool = True) -> SpecialText | None:
     """The spec that makes ``series`` personal data (Faker), or None when it is not.
 
     Parameters
@@ -45,7 +45,7 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
     spec, fit_spec
         The column's and the global spec: ``personal`` (None: detect, False: never, a
         provider: force), ``locale``, ``detect_personal``.
-    peeks
+    reads_values
         False under a private policy: then only a forced provider applies.
     """
     name = series.name
@@ -59,7 +59,7 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
     if spec.personal is False:
         return None
     if not _is_text(series.dtype):
-        if peeks and series.dtype.is_numeric() and spec.personal is None:
+        if reads_values and series.dtype.is_numeric() and spec.personal is None:
             tokens = name_tokens(name)
             hinted = [p for p in ("phone_number", "iban") if is_hinted(p, tokens)]
             if hinted:  # numbers cannot be made up by Faker, and their fit publishes their range
@@ -72,7 +72,7 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
         return None
     if forced is None:
         owner_decided = spec.kind is not None or spec.distribution is not None or isinstance(spec.text_format, str)
-        if owner_decided or not fit_spec.detect_personal or not peeks:
+        if owner_decided or not fit_spec.detect_personal or not reads_values:
             return None
         guess = detect_personal(series.drop_nulls(), name)
         if guess is None:
@@ -83,7 +83,7 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
     # the owner's choice beats a guess: column locale, then global locale, then the detected one
     locale = spec.locale or fit_spec.locale or detected or DEFAULT_LOCALE
     try:
-        dist = _faker(series, provider, locale, peeks, fit_spec.rare_threshold)
+        dist = _faker(series, provider, locale, reads_values, fit_spec.rare_threshold)
     except DistributionError as exc:
         if forced is None:
             return None  # the sample looked like dates of birth, the whole column does not
@@ -92,10 +92,10 @@ def personal_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, pee
     return SpecialText(fitted, {"method": "personal data", "reason": reason}, locale)
 
 
-def _faker(series: pl.Series, provider: str, locale: str, peeks: bool, k: int) -> Distribution:
+def _faker(series: pl.Series, provider: str, locale: str, reads_values: bool, k: int) -> Distribution:
     if provider != "date_of_birth":
         return FakerDistribution(provider, locale)
-    if not peeks:
+    if not reads_values:
         raise DistributionError(
             "a date_of_birth column needs its text format and years read from the values, which a private "
             "policy does not allow; give them: distribution = {name = \"faker\", parameters = {provider = "
@@ -111,13 +111,13 @@ def _faker(series: pl.Series, provider: str, locale: str, peeks: bool, k: int) -
 
 
 def free_text_for_fit(
-    values: np.ndarray, counts: np.ndarray, kind: str, spec: ColumnSpec, fit_spec: FitSpec, peeks: bool = True
+    values: np.ndarray, counts: np.ndarray, kind: str, spec: ColumnSpec, fit_spec: FitSpec, reads_values: bool = True
 ) -> SpecialText | None:
     """The spec that makes a ``string`` column free text (``free_text``), or None.
 
     ``values`` and ``counts`` are the distinct values and how often each occurs. Only
     columns whose kind and distribution the owner left open are considered."""
-    if kind != "string" or not peeks or len(values) == 0:
+    if kind != "string" or not reads_values or len(values) == 0:
         return None
     if spec.kind is not None or spec.distribution is not None or isinstance(spec.personal, str):
         return None

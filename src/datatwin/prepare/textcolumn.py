@@ -15,8 +15,8 @@ import warnings
 import polars as pl
 
 from datatwin.errors import ColumnError, DatatwinWarning, SpecError
-from datatwin.models.textdetect import detect_text_format, percent, time_zone_of
-from datatwin.models.textformat import NUMBER_KINDS, TEMPORAL_KINDS, TEXT_FORMAT_KINDS, TextFormat, has_offset
+from datatwin.prepare.textdetect import detect_text_format, percent, time_zone_of
+from datatwin.prepare.textformat import NUMBER_KINDS, TEMPORAL_KINDS, TEXT_FORMAT_KINDS, TextFormat, has_offset
 from datatwin.schema import ColumnSpec, FitSpec
 
 
@@ -109,12 +109,12 @@ def _with_missing(series: pl.Series, fmt: TextFormat, n_failed: int, n_values: i
     return TextColumn(fmt.parse(series), fmt, note)
 
 
-def text_column_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, peeks: bool = True) -> TextColumn:
+def text_column_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, reads_values: bool = True) -> TextColumn:
     """Apply the spec's text-format options to one column about to be fitted.
 
     Only String columns are looked at, and not when the spec keeps them text
     (``text_format = false``, kind ``string``, ``categorical`` or ``boolean``, or a forced
-    ``categorical`` distribution). ``peeks`` is False under a private policy: then only a
+    ``categorical`` distribution). ``reads_values`` is False under a private policy: then only a
     pattern given in the spec is used.
     """
     dist = spec.distribution
@@ -129,7 +129,7 @@ def text_column_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, 
     unparsed = spec.unparsed or fit_spec.unparsed
     if isinstance(spec.text_format, str):
         return resolve_text_column(series, spec.text_format, unparsed)
-    if not peeks:
+    if not reads_values:
         return TextColumn(series)
     if spec.kind in TEMPORAL_KINDS:
         return resolve_text_column(series, None, unparsed, (spec.kind,), forced_kind=True)

@@ -7,7 +7,7 @@ to the model file's ``text_format`` entry. Temporal patterns are strftime patter
 the spreadsheet/ICU notation: ``#,##0.00`` (thousands separator ``,``, decimal mark ``.``,
 exactly 2 decimals), ``#.##0,##`` (up to 2 decimals, trailing zeros dropped), ``0``
 (integers, no separator), with literal currency or percent text before or after
-(``$#,##0.00``, ``0.0 %``). Detection lives in :mod:`datatwin.models.textdetect`.
+(``$#,##0.00``, ``0.0 %``). Detection lives in :mod:`datatwin.prepare.textdetect`.
 
 >>> import polars as pl
 >>> fmt = TextFormat.from_pattern("#,##0.00")

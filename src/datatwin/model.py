@@ -1,0 +1,205 @@
+"""The one model type that :func:`datatwin.fit` and :func:`datatwin.load` return, whatever the
+family: the model file's shared parts (row count, provenance, privacy ledger, per-column
+models, skipped columns, constraints) around the family's fitted part."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from datatwin import modelfile
+from datatwin.errors import DistributionError, ModelFileError, SamplingError
+from datatwin.models.base import COMMON_KEYS, FittedModel
+from datatwin.models.columns import ColumnCheckError, ColumnModel
+from datatwin.models.rare import DEFAULT_RARE_THRESHOLD
+from datatwin.models.registry import available, registered_families
+from datatwin.privacy.ledger import check_ledger
+
+
+@dataclasses.dataclass
+class Model:
+    """A fitted model: the family's part plus everything the model file shares.
+
+    Build it with :func:`datatwin.fit` or :func:`datatwin.load`; sample with
+    :meth:`sample`; write it with :meth:`save`; look at it with :meth:`summary`.
+    """
+
+    fitted: FittedModel
+    n_rows: int
+    provenance: dict[str, Any]
+    criterion: str = "bic"
+    rare_threshold: int = DEFAULT_RARE_THRESHOLD
+    privacy: dict[str, Any] = dataclasses.field(default_factory=lambda: {"policy": "none", "ledger": []})
+    skipped: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    constraints: list[Any] = dataclasses.field(default_factory=list)
+
+    # -- the parts ---------------------------------------------------------------
+    @property
+    def family(self) -> str:
+        """The model family's name (``model.family`` in the file)."""
+        return self.fitted.family
+
+    @property
+    def columns(self) -> list[ColumnModel]:
+        """The per-column models, in the order sampling writes them."""
+        return self.fitted.columns
+
+    @columns.setter
+    def columns(self, value: list[ColumnModel]) -> None:
+        self.fitted.columns = list(value)
+
+    def column(self, name: str) -> ColumnModel:
+        """The model of one column by name."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"no column {name!r} in the model; columns are {[c.name for c in self.columns]}")
+
+    # -- sampling ---------------------------------------------------------------
+    def sample(self, n: int | None = None, seed: int | None = None) -> pl.DataFrame:
+        """Draw ``n`` synthetic rows (default: as many as the original data).
+
+        The same ``seed`` gives the same values. Columns drawn on their own (all of them in
+        the independent family) have a random stream keyed by their name, so reordering or
+        dropping columns does not change the others.
+        """
+        if n is None:
+            n = self.n_rows
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise SamplingError(f"the number of rows to sample must be an integer >= 0. Got {n!r}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise SamplingError(f"seed must be an integer >= 0. Got {seed!r}.")
+        return self.fitted.sample(int(n), np.random.SeedSequence(seed))
+
+    # -- model file -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The model file as a JSON-ready dict, keys in a fixed order."""
+        section = {"family": self.family, "criterion": self.criterion, "rare_threshold": self.rare_threshold}
+        section.update(self.fitted.to_dict())
+        d: dict[str, Any] = {
+            "format": modelfile.FORMAT,
+            "n_rows": self.n_rows,
+            "provenance": self.provenance,
+            "privacy": self.privacy,
+            "model": section,
+            "columns": [c.to_dict() for c in self.columns],
+        }
+        if self.skipped:
+            d["skipped"] = self.skipped
+        d["constraints"] = self.constraints
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], file: str | None = None) -> Model:
+        """Build from a model-file dict (format 1 or 2); checks schema and semantics, errors carry JSON paths."""
+        modelfile.validate_dict(data, file)
+        problems = check_ledger(data["privacy"])
+        if problems:  # an auditor's sum must match: a tampered or overspent ledger is refused
+            raise ModelFileError(problems[0], "$.privacy", file)
+        columns = _columns(data["columns"], file)
+        section = data["model"]
+        name = section["family"]
+        families = registered_families()
+        if name not in families:
+            raise ModelFileError(
+                f"unknown model family {name!r}; known families: {', '.join(available())} (a plug-in family "
+                "must be installed to read its files)", "$.model.family", file,
+            )
+        family = families[name]
+        own = {k: v for k, v in section.items() if k not in COMMON_KEYS}
+        problem = modelfile.schema_violation(own, family.json_schema(), "$.model")
+        if problem is not None:
+            raise ModelFileError(*problem, file)
+        try:
+            fitted = family.fitted.from_dict(own, columns)
+        except ModelFileError as exc:  # the family's paths are relative to $.model
+            raise ModelFileError(str(exc).split(": ", 1)[-1], "$.model" + exc.path[1:], file) from None
+        return cls(
+            fitted=fitted,
+            n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
+            provenance=data["provenance"],
+            criterion=section.get("criterion", "bic"),
+            rare_threshold=section.get("rare_threshold", DEFAULT_RARE_THRESHOLD),
+            privacy=data["privacy"],
+            skipped=data.get("skipped", []),
+            constraints=data.get("constraints", []),
+        )
+
+    def to_json(self) -> str:
+        """The model file text (deterministic)."""
+        return modelfile.dumps(self.to_dict())
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model file, after the same checks :func:`datatwin.load` makes."""
+        data = self.to_dict()
+        type(self).from_dict(data, str(path))  # never write a file that cannot be read back
+        return modelfile.write_model_dict(data, path)
+
+    # -- reading it ---------------------------------------------------------------
+    def summary(self) -> pl.DataFrame:
+        """One row per column: kind, dtype, distribution, missing share, uniqueness, and
+        how the family uses it (``role``)."""
+        roles = self.fitted.roles()
+        return pl.DataFrame(
+            {
+                "column": [c.name for c in self.columns],
+                "kind": [c.kind for c in self.columns],
+                "dtype": [c.dtype for c in self.columns],
+                "distribution": [c.distribution.name if c.distribution is not None else None for c in self.columns],
+                "prop_missing": [float(c.prop_missing) for c in self.columns],
+                "unique": [bool(c.unique) for c in self.columns],
+                "role": [roles.get(c.name, "independent") for c in self.columns],
+            }
+        )
+
+    def __repr__(self) -> str:
+        lines = [
+            f"<datatwin Model: family {self.family}, {len(self.columns)} columns, {self.n_rows:,} rows, "
+            f"privacy policy {self.privacy.get('policy', 'none')}>"
+        ]
+        lines += [f"  {line}" for line in self.fitted.describe()]
+        lines.append("  model.summary() lists the columns; model.save(path) writes the model file")
+        return "\n".join(lines)
+
+    def rare_label_warnings(self) -> list[str]:
+        """One line per published categorical label that fewer than ``rare_threshold`` rows
+        are expected to carry (probability x non-missing rows), e.g. after ``keep_rare`` or a
+        hand edit. Enum categories are part of the declared type and are not listed."""
+        lines = []
+        k = self.rare_threshold
+        for col in self.columns:
+            dist = col.distribution
+            if dist is None or dist.name != "categorical" or col.categories is not None:
+                continue
+            bucket = (col.rare_labels or {}).get("into")
+            rows = self.n_rows * (1.0 - col.prop_missing)
+            for label, p in zip(dist.labels, dist.probs):
+                if label != bucket and 0 < p * rows < k - 1e-9:
+                    lines.append(
+                        f"column {col.name!r}: label {label!r} is held by about {p * rows:.0f} row(s), fewer than "
+                        f"{k}; publishing it discloses that value (merge it, or refit without keep_rare)"
+                    )
+        return lines
+
+
+def _columns(raw_columns: list[dict[str, Any]], file: str | None) -> list[ColumnModel]:
+    columns = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_columns):
+        if raw["name"] in seen:
+            raise ModelFileError(f"duplicate column name {raw['name']!r}", f"$.columns[{i}].name", file)
+        seen.add(raw["name"])
+        try:
+            col = ColumnModel.from_dict(raw)
+        except DistributionError as exc:
+            raise ModelFileError(str(exc), f"$.columns[{i}].distribution", file) from None
+        try:
+            col.check()
+        except ColumnCheckError as exc:
+            raise ModelFileError(str(exc), f"$.columns[{i}].{exc.field}", file) from None
+        columns.append(col)
+    return columns

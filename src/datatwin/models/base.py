@@ -1,0 +1,117 @@
+"""The model-family contract: the seam every multivariate feature hangs on.
+
+A **family** (:class:`ModelFamily`) is a small configuration object, like a
+scikit-learn estimator: its constructor only stores and validates settings; ``fit``
+learns from a :class:`~datatwin.prepare.PreparedTable` under a privacy session and
+returns a :class:`FittedModel`, which is plain data:
+
+- ``sample(n, seed)`` draws ``n`` rows from a :class:`numpy.random.SeedSequence`;
+- ``to_dict()`` is the family's section of the model file (``model`` in format 2),
+  validated by the family's own JSON Schema fragment (:meth:`ModelFamily.json_schema`);
+- ``from_dict(section, columns)`` rebuilds it from a file, with the per-column models
+  (the file's ``columns``) that every family shares;
+- ``summary()`` is a small polars frame for ``datatwin inspect`` and ``Model.summary()``.
+
+The family never draws noise and never decides what may be published: it asks the
+session (:mod:`datatwin.privacy`) for measurements. Families register by name
+(:func:`datatwin.models.registry.register_family`); a separate package adds one through
+the ``datatwin.models`` entry-point group. Every registered family must pass the shared
+conformance checks of :mod:`datatwin.models.testing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import polars as pl
+
+if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
+    from datatwin.models.columns import ColumnModel
+    from datatwin.prepare import PreparedTable
+    from datatwin.privacy.base import PolicySession
+
+__all__ = ["FittedModel", "ModelFamily"]
+
+#: the settings every family shares, written next to ``family`` in the file's ``model`` section
+COMMON_KEYS = ("family", "criterion", "rare_threshold")
+
+
+class FittedModel:
+    """What a family learnt: plain data that samples, serialises and summarises itself.
+
+    ``columns`` are the per-column models (every family publishes each column's kind,
+    dtype, missing share and marginal distribution in the file's ``columns``).
+    """
+
+    family: ClassVar[str] = ""
+    columns: list[ColumnModel]
+
+    def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
+        """``n`` synthetic rows, every column of ``columns`` in order, from ``seed``."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The family's section of the model file, without the shared keys of COMMON_KEYS."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, section: Mapping[str, Any], columns: Sequence[ColumnModel]) -> FittedModel:
+        """Rebuild from a file section already checked against :meth:`ModelFamily.json_schema`.
+
+        Raises :class:`~datatwin.errors.ModelFileError` with the JSON path (relative to
+        ``$.model``) of a field that fails a semantic check.
+        """
+        raise NotImplementedError
+
+    def summary(self) -> pl.DataFrame:
+        """One row per fact an auditor looks at first (a family decides which)."""
+        raise NotImplementedError
+
+    def describe(self) -> list[str]:
+        """A few lines for ``datatwin inspect`` and ``repr(model)`` (default: none)."""
+        return []
+
+    def roles(self) -> dict[str, str]:
+        """How the family uses each column, by name (``Model.summary()``'s ``role``)."""
+        return {c.name: "independent" for c in self.columns}
+
+
+class ModelFamily:
+    """Base class of model families (constructor stores settings; ``fit`` learns).
+
+    Subclasses set ``name`` (the file's ``model.family``) and ``fitted`` (their
+    :class:`FittedModel` class), and implement :meth:`fit`. Settings are validated in
+    the constructor with errors naming the parameter, so a bad setting fails before any
+    data is read.
+    """
+
+    name: ClassVar[str] = ""
+    fitted: ClassVar[type[FittedModel]] = FittedModel
+
+    def fit(
+        self, table: PreparedTable, session: PolicySession, progress: Callable[[str], None] | None = None
+    ) -> FittedModel:
+        """Learn from ``table`` under ``session``; ``progress`` is called with each column's name."""
+        raise NotImplementedError
+
+    def table_releases(self, table: PreparedTable) -> dict[str, float]:
+        """Table-wide measurements this family will ask the session for, by name, with their
+        budget weight relative to one column's (default: none). A private policy plans its
+        budget split with them before any column is fitted."""
+        return {}
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema fragment of this family's part of the file's ``model`` section (the
+        keys besides ``family``, ``criterion`` and ``rare_threshold``; default: any object)."""
+        return {"type": "object"}
+
+    def settings(self) -> dict[str, Any]:
+        """The constructor's settings (for ``repr`` and the spec file)."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
+        return f"{type(self).__name__}({args})"

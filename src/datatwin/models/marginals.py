@@ -1,0 +1,152 @@
+"""Each column's marginal model: the per-column release every family publishes.
+
+A prepared column (:mod:`datatwin.prepare`) goes to the privacy session, which releases
+what may be published about it; the distribution is chosen by an information criterion
+(maximum likelihood) where the policy allows, and the column's model-file entry
+(:class:`~datatwin.models.columns.ColumnModel`) is assembled from the release."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from datatwin.distributions import (
+    Distribution,
+    distribution_from_dict,
+    get_distribution_class,
+    select_distribution,
+)
+from datatwin.errors import ColumnError, DistributionError
+from datatwin.models.columns import ColumnModel
+from datatwin.models.rare import handle_rare_labels
+from datatwin.prepare import PreparedColumn, PreparedTable
+from datatwin.prepare.personalcolumn import finish
+from datatwin.privacy.base import ColumnData, Estimate, PolicySession
+from datatwin.schema import ColumnSpec, FitSpec
+
+
+def column_data(column: PreparedColumn, fit_spec: FitSpec) -> ColumnData:
+    """The column as the privacy session sees it: distinct values with counts."""
+    return ColumnData(
+        name=column.name, kind=column.kind, dtype=column.value_dtype, values=column.values, counts=column.counts,
+        n_rows=column.n_rows, n_missing=column.n_missing, spec=column.spec, fit_spec=fit_spec,
+        categories=column.categories, inferred_unique=column.inferred_unique,
+    )
+
+
+def fit_marginal(column: PreparedColumn, fit_spec: FitSpec, session: PolicySession) -> ColumnModel:
+    """One column's model-file entry: missing share, uniqueness and distribution, as released."""
+    try:
+        est = session.estimate(column_data(column, fit_spec), estimate_plain)
+    except DistributionError as exc:
+        raise ColumnError(column.name, str(exc)) from None
+    distribution, selection = est.distribution, est.selection
+    if column.special is not None:
+        distribution, selection = finish(column.special, distribution, selection)
+    note = session.text_note(column.text_note) if column.text_note is not None else None
+    if note is not None:  # why a date-like column stayed text, or how many values became missing
+        selection = {**(selection or {"method": "all missing"}), "text_format": note}
+    return ColumnModel(
+        name=column.name, kind=column.kind, dtype=column.dtype, categories=column.categories,
+        description=column.spec.description,
+        text_format=column.text_format.to_dict() if column.text_format else None,
+        prop_missing=est.prop_missing, unique=est.unique, distribution=distribution, selection=selection,
+        rare_labels=est.rare_labels,
+    )
+
+
+def fit_marginals(
+    table: PreparedTable, session: PolicySession, progress: Callable[[str], None] | None = None
+) -> list[ColumnModel]:
+    """Every prepared column's marginal, in order; ``progress`` is called after each."""
+    out = []
+    for column in table.columns:
+        out.append(fit_marginal(column, table.spec, session))
+        if progress is not None:
+            progress(column.name)
+    return out
+
+
+def estimate_plain(data: ColumnData) -> Estimate:
+    """The non-private estimate: rare labels merged, then the distribution forced by the
+    spec or chosen by the information criterion (maximum likelihood)."""
+    spec, fit_spec = data.spec, data.fit_spec
+    prop_missing = data.n_missing / data.n_rows if data.n_rows else 0.0
+    if data.n_present == 0:
+        return Estimate(distribution=None, prop_missing=1.0 if data.n_rows else 0.0, unique=False)
+    unique = spec.unique if spec.unique is not None else data.inferred_unique
+    values, counts, rare = data.values, data.counts, None
+    if data.kind == "categorical" and not _fixed_parameters(spec):
+        try:
+            values, counts, rare = handle_rare_labels(
+                values, counts, threshold=fit_spec.rare_threshold, other_label=fit_spec.other_label,
+                keep=spec.keep_rare, text=data.dtype in ("String", "Categorical"),
+                enum=data.categories is not None,
+            )
+        except ValueError as exc:
+            raise ColumnError(data.name, str(exc)) from None
+    dist, selection = _choose_distribution(values, counts, data.kind, unique, spec, fit_spec)
+    return Estimate(
+        distribution=dist, prop_missing=prop_missing, unique=unique, selection=selection,
+        rare_labels=rare.to_dict() if rare is not None else None,
+    )
+
+
+def _fixed_parameters(spec: ColumnSpec) -> bool:
+    return isinstance(spec.distribution, dict) and spec.distribution.get("parameters") is not None
+
+
+def _choose_distribution(
+    values: np.ndarray, counts: np.ndarray, kind: str, unique: bool, spec: ColumnSpec, fit_spec: FitSpec
+) -> tuple[Distribution, dict[str, Any]]:
+    forced = spec.distribution
+    if _fixed_parameters(spec):
+        dist = distribution_from_dict(forced)
+        _check_kind(dist.name, kind)
+        return dist, {"method": "spec"}
+    if forced is not None:
+        name = forced if isinstance(forced, str) else forced["name"]
+        _check_kind(name, kind)
+        sel = select_distribution(
+            values, counts, kind, criterion=fit_spec.criterion, candidates=(name,),
+            empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
+        )
+        # one distinct value is always 'constant', whatever was forced: say so
+        return sel.best, {"method": "single value" if sel.best.name == "constant" and name != "constant" else "spec"}
+    if unique and kind == "discrete" and _key_like(values):  # unique: no repeats, checked by the caller
+        return get_distribution_class("unique_key").fit(values, counts), {"method": "unique"}
+    if kind == "categorical" and len(values) > 1:  # zero-count Enum labels stay
+        dist = get_distribution_class("categorical").fit(values, counts)
+        return dist, {"method": "only candidate"}
+    sel = select_distribution(
+        values, counts, kind, criterion=fit_spec.criterion, empirical=fit_spec.empirical,
+        empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
+    )
+    scores = {k: _round_score(v) for k, v in sel.scores.items() if not math.isnan(v)}
+    if len(scores) <= 1:
+        return sel.best, {"method": "only candidate"}
+    return sel.best, {"method": sel.criterion, "scores": scores}
+
+
+def _key_like(values: np.ndarray) -> bool:
+    """Distinct integers look like a key (1, 2, 3, ... or dense IDs) when a smooth
+    distribution over their range would have produced repeats: expected collisions
+    n^2 / (2 * range) >= 5 (the birthday bound). Twelve distinct salaries are not a key."""
+    n = len(values)
+    span = float(values.max()) - float(values.min()) + 1
+    return n * n / (2 * span) >= 5
+
+
+def _round_score(v: float) -> float:
+    return round(v, 2)  # readable, and fine enough that different scores stay different
+
+
+def _check_kind(name: str, kind: str) -> None:
+    cls = get_distribution_class(name)
+    if kind not in cls.kinds:
+        raise DistributionError(f"distribution {name!r} cannot model a {kind} column (it models {', '.join(cls.kinds)})")
+
+

@@ -1,0 +1,107 @@
+"""Preparing a whole table: which columns are modelled, frequency weights, and every
+column prepared once (:func:`prepare_column`), row-aligned, before any model family."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+from datatwin.errors import ColumnError, DatatwinWarning, SpecError
+from datatwin.prepare.column import PreparedColumn, prepare_column
+from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PreparedTable:
+    """The table as every model family sees it.
+
+    ``columns`` are the modelled columns in source order, each row-aligned with the others;
+    ``weights`` (or None) say how many times each row counts; ``n_rows`` is their sum (the
+    row count without weights); ``skipped`` lists the columns left out and why.
+    """
+
+    columns: tuple[PreparedColumn, ...]
+    n_rows: float
+    spec: FitSpec
+    weights: np.ndarray | None = None
+    skipped: tuple[dict[str, str], ...] = ()
+    source_columns: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> PreparedColumn:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def frequency_weights(frame: pl.DataFrame, column: str | None) -> np.ndarray | None:
+    """The frequency column as float weights, checked: numeric, no missing, finite, >= 0."""
+    if column is None:
+        return None
+    if column not in frame.columns:
+        raise SpecError(f"spec: weight_column {column!r} is not a column of the data; columns are {frame.columns}")
+    series = frame[column]
+    if not series.dtype.is_numeric():
+        raise ColumnError(column, f"the weight column must hold numbers (how many times each row counts); it is {series.dtype}")
+    w = series.cast(pl.Float64).to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = int(np.sum(~np.isfinite(w) | (w < 0)))  # a missing weight is NaN here
+    if bad:
+        raise ColumnError(column, f"the weight column has {bad} missing, infinite or negative value(s)")
+    if w.sum() <= 0:
+        raise ColumnError(column, "the weights add up to 0: no row counts")
+    return w
+
+
+def modelled_columns(frame: pl.DataFrame, spec: FitSpec) -> tuple[list[str], list[dict[str, str]]]:
+    """Which columns are modelled (from the schema and the spec only, never the values) and
+    which are skipped, with the reason."""
+    unknown = sorted(set(spec.columns) - set(frame.columns))
+    if unknown:
+        raise SpecError(f"spec names column(s) {unknown} that are not in the data; columns are {frame.columns}")
+    skipped: list[dict[str, str]] = []
+    modelled: list[str] = []
+    for name in frame.columns:
+        if name == spec.weight_column:
+            skipped.append({"name": name, "reason": "weight column: how many times each row counts"})
+        elif spec.columns.get(name, ColumnSpec()).exclude:
+            skipped.append({"name": name, "reason": "excluded by the spec"})
+        elif (reason := unsupported_reason(frame.schema[name])) is not None:
+            warnings.warn(f"column {name!r} skipped: {reason}", DatatwinWarning, stacklevel=4)
+            skipped.append({"name": name, "reason": reason})
+        else:
+            modelled.append(name)
+    if not modelled:
+        raise SpecError("no column is left to model: every column was excluded or skipped")
+    return modelled, skipped
+
+
+def prepare_table(
+    frame: pl.DataFrame,
+    spec: FitSpec,
+    *,
+    reads_values: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> PreparedTable:
+    """Prepare every modelled column of ``frame`` once (see :func:`prepare_column`).
+
+    ``reads_values`` comes from the privacy policy (False: kinds, formats and personal data
+    from the dtype and the spec only). ``progress`` is called with each column's name.
+    """
+    modelled, skipped = modelled_columns(frame, spec)
+    weights = frequency_weights(frame, spec.weight_column)
+    n_rows = float(frame.height) if weights is None else float(weights.sum())
+    columns = []
+    for name in modelled:
+        columns.append(prepare_column(frame.get_column(name), spec.columns.get(name, ColumnSpec()), spec, weights, reads_values))
+        if progress is not None:
+            progress(name)
+    return PreparedTable(tuple(columns), n_rows, spec, weights, tuple(skipped), tuple(frame.columns))
