@@ -17,7 +17,7 @@ def model_file(tmp_path: Path, adult_path: Path, run_cli) -> Path:
     out = tmp_path / "adult.model.json"
     code, stdout, _ = run_cli(["fit", str(adult_path), "-o", str(out), "--missing", "?"])
     assert code == 0, stdout
-    assert "fitted 15 columns of adult.csv (32,561 rows)" in stdout
+    assert "fitted 15 columns of adult.csv (32,561 rows, family independent)" in stdout
     return out
 
 

@@ -417,9 +417,9 @@ def test_a_private_policy_does_not_guess_formats() -> None:
     seen: list[Any] = []
 
     class Session(dt.privacy.PolicySession):
-        def estimate(self, data, plain):
+        def release_column(self, data):
             seen.append(data)
-            return plain(data)
+            return dt.privacy.ColumnRelease(data=data)
 
         def privacy_section(self) -> dict[str, Any]:
             return {"policy": "none", "ledger": []}

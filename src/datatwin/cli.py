@@ -87,6 +87,10 @@ def fit(
     privacy_option: list[str] = typer.Option(
         [], "--privacy-option", help="Another policy setting as key=value (repeatable), e.g. method=histogram."
     ),
+    family: Optional[str] = typer.Option(
+        None, "--family", help="Model family: independent (default; no relationships kept), copula, or a plug-in. "
+        "Family options go in the spec file ([family] table)."
+    ),
 ) -> None:
     """Estimate a model from DATA and write the model file."""
     if not output.parent.exists():  # fail before the fit, not after
@@ -95,12 +99,12 @@ def fit(
     start = time.perf_counter()
     model = _fit_with_progress(
         str(data), quiet, spec=str(spec) if spec else None, missing_values=missing or None,
-        criterion=criterion, empirical=empirical or None, privacy=policy,
+        criterion=criterion, empirical=empirical or None, privacy=policy, family=family,
     )
     model.save(output)
     if not quiet:
         out.print(
-            f"fitted {len(model.columns)} columns of {data.name} ({model.n_rows:,} rows) "
+            f"fitted {len(model.columns)} columns of {data.name} ({model.n_rows:,} rows, family {model.family}) "
             f"in {time.perf_counter() - start:.2f} s → {output}"
         )
         for s in model.skipped:
@@ -155,6 +159,8 @@ def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file."
     out.print(table)
     for s in d.get("skipped", []):
         out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
+    for line in model.fitted.describe():
+        out.print(escape(line))
     for line in describe_special_text(d["columns"]):
         out.print(escape(line))
     _print_privacy(d["privacy"])

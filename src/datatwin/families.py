@@ -5,6 +5,14 @@
 True
 """
 
-from datatwin.models import FittedModel, Independent, ModelFamily, available, get_family_class, register_family
+from datatwin.models import (
+    Copula,
+    FittedModel,
+    Independent,
+    ModelFamily,
+    available,
+    get_family_class,
+    register_family,
+)
 
-__all__ = ["FittedModel", "Independent", "ModelFamily", "available", "get_family_class", "register_family"]
+__all__ = ["Copula", "FittedModel", "Independent", "ModelFamily", "available", "get_family_class", "register_family"]

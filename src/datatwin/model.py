@@ -15,7 +15,7 @@ from datatwin import modelfile
 from datatwin.errors import DistributionError, ModelFileError, SamplingError
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import ColumnCheckError, ColumnModel
-from datatwin.models.rare import DEFAULT_RARE_THRESHOLD
+from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
 from datatwin.models.registry import available, registered_families
 from datatwin.privacy.ledger import check_ledger
 

@@ -178,7 +178,7 @@ class FitSpec:
     ``empirical`` adds the binned empirical distribution to the candidates (it releases
     quantiles of the data, so it is off by default); categorical labels held by fewer
     than ``rare_threshold`` rows are not published (merged into ``other_label`` for text
-    columns, see :mod:`datatwin.models.rare`) unless a column says ``keep_rare``.
+    columns, see :mod:`datatwin.privacy.rare_labels`) unless a column says ``keep_rare``.
     """
 
     columns: dict[str, ColumnSpec] = dataclasses.field(default_factory=dict)

@@ -144,27 +144,56 @@ class ColumnModel:
             ) from None
 
     # -- sampling -----------------------------------------------------------------
-    def sample(self, n: int, rng: np.random.Generator) -> pl.Series:
-        """``n`` values with missing values at ``prop_missing`` and the source dtype."""
+    def sample(
+        self,
+        n: int,
+        rng: np.random.Generator,
+        *,
+        uniforms: np.ndarray | None = None,
+        codes: np.ndarray | None = None,
+        missing: np.ndarray | None = None,
+    ) -> pl.Series:
+        """``n`` values with missing values at ``prop_missing`` and the source dtype.
+
+        A multivariate family passes what it drew jointly: ``uniforms`` in (0, 1) turned into
+        values by the distribution's ``ppf`` (or, for a categorical column, label indices
+        ``codes``), and the ``missing`` mask; whatever is not given is drawn from ``rng``.
+        """
         dtype = self.polars_dtype
         if self.distribution is None:
             return pl.repeat(None, n, dtype=dtype, eager=True).alias(self.name)
         fmt = self.parsed_format()
         if fmt is not None:  # draw dates/numbers, then write them as the source's text
             dtype = fmt.polars_dtype
-        series = self._draw(n, rng, dtype, fmt)
+        series = self._draw(n, rng, dtype, fmt, uniforms, codes)
         if self.unique:
             series = self._make_unique(series, rng, dtype, fmt)
-        if self.prop_missing > 0:
-            missing = pl.Series(rng.random(n) < self.prop_missing)
-            series = pl.select(pl.when(missing).then(None).otherwise(series)).to_series()
+        if missing is None and self.prop_missing > 0:
+            missing = rng.random(n) < self.prop_missing
+        if missing is not None and missing.any():
+            series = pl.select(pl.when(pl.Series(missing)).then(None).otherwise(series)).to_series()
         return series.alias(self.name)
 
-    def _draw(self, n: int, rng: np.random.Generator, dtype: pl.DataType, fmt: TextFormat | None = None) -> pl.Series:
-        series = self._draw_typed(n, rng, dtype)
+    def _draw(
+        self,
+        n: int,
+        rng: np.random.Generator,
+        dtype: pl.DataType,
+        fmt: TextFormat | None = None,
+        uniforms: np.ndarray | None = None,
+        codes: np.ndarray | None = None,
+    ) -> pl.Series:
+        series = self._draw_typed(n, rng, dtype, uniforms, codes)
         return fmt.render(series) if fmt is not None else series
 
-    def _draw_typed(self, n: int, rng: np.random.Generator, dtype: pl.DataType) -> pl.Series:
+    def _draw_typed(
+        self,
+        n: int,
+        rng: np.random.Generator,
+        dtype: pl.DataType,
+        uniforms: np.ndarray | None = None,
+        codes: np.ndarray | None = None,
+    ) -> pl.Series:
         dist = self.distribution
         if self.kind == "categorical" and hasattr(dist, "sample_codes"):
             labels = pl.Series(dist.labels)
@@ -172,8 +201,11 @@ class ColumnModel:
                 labels = labels.cast(pl.String)
             # cast the few labels, then gather: gathering a Categorical moves integers, not strings
             labels = cast_series(labels, dtype, self.name)
-            return labels.gather(pl.Series(dist.sample_codes(n, rng).astype(np.uint32)))
-        return to_series(dist.sample(n, rng), self.kind, dtype, self.name)
+            if codes is None:
+                codes = dist.sample_codes(n, rng)
+            return labels.gather(pl.Series(np.asarray(codes).astype(np.uint32)))
+        values = dist.sample(n, rng) if uniforms is None else dist.ppf(uniforms)
+        return to_series(values, self.kind, dtype, self.name)
 
     def _make_unique(
         self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType, fmt: TextFormat | None = None
@@ -189,6 +221,12 @@ class ColumnModel:
             f"column {self.name!r} is marked unique but its {self.distribution.name} distribution cannot produce "
             f"{len(series)} distinct values; sample fewer rows or set unique to false for this column"
         )
+
+
+def family_rng(root: np.random.SeedSequence, family: str) -> np.random.Generator:
+    """The stream a model family draws its joint part from (a copula's latent Gaussian),
+    apart from every column's own stream."""
+    return column_rng(root, "\x00family:" + family)
 
 
 def column_rng(root: np.random.SeedSequence, name: str) -> np.random.Generator:

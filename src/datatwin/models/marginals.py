@@ -7,6 +7,7 @@ what may be published about it; the distribution is chosen by an information cri
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,6 @@ from datatwin.distributions import (
 )
 from datatwin.errors import ColumnError, DistributionError
 from datatwin.models.columns import ColumnModel
-from datatwin.models.rare import handle_rare_labels
 from datatwin.prepare import PreparedColumn, PreparedTable
 from datatwin.prepare.personalcolumn import finish
 from datatwin.privacy.base import ColumnData, Estimate, PolicySession
@@ -37,10 +37,32 @@ def column_data(column: PreparedColumn, fit_spec: FitSpec) -> ColumnData:
     )
 
 
+#: how many times the session's output check may send coded value counts back to be refitted
+MAX_REVIEWS = 3
+
+
+def released_estimate(data: ColumnData, session: PolicySession) -> Estimate:
+    """The column's marginal from what the session releases: built from noisy statistics by
+    the session, or fitted here by maximum likelihood on released value counts and then
+    checked by the session (which may send coded counts back to be fitted again)."""
+    release = session.release_column(data)
+    if release.estimate is not None:
+        return release.estimate
+    assert release.data is not None
+    counts = release.data
+    for _ in range(MAX_REVIEWS):
+        est = fit_value_counts(counts)
+        checked = session.review(counts, est)
+        if isinstance(checked, Estimate):
+            return dataclasses.replace(checked, rare_labels=release.rare_labels) if release.rare_labels else checked
+        counts = checked
+    raise ColumnError(data.name, "the privacy policy kept refusing what was fitted")  # pragma: no cover
+
+
 def fit_marginal(column: PreparedColumn, fit_spec: FitSpec, session: PolicySession) -> ColumnModel:
     """One column's model-file entry: missing share, uniqueness and distribution, as released."""
     try:
-        est = session.estimate(column_data(column, fit_spec), estimate_plain)
+        est = released_estimate(column_data(column, fit_spec), session)
     except DistributionError as exc:
         raise ColumnError(column.name, str(exc)) from None
     distribution, selection = est.distribution, est.selection
@@ -70,29 +92,16 @@ def fit_marginals(
     return out
 
 
-def estimate_plain(data: ColumnData) -> Estimate:
-    """The non-private estimate: rare labels merged, then the distribution forced by the
-    spec or chosen by the information criterion (maximum likelihood)."""
+def fit_value_counts(data: ColumnData) -> Estimate:
+    """Maximum likelihood on released value counts: the distribution forced by the spec, or
+    the one the information criterion chooses among the kind's candidates."""
     spec, fit_spec = data.spec, data.fit_spec
     prop_missing = data.n_missing / data.n_rows if data.n_rows else 0.0
     if data.n_present == 0:
         return Estimate(distribution=None, prop_missing=1.0 if data.n_rows else 0.0, unique=False)
     unique = spec.unique if spec.unique is not None else data.inferred_unique
-    values, counts, rare = data.values, data.counts, None
-    if data.kind == "categorical" and not _fixed_parameters(spec):
-        try:
-            values, counts, rare = handle_rare_labels(
-                values, counts, threshold=fit_spec.rare_threshold, other_label=fit_spec.other_label,
-                keep=spec.keep_rare, text=data.dtype in ("String", "Categorical"),
-                enum=data.categories is not None,
-            )
-        except ValueError as exc:
-            raise ColumnError(data.name, str(exc)) from None
-    dist, selection = _choose_distribution(values, counts, data.kind, unique, spec, fit_spec)
-    return Estimate(
-        distribution=dist, prop_missing=prop_missing, unique=unique, selection=selection,
-        rare_labels=rare.to_dict() if rare is not None else None,
-    )
+    dist, selection = _choose_distribution(data.values, data.counts, data.kind, unique, spec, fit_spec)
+    return Estimate(distribution=dist, prop_missing=prop_missing, unique=unique, selection=selection)
 
 
 def _fixed_parameters(spec: ColumnSpec) -> bool:

@@ -99,7 +99,7 @@ def detect_personal(series: pl.Series, name: str) -> PersonalGuess | None:
               shapes.postcode, shapes.street, shapes.city, names.names]
     if len(distinct) <= CATEGORY_SQRT_FACTOR * math.sqrt(series.drop_nulls().len()):
         # a handful of places that many rows share is a category to keep (rare ones are
-        # merged, see datatwin.models.rare), not data that points at a person
+        # merged, see datatwin.privacy.rare_labels), not data that points at a person
         checks = [c for c in checks if c not in (shapes.postcode, shapes.city)]
     for check in checks:  # most specific shapes first: an e-mail column is not checked for names
         guess = check(text, tokens, name)

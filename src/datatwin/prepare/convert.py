@@ -71,20 +71,42 @@ def _temporal_series(values: np.ndarray, kind: str, dtype: pl.DataType, name: st
     return cast_series(pl.Series(ticks), dtype, name)
 
 
+def _physical(series: pl.Series, kind: str) -> pl.Series:
+    """The column as the numbers or text its distinct values are counted on."""
+    dtype = series.dtype
+    if kind == "continuous":
+        return series.cast(pl.Float64)
+    if kind == "discrete":
+        return series.to_physical() if isinstance(dtype, pl.Duration) else series.cast(pl.Int64)
+    if kind in ("categorical", "string"):
+        return series.cast(pl.String) if isinstance(dtype, (pl.Categorical, pl.Enum)) else series
+    if kind in ("date", "datetime", "time"):
+        return series.to_physical()
+    return series
+
+
+def value_codes(series: pl.Series, kind: str, values: np.ndarray) -> np.ndarray:
+    """For every row, the index of its value in ``values`` (the distinct values that
+    :func:`to_values` returned for this column), -1 where the row is missing."""
+    s = _physical(series, kind)
+    if kind in ("categorical", "string") or s.dtype == pl.String:
+        index = {v: i for i, v in enumerate(values.tolist())}
+        return s.cast(pl.String).replace_strict(index, default=-1, return_dtype=pl.Int64).to_numpy()
+    present = s.is_not_null().to_numpy()
+    raw = s.to_numpy()
+    keys = values.view(np.int64) if values.dtype.kind in "Mm" else values
+    codes = np.full(len(s), -1, dtype=np.int64)
+    if len(keys):
+        pos = np.searchsorted(keys, raw[present].astype(keys.dtype, copy=False))
+        codes[present] = np.minimum(pos, len(keys) - 1)
+    return codes
+
+
 def to_values(series: pl.Series, kind: str, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Non-null ``series`` -> (distinct values sorted, counts) as numpy arrays; with
     ``weights`` (one per row: how many times the row counts) the counts are their sums."""
     dtype = series.dtype
-    if kind == "continuous":
-        s = series.cast(pl.Float64)
-    elif kind == "discrete":
-        s = series.to_physical() if isinstance(dtype, pl.Duration) else series.cast(pl.Int64)
-    elif kind in ("categorical", "string"):
-        s = series.cast(pl.String) if isinstance(dtype, (pl.Categorical, pl.Enum)) else series
-    elif kind in ("date", "datetime", "time"):
-        s = series.to_physical()
-    else:
-        s = series
+    s = _physical(series, kind)
     if weights is None:
         vc = s.value_counts(name="__count__").sort(s.name)  # sorted: same data, same file
     else:

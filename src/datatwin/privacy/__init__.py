@@ -7,6 +7,7 @@ See ``docs/privacy.md`` for what each promises and does not.
 
 from datatwin.privacy.base import (
     ColumnData,
+    ColumnRelease,
     Estimate,
     NoPrivacy,
     PolicySession,
@@ -18,16 +19,20 @@ from datatwin.privacy.base import (
     registered_policies,
 )
 from datatwin.privacy.disclosure import DisclosureControl
+from datatwin.privacy.measurement import Measurement, Released
 from datatwin.privacy.dp import DifferentialPrivacy
 
 __all__ = [
     "ColumnData",
+    "ColumnRelease",
     "DifferentialPrivacy",
     "DisclosureControl",
     "Estimate",
+    "Measurement",
     "NoPrivacy",
     "PolicySession",
     "PrivacyPolicy",
+    "Released",
     "TableInfo",
     "get_policy_class",
     "make_policy",

@@ -1,13 +1,22 @@
-"""The privacy-policy contract: how each column's distribution is estimated.
+"""The privacy-policy contract: what a model family may learn about the data, and at what cost.
 
-A policy is injected into fitting (DESIGN.md: "models never hard-code a mechanism").
-Fitting does the public, non-private steps (reading, missing-value sentinels, counting
-distinct values) and hands every column to the policy's session as a :class:`ColumnData`;
-the session returns an :class:`Estimate` and records what it released in its ledger.
+A policy is injected into fitting (DESIGN.md: "models never hard-code a mechanism"). Its
+session hands out **measurements**; the model family asks, and builds its model from what
+comes back, never from the raw values:
 
-The models layer passes its plain (non-private) estimator in as a callback, so a policy
-can reuse it on data it has made safe (disclosure control clips extremes, then fits)
-without the privacy layer importing the models layer.
+- :meth:`PolicySession.release_column` — a column's marginal: either its value counts to
+  fit by maximum likelihood (exact under ``none``, coded by disclosure rules under
+  ``disclosure``; rare labels already handled), or a marginal already built from noisy
+  statistics (``dp``: the distributions' own hooks turn released moments into parameters);
+- :meth:`PolicySession.review` — output checking of what the family fitted from value
+  counts (disclosure control: no real extreme, no point mass under k rows); it may send
+  coded counts back to be fitted again;
+- :meth:`PolicySession.measure` — a table-wide statistic (a copula's correlation sums,
+  later k-way marginals) with its sensitivity: exact, noisy, or checked against k;
+- :meth:`PolicySession.release_n_rows` — the row count.
+
+Every release is written to the session's ledger (:meth:`PolicySession.privacy_section`).
+The policy also says whether column preparation may read values (``reads_values``).
 
 Plug-ins: a package registers a :class:`PrivacyPolicy` subclass under the entry-point
 group ``datatwin.privacy``::
@@ -21,13 +30,14 @@ and ``datatwin fit --privacy my_policy`` / ``dt.fit(..., privacy=MyPolicy(...))`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
 from datatwin.errors import PrivacyError
 from datatwin.plugins import load_plugins
+from datatwin.privacy.measurement import Measurement, Released
+from datatwin.privacy.rare_labels import merge_rare_labels
 
 ENTRY_POINT_GROUP = "datatwin.privacy"
 
@@ -62,7 +72,7 @@ class ColumnData:
 
 @dataclasses.dataclass(frozen=True)
 class Estimate:
-    """What a policy releases for one column (becomes the column's model-file entry)."""
+    """One column's marginal as it will be published (becomes the column's model-file entry)."""
 
     distribution: Any  # a datatwin Distribution, or None when every value is missing
     prop_missing: float
@@ -71,8 +81,22 @@ class Estimate:
     rare_labels: dict[str, Any] | None = None
 
 
-#: the models layer's non-private estimator, handed to sessions as a callback
-PlainEstimator = Callable[[ColumnData], Estimate]
+@dataclasses.dataclass(frozen=True)
+class ColumnRelease:
+    """What a session releases about one column: exactly one of
+
+    - ``data``: value counts the family fits by maximum likelihood (exact, or coded by the
+      policy's rules), with ``rare_labels`` saying how rare labels were handled; or
+    - ``estimate``: a marginal already built from released (noisy) statistics.
+    """
+
+    data: ColumnData | None = None
+    estimate: Estimate | None = None
+    rare_labels: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.estimate is None):
+            raise PrivacyError("a column release holds either value counts (data) or an estimate, not both")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,9 +130,25 @@ class PolicySession:
         it as a warning either way. By default it is published."""
         return note
 
-    def estimate(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
-        """Estimate one column's distribution, missing share and uniqueness."""
+    def release_column(self, data: ColumnData) -> ColumnRelease:
+        """Release one column's marginal measurement (see :class:`ColumnRelease`)."""
         raise NotImplementedError
+
+    def review(self, data: ColumnData, estimate: Estimate) -> Estimate | ColumnData:
+        """Check what the family fitted from released value counts ``data`` before it is
+        published: return it (possibly adjusted), or coded value counts to fit again.
+        Default: publish as fitted."""
+        return estimate
+
+    def measure(self, request: Measurement) -> Released:
+        """Release a table-wide statistic (see :mod:`datatwin.privacy.measurement`).
+
+        A policy must say what it releases: the default refuses, so a plug-in policy that
+        does not implement this cannot leak through a family that needs it."""
+        raise PrivacyError(
+            f"the privacy policy of this fit does not release table-wide statistics ({request.what}), which "
+            "this model family needs; use family 'independent', or a policy that supports it (none, dp, disclosure)"
+        )
 
     def privacy_section(self) -> dict[str, Any]:
         """The model file's ``privacy`` object: ``policy``, settings, budget, ``ledger``."""
@@ -142,16 +182,20 @@ class _NoPrivacySession(PolicySession):
     def __init__(self) -> None:
         self.ledger: list[dict[str, Any]] = []
 
-    def estimate(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
-        return plain(data)
+    def release_column(self, data: ColumnData) -> ColumnRelease:
+        merged, rare = merge_rare_labels(data)
+        return ColumnRelease(data=merged, rare_labels=rare.to_dict() if rare is not None else None)
+
+    def measure(self, request: Measurement) -> Released:
+        return Released(request.values)
 
     def privacy_section(self) -> dict[str, Any]:
         return {"policy": "none", "ledger": []}
 
 
 class NoPrivacy(PrivacyPolicy):
-    """No formal guarantee: maximum-likelihood fits. Rare categorical labels are still
-    merged (``rare_threshold``) and structured strings never store rare literals, but
+    """No formal guarantee: exact value counts, fitted by maximum likelihood. Rare
+    categorical labels are still merged (``rare_threshold``) and structured strings never store rare literals, but
     bounded families publish the real minimum and maximum. See ``docs/privacy.md``."""
 
     name = "none"

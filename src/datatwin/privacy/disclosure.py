@@ -7,7 +7,7 @@ for output checking*, Eurostat; Hundepool et al., 2012, *Statistical Disclosure
 Control*, Wiley), applied to every parameter of the model file:
 
 - **No count below k.** Categorical labels held by fewer than ``k`` rows are merged
-  (reusing the plain estimator's ``rare_threshold`` at ``max(k, rare_threshold)``); a
+  (the rare-label rule of :mod:`datatwin.privacy.rare_labels` at ``max(k, rare_threshold)``); a
   remainder that would still be under ``k`` rows, a boolean value held by fewer than
   ``k`` rows and a missing count between 1 and ``k - 1`` are recoded to the column's most
   frequent value; a column with fewer than ``k`` values is suppressed (released as all
@@ -15,7 +15,8 @@ Control*, Wiley), applied to every parameter of the model file:
 - **No real extreme.** Maxima and minima are not released (Brandt et al., 2010, "maxima,
   minima"): numeric and temporal values below the mean of the ``k`` smallest rows are
   bottom-coded to that mean, values above the mean of the ``k`` largest top-coded to it
-  (micro-aggregation of the extremes), before the plain estimator fits them. Keys,
+  (micro-aggregation of the extremes), before the model family fits them; what it
+  fits is checked again (:meth:`review`). Keys,
   text lengths and the rest of a point-mass mixture get the same treatment.
 - **No published literal from fewer than k rows.** ``keep_rare``, a categorical
   distribution forced on free text and the ``empirical`` histogram (its bin edges are
@@ -37,14 +38,16 @@ from datatwin.distributions import select_distribution
 from datatwin.errors import PrivacyError
 from datatwin.privacy.base import (
     ColumnData,
+    ColumnRelease,
     Estimate,
-    PlainEstimator,
     PolicySession,
     PrivacyPolicy,
     TableInfo,
     register_policy,
 )
 from datatwin.privacy.ledger import LedgerEntry
+from datatwin.privacy.measurement import Measurement, Released
+from datatwin.privacy.rare_labels import merge_rare_labels
 from datatwin.privacy.microaggregation import NUMERIC_KINDS, TEMPORAL_KINDS, TailCoding, parameter_numbers
 
 __all__ = ["DisclosureControl"]
@@ -146,6 +149,10 @@ class _DisclosureSession(PolicySession):
         self.k = k
         self.top_coding = top_coding
         self.ledger: list[LedgerEntry] = []
+        #: columns whose values were coded, with their coded bounds (means, safe to publish)
+        self._safe: dict[str, tuple[Any, Any]] = {}
+        #: unique columns fitted on coded (so repeating) values: unique again once fitted
+        self._unique: set[str] = set()
 
     def text_note(self, note: str) -> str | None:
         # "3 of 2003 value(s) do not parse": a count that may be below k
@@ -161,8 +168,26 @@ class _DisclosureSession(PolicySession):
             "ledger": [e.to_dict() for e in self.ledger],
         }
 
+    # -- table-wide statistics ---------------------------------------------------------
+    def measure(self, request: Measurement) -> Released:
+        """Exact values, except entries that describe between 1 and k - 1 rows: suppressed
+        (released as 0, flagged), so no released number describes a group smaller than k."""
+        sizes = request.group_sizes
+        if sizes is None:
+            return Released(request.values)
+        small = (np.asarray(sizes) > 0) & (np.asarray(sizes) < self.k)
+        if not small.any():
+            return Released(request.values)
+        self._note(
+            f"{request.release}: {request.what}: {int(small.sum())} value(s) describing fewer than {self.k} rows "
+            "suppressed", "suppression",
+        )
+        return Released(np.where(small, 0.0, request.values), 0.0, small)
+
     # -- one column ------------------------------------------------------------------
-    def estimate(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
+    def release_column(self, data: ColumnData) -> ColumnRelease:
+        """The column's value counts after the input rules (suppression, recoding, rare
+        labels, micro-aggregated tails); :meth:`review` checks what is fitted from them."""
         k, name, spec = self.k, data.name, data.spec
         _check_column_spec(name, spec, k)
         if data.kind == "string" and _forced_name(spec) == "categorical" and not _fixed_parameters(spec):
@@ -170,33 +195,72 @@ class _DisclosureSession(PolicySession):
                 f"column {name!r}: a categorical distribution on free text publishes every text as a label; model "
                 "the column as kind 'categorical' (labels held by fewer than k rows are merged) or let it be text"
             )
-        # the plain estimator merges labels (and 'pattern' keeps literals) at this threshold
+        # labels are merged (and 'pattern' keeps literals) at this threshold
         fit_spec = dataclasses.replace(
             data.fit_spec, rare_threshold=max(k, data.fit_spec.rare_threshold), empirical=False
         )
         data = dataclasses.replace(data, fit_spec=fit_spec)
         if data.n_present == 0:
-            return plain(data)
+            return ColumnRelease(data=data)
         if data.n_present < k:
             self._note(f"{name}: fewer than {k} rows have a value; values suppressed (released as all missing)", "suppression")
-            return Estimate(distribution=None, prop_missing=1.0, unique=False)
+            return ColumnRelease(estimate=Estimate(distribution=None, prop_missing=1.0, unique=False))
         # missing rows first: they may only join a value that is published anyway
         data, round_missing = self._missing(data)
+        if round_missing:  # the missing share is released as 0: the family sees no missing rows
+            data = dataclasses.replace(data, n_missing=0.0, n_rows=data.n_present)
+        rare = None
         if data.kind == "boolean":
             data = self._recode_rare_boolean(data)
         elif data.kind == "categorical" and not _fixed_parameters(spec):
             data = self._recode_rare_labels(data)
-        if _fixed_parameters(spec):  # the owner's parameters: nothing else comes from the data
-            est = plain(data)
-        elif data.kind in NUMERIC_KINDS or data.kind in TEMPORAL_KINDS:
-            est = self._fit_numeric(data, plain)
-        else:
-            est = plain(data)
-            self._note_rare_labels(name, est)
-            if data.kind == "string":
-                # random_string's score gives away the real length range, whichever family wins
-                est = _without_scores(self._protect_lengths(data, est))
-        return dataclasses.replace(est, prop_missing=0.0) if round_missing else est
+            data, record = merge_rare_labels(data)
+            rare = record.to_dict() if record is not None else None
+            self._note_rare_labels(name, rare)
+        if _fixed_parameters(spec) or data.kind not in NUMERIC_KINDS + TEMPORAL_KINDS:
+            return ColumnRelease(data=data, rare_labels=rare)
+        unique = spec.unique if spec.unique is not None else data.inferred_unique
+        if unique or (not self.top_coding and data.kind in NUMERIC_KINDS):
+            return ColumnRelease(data=data)  # fitted on the real values first: review() decides
+        return ColumnRelease(data=self._coded(data))
+
+    def review(self, data: ColumnData, estimate: Estimate) -> Estimate | ColumnData:
+        """Output checking: no real extreme, no point mass or key range from fewer than k
+        rows, no text length range, no score that gives a range away."""
+        if _fixed_parameters(data.spec) or data.n_present == 0:
+            return estimate
+        if data.kind in NUMERIC_KINDS or data.kind in TEMPORAL_KINDS:
+            if data.name in self._safe:  # fitted on coded values
+                if data.name in self._unique:
+                    estimate = dataclasses.replace(estimate, unique=True)
+                return self._check_mixture(data, estimate, safe=self._safe[data.name])
+            dist = estimate.distribution
+            if dist is not None and dist.name == "unique_key":
+                return self._protect_key(data, estimate)
+            if not self.top_coding and data.kind in NUMERIC_KINDS:
+                tails = TailCoding.of(data.values, data.counts, data.kind, self.k)
+                if not np.isin(parameter_numbers(dist), tails.beyond(data.values)).any():
+                    # scored on the real values: a bounded candidate's score gives away the real range
+                    return _without_scores(self._check_mixture(data, estimate, safe=()))
+                self._note(f"{data.name}: {dist.name} would publish a real extreme; refitted on coded values", "micro-aggregation")
+            return self._coded(data)
+        if data.kind == "string":
+            # random_string's score gives away the real length range, whichever family wins
+            return _without_scores(self._protect_lengths(data, estimate))
+        return estimate
+
+    def _coded(self, data: ColumnData) -> ColumnData:
+        """Values below the mean of the k smallest / above the mean of the k largest coded to those means."""
+        tails = TailCoding.of(data.values, data.counts, data.kind, self.k)
+        coded = dataclasses.replace(data, values=tails.values, counts=tails.counts)
+        self._note_tails(data.name, tails, "")
+        spec = data.spec
+        if (spec.unique if spec.unique is not None else data.inferred_unique):
+            # coded tails repeat; the key path and the duplicate check must not see them
+            coded = dataclasses.replace(coded, spec=dataclasses.replace(spec, unique=False), inferred_unique=False)
+            self._unique.add(data.name)
+        self._safe[data.name] = (tails.lo, tails.hi)
+        return coded
 
     # -- counts ------------------------------------------------------------------
     def _missing(self, data: ColumnData) -> tuple[ColumnData, bool]:
@@ -234,7 +298,7 @@ class _DisclosureSession(PolicySession):
         return dataclasses.replace(data, counts=counts)
 
     def _recode_rare_labels(self, data: ColumnData) -> ColumnData:
-        """Rare labels go to the plain estimator's merge, except where the merged remainder
+        """Rare labels go to the rare-label merge, except where the merged remainder
         would itself be a count below k, and for Enum columns (whose 'spread' would publish
         per-category averages below k): there they are recoded to the most frequent label."""
         threshold, counts, name = data.fit_spec.rare_threshold, data.counts, data.name
@@ -251,7 +315,7 @@ class _DisclosureSession(PolicySession):
                 )
                 return dataclasses.replace(data, counts=np.full(len(counts), float(threshold)))
             if data.dtype in ("String", "Categorical"):
-                return data  # the plain estimator merges all of them into one label (>= k rows)
+                return data  # the rare-label merge puts all of them into one label (>= k rows)
             raise PrivacyError(
                 f"column {name!r}: every label is held by fewer than {threshold} rows, so disclosure control can "
                 "release none of them; model the column as kind 'discrete' or 'string', or exclude it"
@@ -271,8 +335,7 @@ class _DisclosureSession(PolicySession):
         keep = new > 0 if not enum else np.ones(len(new), dtype=bool)  # Enum: every category stays
         return dataclasses.replace(data, values=data.values[keep], counts=new[keep])
 
-    def _note_rare_labels(self, name: str, est: Estimate) -> None:
-        rare = est.rare_labels
+    def _note_rare_labels(self, name: str, rare: dict[str, Any] | None) -> None:
         if not rare:
             return
         if rare["handling"] == "merged":
@@ -284,31 +347,6 @@ class _DisclosureSession(PolicySession):
             self._note(f"{name}: {rare['count']} label(s) held by fewer than {rare['threshold']} rows dropped", "suppression")
 
     # -- numbers, dates and times -----------------------------------------------------
-    def _fit_numeric(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
-        spec = data.spec
-        unique = spec.unique if spec.unique is not None else data.inferred_unique
-        uncoded_first = not self.top_coding and data.kind in NUMERIC_KINDS
-        if unique or uncoded_first:
-            first = plain(data)
-            dist = first.distribution
-            if dist is not None and dist.name == "unique_key":
-                return self._protect_key(data, first)
-            if uncoded_first:
-                tails = TailCoding.of(data.values, data.counts, data.kind, self.k)
-                if not np.isin(parameter_numbers(dist), tails.beyond(data.values)).any():
-                    # scored on the real values: a bounded candidate's score gives away the real range
-                    return _without_scores(self._check_mixture(data, first, safe=()))
-                self._note(f"{data.name}: {dist.name} would publish a real extreme; refitted on coded values", "micro-aggregation")
-        tails = TailCoding.of(data.values, data.counts, data.kind, self.k)
-        coded = dataclasses.replace(data, values=tails.values, counts=tails.counts)
-        self._note_tails(data.name, tails, "")
-        if unique:  # coded tails repeat; the key path and the duplicate check must not see them
-            coded = dataclasses.replace(coded, spec=dataclasses.replace(spec, unique=False), inferred_unique=False)
-        est = plain(coded)
-        if unique:
-            est = dataclasses.replace(est, unique=True)
-        return self._check_mixture(coded, est, safe=(tails.lo, tails.hi))
-
     def _note_tails(self, name: str, tails: TailCoding, part: str) -> None:
         r = "" if tails.step is None else ", rounded "
         if tails.coded_low:

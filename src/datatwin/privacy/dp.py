@@ -30,8 +30,8 @@ from datatwin.distributions import distribution_from_dict, get_distribution_clas
 from datatwin.errors import DatatwinWarning, PrivacyError
 from datatwin.privacy.base import (
     ColumnData,
+    ColumnRelease,
     Estimate,
-    PlainEstimator,
     PolicySession,
     PrivacyPolicy,
     TableInfo,
@@ -43,6 +43,7 @@ from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categoric
 from datatwin.privacy.dp_column import ColumnBudget, whole_counts
 from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
 from datatwin.privacy.ledger import LedgerEntry, privacy_section
+from datatwin.privacy.measurement import Measurement, Released
 from datatwin.schema import ColumnSpec
 
 __all__ = ["METHODS", "DifferentialPrivacy"]
@@ -126,6 +127,10 @@ class DifferentialPrivacy(PrivacyPolicy):
         return f"dp: {self.budget.describe()}, method {self.method}"
 
 
+def _release_key(name: str) -> str:
+    return "\x00release:" + name
+
+
 def _round_up(x: float) -> float:
     """Round up to two significant digits: a minimum that is safe to copy."""
     if x <= 0:
@@ -144,7 +149,10 @@ class _DPSession(PolicySession):
         self.ledger: list[LedgerEntry] = []
         columns = table.fit_spec.columns if table.fit_spec is not None else {}
         self.weights = {c: columns.get(c, ColumnSpec()).budget_weight for c in table.columns}
+        # a table-wide release takes its share like a column does (keys cannot clash with column names)
+        self.weights.update({_release_key(r): float(w) for r, w in table.releases.items()})
         self.pending = dict(self.weights)
+        self.releases: dict[str, ColumnBudget] = {}
         self.n_rows_hat: float | None = None
         self.n_rows_var = 0.0
 
@@ -211,7 +219,11 @@ class _DPSession(PolicySession):
         share = self.accountant.split(1 + len(others), [weight, *others])[0]
         return ColumnBudget(data.name, share, self.budget.unit, self.accountant, self.ledger)
 
-    def estimate(self, data: ColumnData, plain: PlainEstimator) -> Estimate:
+    def release_column(self, data: ColumnData) -> ColumnRelease:
+        """The column's marginal built from its noisy releases (never its value counts)."""
+        return ColumnRelease(estimate=self._estimate(data))
+
+    def _estimate(self, data: ColumnData) -> Estimate:
         if self.n_rows_hat is None:  # a model that did not release the row count first
             self.release_n_rows(data.n_rows)
         spec = data.spec
@@ -275,6 +287,28 @@ class _DPSession(PolicySession):
         missing, present = max(float(noisy[0]), 0.0), max(float(noisy[1]), 1.0)
         return Estimate(distribution=dist, prop_missing=missing / (missing + present), unique=bool(data.spec.unique),
                         selection={"method": "spec"})
+
+    # -- table-wide statistics ----------------------------------------------------------
+    def measure(self, request: Measurement) -> Released:
+        """Laplace noise (ε budgets) or Gaussian noise (ρ budgets) on the whole vector,
+        calibrated to its L1 / L2 sensitivity, from the release's share of the budget."""
+        if self.n_rows_hat is None:
+            raise PrivacyError("the row count must be released before a table-wide statistic")  # pragma: no cover
+        budget = self.releases.get(request.release)
+        if budget is None:
+            key = _release_key(request.release)
+            if key not in self.pending:
+                raise PrivacyError(
+                    f"table-wide release {request.release!r} was not declared before the fit (the model family "
+                    "lists its releases in table_releases()), so no budget was set aside for it"
+                )
+            weight = self.pending.pop(key)
+            others = list(self.pending.values())
+            share = self.accountant.split(1 + len(others), [weight, *others])[0]
+            budget = ColumnBudget(request.release, share, self.budget.unit, self.accountant, self.ledger)
+            self.releases[request.release] = budget
+        noisy, sd = budget.vector(request.what, request.values, request.l1, request.l2, request.fraction)
+        return Released(noisy, sd)
 
     # -- the model file -------------------------------------------------------------
     def privacy_section(self) -> dict[str, Any]:

@@ -159,6 +159,20 @@ class ColumnBudget:
         self._charge(Release.of(f"{self.column}: {what}", "laplace", l1, scale))
         return laplace(arr, scale)
 
+    def vector(self, what: str, values: np.ndarray, l1: float, l2: float, fraction: float) -> tuple[np.ndarray, float]:
+        """A noisy real vector whose L1 / L2 change for one added or removed row is at most
+        ``l1`` / ``l2`` (a family's table-wide statistic). Returns the noisy values and the
+        noise's standard deviation per entry."""
+        amount = self._take(fraction)
+        arr = np.asarray(values, dtype=np.float64)
+        if self.unit == "zcdp":
+            sigma = gaussian_sigma(l2, amount)
+            self._charge(Release.of(f"{self.column}: {what}", "gaussian", l2, sigma))
+            return gaussian(arr, sigma), sigma
+        scale = laplace_scale(l1, amount)
+        self._charge(Release.of(f"{self.column}: {what}", "laplace", l1, scale))
+        return laplace(arr, scale), math.sqrt(2.0) * scale
+
     def select_labels(
         self, what: str, labels: Sequence[Any], counts: np.ndarray, fraction: float
     ) -> tuple[list[Any], np.ndarray, float]:

@@ -1,4 +1,4 @@
-"""An example privacy-policy plug-in for datatwin: coarsen numbers, then fit.
+"""An example privacy-policy plug-in for datatwin: coarsen numbers before any model sees them.
 
 Registered in this package's ``pyproject.toml`` under the ``datatwin.privacy``
 entry-point group, so ``datatwin fit ... --privacy coarsen`` finds it once installed.
@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from datatwin.errors import PrivacyError
-from datatwin.privacy import ColumnData, Estimate, PolicySession, PrivacyPolicy, TableInfo
+from datatwin.privacy import ColumnData, ColumnRelease, PolicySession, PrivacyPolicy, TableInfo
+from datatwin.privacy.rare_labels import merge_rare_labels
 
 __all__ = ["CoarsenPolicy"]
 
@@ -22,8 +23,9 @@ class _CoarsenSession(PolicySession):
         self.step, self.k = step, k
         self.ledger: list[dict[str, Any]] = []
 
-    def estimate(self, data: ColumnData, plain) -> Estimate:  # type: ignore[no-untyped-def]
-        fit_spec = dataclasses.replace(data.fit_spec, rare_threshold=max(self.k, data.fit_spec.rare_threshold))
+    def release_column(self, data: ColumnData) -> ColumnRelease:
+        """The column's value counts, numbers generalised to multiples of ``step`` and labels
+        held by fewer than ``k`` rows merged; the model family fits what is released."""
         if data.kind in ("continuous", "discrete") and len(data.values):
             # generalise: every value to the nearest multiple of step; merge the counts of equal results
             coarse = np.round(data.values.astype(np.float64) / self.step) * self.step
@@ -32,7 +34,8 @@ class _CoarsenSession(PolicySession):
             data = dataclasses.replace(data, values=values, counts=counts, inferred_unique=False)
             self.ledger.append({"what": f"{data.name}: values rounded to multiples of {self.step:g}",
                                 "mechanism": "generalisation"})
-        return plain(dataclasses.replace(data, fit_spec=fit_spec))
+        merged, rare = merge_rare_labels(data, max(self.k, data.fit_spec.rare_threshold))
+        return ColumnRelease(data=merged, rare_labels=rare.to_dict() if rare is not None else None)
 
     def privacy_section(self) -> dict[str, Any]:
         return {"policy": "coarsen", "settings": {"step": self.step, "k": self.k}, "ledger": self.ledger}

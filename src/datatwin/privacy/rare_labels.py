@@ -1,5 +1,9 @@
 """Rare categorical labels: a label that fewer than k rows carry is not published.
 
+A disclosure rule, applied by the privacy session to a column's value counts before any
+model family fits them — by the default (``none``) policy at the spec's
+``rare_threshold`` and by disclosure control at ``max(k, rare_threshold)``.
+
 Publishing "Holand-Netherlands: 1 row" in a model file discloses that one person in the
 data has that value. By default such labels are merged into one bucket (text columns),
 spread evenly over the rare categories (Enum columns, whose categories are part of the
@@ -14,6 +18,8 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+
+from datatwin.errors import ColumnError
 
 #: default k: the usual statistical-disclosure threshold for a published count
 DEFAULT_RARE_THRESHOLD = 10
@@ -32,6 +38,25 @@ class RareLabels:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def merge_rare_labels(data: Any, threshold: int | None = None) -> tuple[Any, RareLabels | None]:
+    """A :class:`~datatwin.privacy.base.ColumnData` with its rare labels handled (merged,
+    spread or dropped, see :func:`handle_rare_labels`), and the record; unchanged for a
+    column that is not categorical or whose distribution the spec fixes."""
+    spec, fit_spec = data.spec, data.fit_spec
+    fixed = isinstance(spec.distribution, dict) and spec.distribution.get("parameters") is not None
+    if data.kind != "categorical" or fixed or data.n_present == 0:
+        return data, None
+    try:
+        values, counts, rare = handle_rare_labels(
+            data.values, data.counts, threshold=threshold if threshold is not None else fit_spec.rare_threshold,
+            other_label=fit_spec.other_label, keep=spec.keep_rare, text=data.dtype in ("String", "Categorical"),
+            enum=data.categories is not None,
+        )
+    except ValueError as exc:
+        raise ColumnError(data.name, str(exc)) from None
+    return (dataclasses.replace(data, values=values, counts=counts) if rare is not None else data), rare
 
 
 def handle_rare_labels(

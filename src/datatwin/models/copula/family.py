@@ -1,0 +1,434 @@
+"""The Gaussian copula family: every column's released marginal, tied together by one
+latent Gaussian whose correlation matrix the file publishes, labelled.
+
+Fitting, after the marginals (:func:`datatwin.models.marginals.fit_marginals`):
+
+1. the dimensions: each column's value and, where values are missing, its missing
+   indicator (:mod:`.margins`); personal data, codes and free text stay independent;
+2. the order of each categorical column's labels, from measured label profiles
+   (``ordering_rounds`` rounds; :func:`.statistics.order_labels`);
+3. the correlation of the real rows' normal scores, measured through the privacy session
+   (exact, noisy, or checked against k, as the policy says);
+4. the latent correlation, calibrated so that rows drawn from the copula score that same
+   correlation (:func:`.correlation.calibrate`).
+
+Sampling is one multivariate normal draw, then each marginal's ``ppf`` (a categorical
+column: the label whose slice of the latent axis the draw falls in).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import polars as pl
+from scipy import special
+
+from datatwin.errors import DatatwinWarning, ModelFileError, SpecError
+from datatwin.models.base import FittedModel, ModelFamily
+from datatwin.models.columns import ColumnModel, column_rng, family_rng
+from datatwin.models.copula import statistics as st
+from datatwin.models.copula.correlation import calibrate, correlation_problem, rounded
+from datatwin.models.copula.margins import Dimension, Margin, margin_for, value_joins, why_independent
+from datatwin.models.independent import single_threaded_blas
+from datatwin.models.marginals import fit_marginals
+from datatwin.models.registry import register_family
+from datatwin.prepare import PreparedTable
+from datatwin.privacy.base import PolicySession
+from datatwin.privacy.measurement import Measurement
+
+RELEASE = "copula"
+#: a fraction of the copula's budget share for each round of label profiles (the rest: the correlation)
+PROFILE_FRACTION = 0.2
+
+
+def _positive_int(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise SpecError(f"The {name!r} parameter of Copula must be an integer from {low} to {high}. Got {value!r} instead.")
+    return int(value)
+
+
+@register_family
+class Copula(ModelFamily):
+    """Gaussian copula over every column's marginal: keeps pairwise relationships.
+
+    Parameters
+    ----------
+    calibration_steps : int, default 4
+        Fixed-point steps that correct the latent correlation for discrete columns (0: the
+        normal-score correlation as is).
+    simulated_rows : int, default 20000
+        Latent rows drawn per calibration step (common random numbers; fit stays deterministic).
+    ordering_rounds : int, default 2
+        Rounds of label profiles that order categorical labels (0: labels in the marginal's order).
+    budget_weight : float, optional
+        Under differential privacy, the copula's share of the budget relative to one
+        column's (default: half the number of modelled columns, about a third of the budget).
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl, datatwin as dt
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=500)
+    >>> frame = pl.DataFrame({"x": x, "y": x + rng.normal(scale=0.5, size=500)})
+    >>> model = dt.fit(frame, family="copula")  # doctest: +SKIP
+    >>> round(float(model.sample(5000, seed=1).select(pl.corr("x", "y")).item()), 1)  # doctest: +SKIP
+    0.9
+    """
+
+    name = "copula"
+
+    def __init__(
+        self,
+        *,
+        calibration_steps: int = 4,
+        simulated_rows: int = 20_000,
+        ordering_rounds: int = 2,
+        budget_weight: float | None = None,
+    ) -> None:
+        self.calibration_steps = _positive_int("calibration_steps", calibration_steps, 0, 50)
+        self.simulated_rows = _positive_int("simulated_rows", simulated_rows, 1_000, 10_000_000)
+        self.ordering_rounds = _positive_int("ordering_rounds", ordering_rounds, 0, 10)
+        if budget_weight is not None and (
+            isinstance(budget_weight, bool) or not isinstance(budget_weight, (int, float))
+            or not math.isfinite(budget_weight) or budget_weight <= 0
+        ):
+            raise SpecError(f"The 'budget_weight' parameter of Copula must be a number > 0. Got {budget_weight!r} instead.")
+        self.budget_weight = None if budget_weight is None else float(budget_weight)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "calibration_steps": self.calibration_steps,
+            "simulated_rows": self.simulated_rows,
+            "ordering_rounds": self.ordering_rounds,
+            "budget_weight": self.budget_weight,
+        }
+
+    def table_releases(self, table: PreparedTable) -> dict[str, float]:
+        return {RELEASE: self.budget_weight if self.budget_weight is not None else max(1.0, len(table.columns) / 2)}
+
+    def fit(
+        self, table: PreparedTable, session: PolicySession, progress: Callable[[str], None] | None = None
+    ) -> CopulaFit:
+        with single_threaded_blas():
+            columns = fit_marginals(table, session, progress)
+        return _fit_copula(self, table, session, columns)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        return SCHEMA
+
+
+# -- fitting ------------------------------------------------------------------------------
+def _dimensions(columns: Sequence[ColumnModel]) -> tuple[list[Dimension], list[dict[str, str]]]:
+    dims, independent = [], []
+    for col in columns:
+        added = False
+        if value_joins(col):
+            order = tuple(col.distribution.labels) if col.kind == "categorical" else None
+            dims.append(Dimension(col.name, order=order))
+            added = True
+        if 0.0 < col.prop_missing < 1.0:
+            dims.append(Dimension(col.name, missing=True))
+            added = True
+        if not added:
+            independent.append({"column": col.name, "reason": why_independent(col) or "a single value: nothing to relate"})
+        elif not value_joins(col):
+            reason = why_independent(col) or f"{col.distribution.name}: no order a copula could use"
+            independent.append({"column": col.name, "reason": f"values drawn on their own ({reason}); missingness joins"})
+    return dims, independent
+
+
+def _label_positions(dim: Dimension, col: ColumnModel, table: PreparedTable) -> np.ndarray:
+    """Each row's label position in ``dim.order`` (-1 for a missing or unpublished label)."""
+    from datatwin.prepare.convert import value_codes
+
+    prepared = table.column(dim.column)
+    codes = value_codes(prepared.series, prepared.kind, prepared.values)
+    position = {label: i for i, label in enumerate(dim.order or ())}
+    fallback = position.get((col.rare_labels or {}).get("into"), -1)
+    distinct = np.array([position.get(v, fallback) for v in prepared.values.tolist()], dtype=np.int64)
+    return np.where(codes >= 0, distinct[np.maximum(codes, 0)] if len(distinct) else -1, -1)
+
+
+def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, columns: list[ColumnModel]) -> CopulaFit:
+    settings = family.settings()
+    by_name = {c.name: c for c in columns}
+    dims, independent = _dimensions(columns)
+    if len(dims) < 2:
+        warnings.warn(
+            "family copula: fewer than two columns can be related, so the copula degenerates to independent columns",
+            DatatwinWarning, stacklevel=4,
+        )
+        return CopulaFit(columns, [], np.eye(0), independent, {"note": "fewer than two dimensions"}, settings)
+    margins: list[Margin] = [margin_for(d, by_name[d.column]) for d in dims]
+    x = st.data_scores(dims, margins, table, by_name)
+    weights = table.weights
+    d = len(dims)
+    profiled = st.profile_dimensions(dims, margins)
+    rounds = family.ordering_rounds if profiled else 0
+    for r in range(rounds):
+        positions = {j: _label_positions(dims[j], by_name[dims[j].column], table) for j in profiled}
+        levels = {j: (positions[j], len(margins[j].probs)) for j in profiled}  # type: ignore[attr-defined]
+        l1, l2 = st.profile_sensitivity(d, len(profiled))
+        sizes = np.concatenate([np.repeat(np.bincount(positions[j][positions[j] >= 0], minlength=n)
+                                          .astype(float), d) for j, (_, n) in sorted(levels.items())])
+        released = session.measure(Measurement(
+            release=RELEASE, what=f"label profiles of {len(profiled)} categorical column(s), round {r + 1}",
+            values=st.profile_sums(x, levels, weights), l1=l1, l2=l2, fraction=PROFILE_FRACTION, group_sizes=sizes,
+        )).values
+        offset = 0
+        for j, (_, n_labels) in sorted(levels.items()):
+            block = released[offset : offset + n_labels * d].reshape(n_labels, d)
+            offset += n_labels * d
+            own = [k for k, dim in enumerate(dims) if dim.column == dims[j].column]
+            perm = st.order_labels(block, margins[j].probs, own)  # type: ignore[attr-defined]
+            dims[j] = Dimension(dims[j].column, order=tuple(dims[j].order[i] for i in perm))  # type: ignore[index]
+            margins[j] = margin_for(dims[j], by_name[dims[j].column])
+            pos = _label_positions(dims[j], by_name[dims[j].column], table)
+            x[:, j] = np.where(pos >= 0, margins[j].scores[np.maximum(pos, 0)], 0.0)  # type: ignore[attr-defined]
+        st.clip_rows(x)
+    l1, l2 = st.moment_sensitivity(d)
+    n_w = float(len(x)) if weights is None else float(weights.sum())
+    cells = st.two_level_cells(x, dims, margins)
+    k = d * (d - 1) // 2
+    sizes = np.concatenate([cells, np.full(2 * d + 1, n_w)])
+    released = session.measure(Measurement(
+        release=RELEASE, what=f"score moments of {d} dimensions (products, sums, squares) and the row count",
+        values=np.concatenate([st.moment_sums(x, weights), [n_w]]), l1=l1 + 1.0, l2=math.hypot(l2, 1.0),
+        fraction=1.0 - PROFILE_FRACTION * rounds, group_sizes=sizes,
+    ))
+    target = st.correlation_from_sums(released.values[:-1], d, float(released.values[-1]))
+    if released.suppressed is not None and released.suppressed[:k].any():
+        upper = np.triu_indices(d, 1)
+        hidden = released.suppressed[:k]
+        target[upper[0][hidden], upper[1][hidden]] = target[upper[1][hidden], upper[0][hidden]] = 0.0
+    missing_of = {j: m for j, dim in enumerate(dims) if not dim.missing
+                  for m, other in enumerate(dims) if other.missing and other.column == dim.column}
+
+    def simulate(w: np.ndarray) -> np.ndarray:
+        return st.score_correlation(st.clip_rows(latent_scores(w, margins, missing_of)))
+
+    z = np.random.default_rng(0).standard_normal((family.simulated_rows, d))
+    with single_threaded_blas():
+        latent, error = calibrate(target, simulate, family.calibration_steps, z)
+    calibration = {"steps": family.calibration_steps, "simulated_rows": family.simulated_rows,
+                   "max_abs_error": round(error, 4)}
+    return CopulaFit(columns, dims, rounded(latent), independent, calibration, settings)
+
+
+def latent_scores(w: np.ndarray, margins: Sequence[Margin], missing_of: Mapping[int, int]) -> np.ndarray:
+    """Scores of the rows latent draws ``w`` become; a value whose missing indicator fires scores 0."""
+    out = np.empty_like(w)
+    for j, margin in enumerate(margins):
+        out[:, j] = margin.latent_scores(w[:, j])
+    for j, m in missing_of.items():
+        gone = margins[m].level(w[:, m]) == 0  # type: ignore[attr-defined]
+        out[gone, j] = 0.0
+    return out
+
+
+# -- the fitted model ---------------------------------------------------------------------
+class CopulaFit(FittedModel):
+    """Per-column marginals, the copula's dimensions and their latent correlation matrix."""
+
+    family: ClassVar[str] = "copula"
+
+    def __init__(
+        self,
+        columns: list[ColumnModel],
+        dimensions: list[Dimension],
+        correlation: np.ndarray,
+        independent: list[dict[str, str]],
+        calibration: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.columns = columns
+        self.dimensions = dimensions
+        self.correlation = np.asarray(correlation, dtype=float)
+        self.independent = independent
+        self.calibration = calibration
+        self.settings = settings or {}
+
+    # -- sampling ------------------------------------------------------------------------
+    def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
+        by_name = {c.name: c for c in self.columns}
+        present = {c.name for c in self.columns}
+        dims = [d for d in self.dimensions if d.column in present]
+        keep = [i for i, d in enumerate(self.dimensions) if d.column in present]
+        drawn: dict[str, dict[str, Any]] = {}
+        if dims:
+            with single_threaded_blas():
+                chol = np.linalg.cholesky(self.correlation[np.ix_(keep, keep)])
+                w = family_rng(seed, self.family).standard_normal((n, len(dims))) @ chol.T
+            for j, dim in enumerate(dims):
+                col = by_name[dim.column]
+                margin = margin_for(dim, col)
+                entry = drawn.setdefault(dim.column, {})
+                if dim.missing:
+                    entry["missing"] = margin.level(w[:, j]) == 0  # type: ignore[attr-defined]
+                elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
+                    index = {label: i for i, label in enumerate(col.distribution.labels)}
+                    to_label = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
+                    entry["codes"] = to_label[margin.level(w[:, j])]  # type: ignore[attr-defined]
+                else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
+                    entry["uniforms"] = special.ndtr(w[:, j])
+        return pl.DataFrame([col.sample(n, column_rng(seed, col.name), **drawn.get(col.name, {})) for col in self.columns])
+
+    # -- the model file --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "dimensions": [dim.to_dict() for dim in self.dimensions],
+            "correlation": {
+                "labels": [dim.label for dim in self.dimensions],
+                "matrix": [[float(v) for v in row] for row in self.correlation],
+            },
+        }
+        if self.independent:
+            d["independent"] = self.independent
+        d["calibration"] = self.calibration
+        if self.settings:
+            d["settings"] = self.settings
+        return d
+
+    @classmethod
+    def from_dict(cls, section: Mapping[str, Any], columns: Sequence[ColumnModel]) -> CopulaFit:
+        by_name = {c.name: c for c in columns}
+        dims = [Dimension.from_dict(d) for d in section["dimensions"]]
+        seen: set[tuple[str, bool]] = set()
+        for i, dim in enumerate(dims):
+            where = f"$.dimensions[{i}]"
+            col = by_name.get(dim.column)
+            if col is None:
+                raise ModelFileError(f"column {dim.column!r} is not among the file's columns", where + ".column")
+            if (dim.column, dim.missing) in seen:
+                raise ModelFileError(f"column {dim.column!r} has this dimension twice", where)
+            seen.add((dim.column, dim.missing))
+            if dim.missing:
+                if not 0.0 < col.prop_missing < 1.0:
+                    raise ModelFileError(
+                        f"column {dim.column!r} has a missing indicator but prop_missing is {col.prop_missing:g}; "
+                        "remove the dimension (and its row and column of the matrix) or set prop_missing", where,
+                    )
+                continue
+            if not value_joins(col):
+                raise ModelFileError(
+                    f"column {dim.column!r} ({col.distribution.name if col.distribution else 'no distribution'}) "
+                    "cannot be a copula dimension; remove it from the dimensions and the matrix", where,
+                )
+            labels = list(col.distribution.labels) if col.kind == "categorical" else None
+            if labels is not None:
+                if dim.order is None or sorted(map(repr, dim.order)) != sorted(map(repr, labels)):
+                    raise ModelFileError(
+                        f"'order' must list the labels of column {dim.column!r}'s distribution, each once "
+                        f"(the distribution has {labels[:6]}{'...' if len(labels) > 6 else ''})", where + ".order",
+                    )
+            elif dim.order is not None:
+                raise ModelFileError(f"only a categorical column has an 'order'; column {dim.column!r} is {col.kind}",
+                                     where + ".order")
+        corr = section["correlation"]
+        labels = [dim.label for dim in dims]
+        if list(corr["labels"]) != labels:
+            raise ModelFileError(f"the labels must name the dimensions in order: {labels}", "$.correlation.labels")
+        matrix = corr["matrix"]
+        if len(matrix) != len(dims) or any(len(row) != len(dims) for row in matrix):
+            raise ModelFileError(f"the matrix must be {len(dims)} x {len(dims)}, one row and column per dimension",
+                                 "$.correlation.matrix")
+        r = np.asarray(matrix, dtype=float).reshape(len(dims), len(dims))
+        problem = correlation_problem(r)
+        if problem is not None:
+            raise ModelFileError(f"the correlation matrix {problem}", "$.correlation.matrix")
+        for i, entry in enumerate(section.get("independent", [])):
+            if entry["column"] not in by_name:
+                raise ModelFileError(f"column {entry['column']!r} is not among the file's columns",
+                                     f"$.independent[{i}].column")
+        return cls(list(columns), dims, r, list(section.get("independent", [])), dict(section.get("calibration", {})),
+                   dict(section.get("settings", {})))
+
+    # -- reading it --------------------------------------------------------------------------
+    def strongest(self, k: int = 10) -> list[tuple[str, str, float]]:
+        """The ``k`` dimension pairs with the largest absolute latent correlation."""
+        labels = [dim.label for dim in self.dimensions]
+        upper = np.triu_indices(len(labels), 1)
+        values = self.correlation[upper]
+        order = np.argsort(-np.abs(values), kind="stable")[:k]
+        return [(labels[upper[0][i]], labels[upper[1][i]], float(values[i])) for i in order]
+
+    def summary(self) -> pl.DataFrame:
+        pairs = self.strongest(len(self.dimensions) ** 2)
+        return pl.DataFrame(
+            {"dimension_a": [a for a, _, _ in pairs], "dimension_b": [b for _, b, _ in pairs],
+             "correlation": [r for _, _, r in pairs]},
+            schema={"dimension_a": pl.String, "dimension_b": pl.String, "correlation": pl.Float64},
+        )
+
+    def describe(self) -> list[str]:
+        n_missing = sum(1 for d in self.dimensions if d.missing)
+        lines = [
+            f"family copula: {len(self.dimensions)} dimensions ({len(self.dimensions) - n_missing} column values, "
+            f"{n_missing} missing indicators) in one Gaussian copula"
+        ]
+        if self.independent:
+            lines.append("drawn on their own: " + ", ".join(f"{e['column']} ({e['reason']})" for e in self.independent))
+        strongest = self.strongest(5)
+        if strongest:
+            lines.append("strongest correlations: " + ", ".join(f"{a} ~ {b} {r:+.2f}" for a, b, r in strongest))
+        return lines
+
+    def roles(self) -> dict[str, str]:
+        value = {d.column for d in self.dimensions if not d.missing}
+        missing = {d.column for d in self.dimensions if d.missing}
+        out = {}
+        for c in self.columns:
+            if c.name in value:
+                out[c.name] = "copula" + (" (and its missingness)" if c.name in missing else "")
+            elif c.name in missing:
+                out[c.name] = "independent values, missingness in the copula"
+            else:
+                out[c.name] = "independent"
+        return out
+
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["dimensions", "correlation"],
+    "additionalProperties": False,
+    "properties": {
+        "dimensions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column"],
+                "additionalProperties": False,
+                "properties": {
+                    "column": {"type": "string", "minLength": 1},
+                    "missing": {"const": True},
+                    "order": {"type": "array", "minItems": 2},
+                },
+            },
+        },
+        "correlation": {
+            "type": "object",
+            "required": ["labels", "matrix"],
+            "additionalProperties": False,
+            "properties": {
+                "labels": {"type": "array", "items": {"type": "string"}},
+                "matrix": {"type": "array", "items": {"type": "array", "items": {"type": "number", "minimum": -1, "maximum": 1}}},
+            },
+        },
+        "independent": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "reason"],
+                "additionalProperties": False,
+                "properties": {"column": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+        "calibration": {"type": "object"},
+        "settings": {"type": "object"},
+    },
+}

@@ -1,0 +1,182 @@
+"""The copula's dimensions and how each maps between values, normal scores and the latent
+Gaussian.
+
+A column joins the copula with up to two dimensions: its **value** and, when some of its
+values are missing, its **missing indicator** (so joint missingness, such as Adult's
+workclass and occupation, is kept). Every dimension has an ordered marginal taken from the
+column's released model:
+
+- a column with a continuous-like distribution: ``cdf``/``ppf`` of the distribution;
+- a column of whole numbers: the same, with the mid-probability of each value
+  (``P(X < x) + P(X = x) / 2``, the distributional transform's mean);
+- a boolean, a categorical column (labels in the order the copula chose) and a missing
+  indicator: a few **levels** with probabilities, each a slice of the latent axis.
+
+The **normal score** of a value is ``Φ⁻¹`` of its (mid-)probability, clipped to
+``±SCORE_LIMIT``; a missing value has score 0 on its value dimension. Real rows and
+synthetic rows are scored by the same maps, so the correlation the copula is calibrated on
+is computed the same way on both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from datatwin.models.columns import ColumnModel
+
+#: normal scores are clipped here (probabilities within about 3e-5 of 0 or 1)
+SCORE_LIMIT = 4.0
+_U_MIN = float(special.ndtr(-SCORE_LIMIT))
+#: families that hold no order a copula could use: they stay independent
+UNORDERED = ("faker", "free_text", "pattern", "random_string", "unique_key", "constant")
+COPULA_KINDS = ("continuous", "discrete", "date", "datetime", "time", "boolean", "categorical")
+
+
+def normal_score(u: np.ndarray) -> np.ndarray:
+    """Φ⁻¹(u), u clipped away from 0 and 1 so scores stay within ±SCORE_LIMIT."""
+    return special.ndtri(np.clip(u, _U_MIN, 1.0 - _U_MIN))
+
+
+@dataclasses.dataclass(frozen=True)
+class Dimension:
+    """One axis of the copula: a column's value, or its missing indicator (``missing``).
+    ``order`` holds a categorical column's labels in latent order."""
+
+    column: str
+    missing: bool = False
+    order: tuple[Any, ...] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.column} (missing)" if self.missing else self.column
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"column": self.column}
+        if self.missing:
+            d["missing"] = True
+        if self.order is not None:
+            d["order"] = list(self.order)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dimension:
+        order = d.get("order")
+        return cls(d["column"], bool(d.get("missing", False)), tuple(order) if order is not None else None)
+
+
+def why_independent(col: ColumnModel) -> str | None:
+    """Why a column cannot join the copula at all (None when it can, with at least one dimension)."""
+    dist = col.distribution
+    if dist is None:
+        return "every value is missing"
+    if col.kind not in COPULA_KINDS:
+        return f"a {col.kind} column ({dist.name}) has no order a copula could use"
+    if dist.name in UNORDERED and not 0 < col.prop_missing < 1:
+        return f"{dist.name}: no order a copula could use"
+    return None
+
+
+def value_joins(col: ColumnModel) -> bool:
+    """Whether the column's value (not only its missing indicator) joins the copula."""
+    dist = col.distribution
+    if dist is None or col.kind not in COPULA_KINDS or dist.name in UNORDERED:
+        return False
+    if col.kind == "categorical":
+        return len(dist.labels) >= 2
+    if col.kind == "boolean":
+        return 0.0 < float(dist.p) < 1.0
+    return True
+
+
+class Margin:
+    """How one dimension maps values to scores and latent draws to values."""
+
+    dimension: Dimension
+
+    def latent_scores(self, w: np.ndarray) -> np.ndarray:
+        """Scores of the values that latent draws ``w`` become (what a synthetic row scores)."""
+        raise NotImplementedError
+
+
+class Levels(Margin):
+    """Finitely many ordered levels with probabilities: cuts on the latent axis.
+
+    ``probs`` are in latent order; level k is drawn for latent w in (cut[k-1], cut[k]].
+    """
+
+    def __init__(self, dimension: Dimension, probs: np.ndarray) -> None:
+        self.dimension = dimension
+        p = np.clip(np.asarray(probs, dtype=float), 0.0, None)
+        self.probs = p / p.sum() if p.sum() > 0 else np.full(len(p), 1.0 / len(p))
+        cum = np.cumsum(self.probs)
+        self.cuts = special.ndtri(np.clip(cum[:-1], 0.0, 1.0))
+        self.scores = normal_score(cum - self.probs / 2)
+
+    def level(self, w: np.ndarray) -> np.ndarray:
+        """Level index (in latent order) of each latent draw."""
+        return np.searchsorted(self.cuts, w, side="left")
+
+    def latent_scores(self, w: np.ndarray) -> np.ndarray:
+        return self.scores[self.level(w)]
+
+
+#: families with a density and no atom: the score of ppf(Φ(w)) is w itself
+ATOMLESS = ("uniform", "normal", "truncated_normal", "lognormal", "exponential", "gamma")
+
+
+def just_below(values: np.ndarray) -> np.ndarray:
+    """The largest representable values below ``values``: P(X <= just_below(x)) = P(X < x)."""
+    kind = values.dtype.kind
+    if kind == "f":
+        return np.nextafter(values, -np.inf)
+    if kind in "iu":
+        return values.astype(np.int64) - 1
+    if kind in "Mm":
+        unit = np.datetime_data(values.dtype)[0]
+        return values - np.timedelta64(1, unit)
+    raise TypeError(f"no order on values of dtype {values.dtype}")
+
+
+class Ordered(Margin):
+    """A column value with an ordered distribution (``cdf``/``ppf``). Each value scores the
+    normal score of its mid-probability P(X < x) + P(X = x) / 2 (for a density: its cdf)."""
+
+    def __init__(self, dimension: Dimension, col: ColumnModel) -> None:
+        self.dimension = dimension
+        self.dist = col.distribution
+        self.atomless = col.kind == "continuous" and self.dist.name in ATOMLESS
+
+    def value_scores(self, values: np.ndarray) -> np.ndarray:
+        """Scores of values in the distribution's own representation (numbers, datetime64)."""
+        values = np.asarray(values)
+        upper = np.asarray(self.dist.cdf(values), dtype=float)
+        if self.atomless:
+            return normal_score(upper)
+        lower = np.asarray(self.dist.cdf(just_below(values)), dtype=float)
+        return normal_score((lower + upper) / 2)
+
+    def latent_scores(self, w: np.ndarray) -> np.ndarray:
+        if self.atomless:
+            return np.clip(w, -SCORE_LIMIT, SCORE_LIMIT)
+        return self.value_scores(self.dist.ppf(special.ndtr(w)))
+
+
+def margin_for(dim: Dimension, col: ColumnModel) -> Margin:
+    """The margin of ``dim`` from its column's released model."""
+    if dim.missing:
+        p = float(col.prop_missing)
+        return Levels(dim, np.array([p, 1.0 - p]))  # missing first: the low end of the axis
+    dist = col.distribution
+    if col.kind == "categorical":
+        index = {label: i for i, label in enumerate(dist.labels)}
+        probs = np.asarray(dist.probs, dtype=float)
+        order = dim.order if dim.order is not None else tuple(dist.labels)
+        return Levels(dim, probs[[index[label] for label in order]])
+    if col.kind == "boolean":
+        p = float(dist.p)
+        return Levels(dim, np.array([1.0 - p, p]))  # False first
+    return Ordered(dim, col)

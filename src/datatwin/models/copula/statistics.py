@@ -1,0 +1,189 @@
+"""What the copula measures about the real rows, and the same statistics on latent draws.
+
+Two statistics, both sums over rows of each row's normal scores (so a privacy session can
+bound one row's influence and add noise to them):
+
+- **score moments**: Σ sₐ s_b (a < b), Σ sₐ and Σ sₐ² over the D dimensions, from which the
+  Pearson correlation of the scores follows (:func:`correlation_from_sums`);
+- **label profiles**: for each categorical dimension with three or more labels, Σ of the
+  other dimensions' scores over the rows holding each label, from which the copula orders
+  the labels along the first principal component of their mean profiles
+  (:func:`order_labels`), so that the latent order can express the association.
+
+Each row's score vector is clipped to Euclidean norm ``row_bound(D)`` first (on real and
+synthetic rows alike, so both statistics mean the same thing); that bound is what the
+sensitivities below are computed from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+from datatwin.models.columns import ColumnModel
+from datatwin.models.copula.margins import Dimension, Levels, Margin, Ordered
+from datatwin.prepare import PreparedTable
+from datatwin.prepare.convert import value_codes
+
+#: rows whose score vector is longer than the chi-square quantile at this level are shrunk to it
+ROW_BOUND_LEVEL = 0.999
+
+
+def row_bound(d: int) -> float:
+    """The Euclidean norm every row's score vector is clipped to."""
+    return math.sqrt(float(stats.chi2.ppf(ROW_BOUND_LEVEL, max(d, 1))))
+
+
+def clip_rows(x: np.ndarray) -> np.ndarray:
+    """Shrink rows whose norm exceeds :func:`row_bound` onto it (in place; returns ``x``)."""
+    if x.size == 0:
+        return x
+    bound = row_bound(x.shape[1])
+    norm = np.sqrt(np.einsum("ij,ij->i", x, x))
+    long = norm > bound
+    if long.any():
+        x[long] *= (bound / norm[long])[:, None]
+    return x
+
+
+# -- scores of the real rows -------------------------------------------------------
+def data_scores(
+    dims: Sequence[Dimension], margins: Sequence[Margin], table: PreparedTable, columns: dict[str, ColumnModel]
+) -> np.ndarray:
+    """The (rows x D) normal scores of the real rows, rows clipped (see the module docstring)."""
+    n = len(table.columns[0].series) if table.columns else 0
+    out = np.zeros((n, len(dims)))
+    for j, (dim, margin) in enumerate(zip(dims, margins)):
+        prepared = table.column(dim.column)
+        present = prepared.present
+        if dim.missing:
+            assert isinstance(margin, Levels)
+            out[:, j] = np.where(present, margin.scores[1], margin.scores[0])
+            continue
+        codes = value_codes(prepared.series, prepared.kind, prepared.values)
+        distinct = distinct_scores(margin, columns[dim.column], prepared.values)
+        out[:, j] = np.where(codes >= 0, distinct[np.maximum(codes, 0)], 0.0) if len(distinct) else 0.0
+    return clip_rows(out)
+
+
+def distinct_scores(margin: Margin, col: ColumnModel, values: np.ndarray) -> np.ndarray:
+    """The score of each distinct real value under the released marginal.
+
+    A categorical label the marginal does not publish (merged into the rare-label bucket)
+    takes the bucket's score; one with no stand-in scores 0 (the centre)."""
+    if len(values) == 0:
+        return np.zeros(0)
+    if isinstance(margin, Ordered):
+        return margin.value_scores(values)
+    assert isinstance(margin, Levels)
+    if col.kind == "boolean":
+        return np.where(values.astype(bool), margin.scores[1], margin.scores[0])
+    order = margin.dimension.order if margin.dimension.order is not None else tuple(col.distribution.labels)
+    position = {label: i for i, label in enumerate(order)}
+    bucket = (col.rare_labels or {}).get("into")
+    fallback = position.get(bucket)
+    idx = [position.get(v, fallback) for v in values.tolist()]
+    return np.array([margin.scores[i] if i is not None else 0.0 for i in idx])
+
+
+# -- score moments -> correlation ---------------------------------------------------
+def moment_sums(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Σ sₐ s_b (a < b, row-major upper triangle), then Σ sₐ, then Σ sₐ² over rows."""
+    wx = x if weights is None else x * weights[:, None]
+    gram = x.T @ wx
+    upper = np.triu_indices(x.shape[1], 1)
+    return np.concatenate([gram[upper], wx.sum(0), np.diag(gram)])
+
+
+def moment_sensitivity(d: int) -> tuple[float, float]:
+    """(L1, L2) change of :func:`moment_sums` when one row (norm <= row_bound) is added or removed."""
+    c = row_bound(d)
+    l2 = math.sqrt(c**4 + c**2)
+    l1 = (d - 1) * c * c / 2 + math.sqrt(d) * c + c * c
+    return l1, l2
+
+
+def correlation_from_sums(sums: np.ndarray, d: int, n: float) -> np.ndarray:
+    """The Pearson correlation matrix of the scores from :func:`moment_sums` over ``n`` rows
+    (noisy sums give a symmetric matrix with unit diagonal, not necessarily definite)."""
+    n = max(float(n), 1.0)
+    k = d * (d - 1) // 2
+    cross, first, second = sums[:k] / n, sums[k : k + d] / n, sums[k + d :] / n
+    var = np.maximum(second - first**2, 1e-6)
+    r = np.eye(d)
+    upper = np.triu_indices(d, 1)
+    cov = cross - first[upper[0]] * first[upper[1]]
+    r[upper] = np.clip(cov / np.sqrt(var[upper[0]] * var[upper[1]]), -1.0, 1.0)
+    r[(upper[1], upper[0])] = r[upper]
+    return r
+
+
+def score_correlation(x: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the columns of ``x`` (as :func:`correlation_from_sums` computes it)."""
+    return correlation_from_sums(moment_sums(x), x.shape[1], float(x.shape[0]))
+
+
+def two_level_cells(x: np.ndarray, dims: Sequence[Dimension], margins: Sequence[Margin]) -> np.ndarray:
+    """For each pair a < b (upper triangle order): the smallest cell of their 2 x 2 table when
+    both dimensions have two levels (a correlation and the two shares then fix that table),
+    else infinity. What disclosure control checks against k."""
+    d = len(dims)
+    two = [isinstance(m, Levels) and len(m.probs) == 2 for m in margins]
+    high = [x[:, j] > (m.scores[0] + m.scores[1]) / 2 if two[j] else None for j, m in enumerate(margins)]
+    upper = np.triu_indices(d, 1)
+    out = np.full(len(upper[0]), np.inf)
+    for k, (a, b) in enumerate(zip(*upper)):
+        if two[a] and two[b]:
+            ha, hb = high[a], high[b]
+            cells = [np.sum(ha & hb), np.sum(ha & ~hb), np.sum(~ha & hb), np.sum(~ha & ~hb)]
+            out[k] = float(min(cells))
+    return out
+
+
+# -- label profiles -> orders ------------------------------------------------------
+def profile_dimensions(dims: Sequence[Dimension], margins: Sequence[Margin]) -> list[int]:
+    """Indices of the categorical dimensions whose label order matters (three or more labels)."""
+    return [j for j, (d, m) in enumerate(zip(dims, margins)) if d.order is not None and len(m.probs) >= 3]
+
+
+def profile_sums(
+    x: np.ndarray, levels: dict[int, tuple[np.ndarray, int]], weights: np.ndarray | None = None
+) -> np.ndarray:
+    """For each profiled dimension j (``levels[j]``: each row's label index, -1 if none, and
+    the number of labels), the (labels x D) sums of all scores over the rows of each label,
+    flattened and concatenated in the order of j."""
+    parts = []
+    w = np.ones(len(x)) if weights is None else weights
+    for _, (lab, n_labels) in sorted(levels.items()):
+        ok = lab >= 0
+        sums = np.zeros((n_labels, x.shape[1]))
+        np.add.at(sums, lab[ok], x[ok] * w[ok, None])
+        parts.append(sums.ravel())
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def profile_sensitivity(d: int, m: int) -> tuple[float, float]:
+    """(L1, L2) change of :func:`profile_sums` for one row: one label row per profiled dimension."""
+    c = row_bound(d)
+    return m * math.sqrt(d) * c, math.sqrt(m) * c
+
+
+def order_labels(profile: np.ndarray, counts: np.ndarray, exclude: Sequence[int]) -> np.ndarray:
+    """Label positions along the first principal component of their mean score profiles.
+
+    ``profile`` is (labels x D) sums, ``counts`` the (released) rows per label, ``exclude``
+    the dimensions of the column itself. Returns the permutation that sorts the labels
+    (ties and empty labels keep their place)."""
+    keep = np.setdiff1d(np.arange(profile.shape[1]), np.asarray(exclude, dtype=int))
+    n = np.maximum(np.asarray(counts, dtype=float), 0.0)
+    if len(keep) == 0 or n.sum() <= 0:
+        return np.arange(len(counts))
+    means = np.where(n[:, None] > 0, profile[:, keep] / np.maximum(n, 1.0)[:, None], 0.0)
+    centre = (n[:, None] * means).sum(0) / n.sum()
+    centred = np.where(n[:, None] > 0, means - centre, 0.0)
+    _, _, vt = np.linalg.svd(np.sqrt(n)[:, None] * centred, full_matrices=False)
+    position = centred @ vt[0]
+    return np.argsort(position, kind="stable")
