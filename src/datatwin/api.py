@@ -29,6 +29,9 @@ def fit(
     empirical: bool | None = None,
     progress: Callable[[str], None] | None = None,
     privacy: PrivacyPolicy | str | None = None,
+    separator: str | None = None,
+    decimal_comma: bool | None = None,
+    encoding: str | None = None,
 ) -> Model:
     """Estimate a model of ``data``.
 
@@ -51,6 +54,10 @@ def fit(
         The privacy policy: ``dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)``,
         ``dt.privacy.DisclosureControl(k=10)``, a plug-in policy, or a registered policy
         name with default settings. Default: no formal privacy (see ``docs/privacy.md``).
+    separator, decimal_comma, encoding
+        How to read a CSV file: the field separator (one character), whether numbers are
+        written with a decimal comma (``1,5``), and the text encoding (``"latin-1"``). Each is
+        detected when not given; see ``docs/cli.md#reading-files``.
 
     Examples
     --------
@@ -71,7 +78,10 @@ def fit(
         overrides["empirical"] = parse_spec({"empirical": empirical}).empirical
     fit_spec = dataclasses.replace(fit_spec, **overrides)
     column_missing = {name: c.missing_values for name, c in fit_spec.columns.items() if c.missing_values}
-    table = read_table(data, fit_spec.missing_values, column_missing)
+    table = read_table(
+        data, fit_spec.missing_values, column_missing,
+        separator=separator, decimal_comma=decimal_comma, encoding=encoding,
+    )
     provenance = {
         "created_by": {"name": "datatwin", "version": __version__},
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),

@@ -1,17 +1,25 @@
-"""Read tables into polars and write them out again; every edge format meets polars here."""
+"""Read tables into polars and write them out again; every edge format meets polars here.
+
+CSV files are sniffed before polars reads them: the encoding, the separator (``,`` ``;``
+tab ``|``) and decimal commas (:mod:`datatwin.io.text`); explicit options always win over
+detection.
+"""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from datatwin.errors import ColumnError, DataError, InputFileError
+from datatwin.io._common import ReadOptions, check_duplicates, first_line
+from datatwin.io.text import read_csv
 
+__all__ = ["READERS", "WRITERS", "ReadOptions", "Table", "read_table", "write_table"]
+
+CSV_EXTS = (".csv", ".tsv")
 READERS = (".csv", ".tsv", ".parquet", ".ndjson", ".jsonl", ".arrow", ".feather", ".ipc")
 WRITERS = (".csv", ".parquet", ".ndjson", ".jsonl", ".arrow")
 
@@ -24,53 +32,46 @@ class Table:
     source: str
 
 
-def _check_duplicates(names: list[str], where: str) -> None:
-    dups = sorted(n for n, c in Counter(names).items() if c > 1)
-    if dups:
-        raise DataError(f"{where}: duplicate column name(s) {dups}; rename them so every column name is distinct")
-
-
-def _read_csv(path: Path, separator: str, null_values: list[str]) -> pl.DataFrame:
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
-        header = next(csv.reader(fh, delimiter=separator), None)
-    if header is None:
-        raise DataError(f"file {str(path)!r} is empty; it needs a header line and at least one row")
-    # polars renames duplicate headers silently ('a_duplicated_0'); refuse instead.
-    _check_duplicates(header, f"file {str(path)!r}")
-    # dates stay text here: fitting detects their format and writes them back in it, so the
-    # synthetic CSV is a drop-in replacement (polars' own parsing would lose the format)
-    kwargs: dict[str, Any] = dict(separator=separator, null_values=null_values or None, try_parse_dates=False)
-    try:
-        return pl.read_csv(path, infer_schema_length=10_000, **kwargs)
-    except pl.exceptions.ComputeError:
-        # a value past the first 10,000 rows contradicts the guessed type: infer from all rows
-        return pl.read_csv(path, infer_schema_length=None, **kwargs)
-
-
 def read_table(
-    source: Any, missing_values: tuple[Any, ...] = (), column_missing: dict[str, tuple[Any, ...]] | None = None
+    source: Any,
+    missing_values: tuple[Any, ...] = (),
+    column_missing: dict[str, tuple[Any, ...]] | None = None,
+    *,
+    separator: str | None = None,
+    decimal_comma: bool | None = None,
+    encoding: str | None = None,
 ) -> Table:
     """Read a CSV/TSV/Parquet/NDJSON/Arrow path, or accept a polars, pandas or Arrow frame.
 
     ``missing_values`` that are text are read as missing in every column of a
     CSV file, so a numeric column with ``?`` for missing stays numeric; a CSV column
     whose own ``column_missing`` sentinels hid its numbers is re-read as numbers too.
+    ``separator``, ``decimal_comma`` and ``encoding`` say how to read a CSV file (each is
+    detected when not given).
     """
+    options = ReadOptions.check(separator, decimal_comma, encoding)
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
-    if isinstance(source, pl.DataFrame):
-        table = Table(source, "DataFrame")
-    elif _is_pandas(source):
-        table = Table(_from_pandas(source), "pandas.DataFrame")
-    elif type(source).__module__.startswith("pyarrow"):
-        table = Table(pl.from_arrow(source), "pyarrow.Table")
-    elif isinstance(source, (str, Path)):
-        table = Table(_read_path(Path(source), missing_values, column_missing or {}), Path(source).name)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        table = Table(_read_path(path, missing_values, column_missing or {}, options), path.name)
     else:
-        raise InputFileError(
-            f"cannot read data from a {type(source).__name__}; pass a file path, or a polars, pandas or Arrow frame"
-        )
-    _check_duplicates(table.frame.columns, table.source)
+        if options.given():
+            raise InputFileError(
+                f"{', '.join(n + '=' for n in options.given())} only appl{'ies' if len(options.given()) == 1 else 'y'} "
+                f"to data files; a {type(source).__name__} is read as it is"
+            )
+        if isinstance(source, pl.DataFrame):
+            table = Table(source, "DataFrame")
+        elif _is_pandas(source):
+            table = Table(_from_pandas(source), "pandas.DataFrame")
+        elif type(source).__module__.startswith("pyarrow"):
+            table = Table(pl.from_arrow(source), "pyarrow.Table")
+        else:
+            raise InputFileError(
+                f"cannot read data from a {type(source).__name__}; pass a file path, or a polars, pandas or Arrow frame"
+            )
+    check_duplicates(table.frame.columns, table.source)
     if table.frame.width == 0:
         raise DataError(f"{table.source} has no columns")
     if table.frame.height == 0:
@@ -78,7 +79,13 @@ def read_table(
     return table
 
 
-def _read_path(path: Path, missing_values: tuple[Any, ...], column_missing: dict[str, tuple[Any, ...]]) -> pl.DataFrame:
+_APPLIES = {"separator": CSV_EXTS, "decimal_comma": CSV_EXTS, "encoding": CSV_EXTS}
+_APPLIES_TEXT = {"separator": "CSV and TSV files", "decimal_comma": "CSV and TSV files", "encoding": "CSV and TSV files"}
+
+
+def _read_path(
+    path: Path, missing_values: tuple[Any, ...], column_missing: dict[str, tuple[Any, ...]], options: ReadOptions
+) -> pl.DataFrame:
     if not path.exists():
         raise InputFileError(f"file {str(path)!r} does not exist; check the path")
     if path.is_dir():
@@ -86,12 +93,18 @@ def _read_path(path: Path, missing_values: tuple[Any, ...], column_missing: dict
     ext = path.suffix.lower()
     if ext not in READERS:
         raise InputFileError(f"file {str(path)!r}: unsupported extension {ext or '(none)'!r}; use one of {', '.join(READERS)}")
+    for name in options.given():
+        if ext not in _APPLIES[name]:
+            raise InputFileError(
+                f"file {str(path)!r}: the {name} option (--{name.replace('_', '-')}, {name}=) applies to "
+                f"{_APPLIES_TEXT[name]} only, not to {ext}"
+            )
     if path.stat().st_size == 0:
         raise DataError(f"file {str(path)!r} is empty; it needs a header line and at least one row")
     try:
-        if ext in (".csv", ".tsv"):
+        if ext in CSV_EXTS:
             nulls = [str(v) for v in missing_values]
-            frame = _read_csv(path, "\t" if ext == ".tsv" else ",", nulls)
+            frame = read_csv(path, "\t" if ext == ".tsv" else ",", nulls, options)
             return _reparse_numbers(frame, column_missing)
         if ext == ".parquet":
             return pl.read_parquet(path)
@@ -103,7 +116,7 @@ def _read_path(path: Path, missing_values: tuple[Any, ...], column_missing: dict
     except PermissionError:
         raise InputFileError(f"file {str(path)!r} cannot be read: permission denied") from None
     except Exception as exc:  # polars/arrow raise many types for corrupt files
-        raise InputFileError(f"file {str(path)!r} could not be read as {ext[1:]}: {exc}") from None
+        raise InputFileError(f"file {str(path)!r} could not be read as {ext[1:]}: {first_line(exc)}") from None
 
 
 def _reparse_numbers(frame: pl.DataFrame, column_missing: dict[str, tuple[Any, ...]]) -> pl.DataFrame:
@@ -123,6 +136,7 @@ def _reparse_numbers(frame: pl.DataFrame, column_missing: dict[str, tuple[Any, .
     return frame
 
 
+# -- frames ------------------------------------------------------------------------------
 def _is_pandas(obj: Any) -> bool:
     return type(obj).__module__.startswith("pandas") and type(obj).__name__ == "DataFrame"
 
@@ -131,7 +145,7 @@ def _from_pandas(df: Any) -> pl.DataFrame:
     import pandas as pd  # only reached when a pandas object was passed in
 
     names = [str(c) for c in df.columns]
-    _check_duplicates(names, "pandas.DataFrame")
+    check_duplicates(names, "pandas.DataFrame")
     for name, col in zip(names, df.columns):
         series = df[col]
         if series.dtype == object:
@@ -147,6 +161,7 @@ def _from_pandas(df: Any) -> pl.DataFrame:
         raise DataError(f"pandas.DataFrame could not be converted to polars: {exc}") from None
 
 
+# -- writing -----------------------------------------------------------------------------
 def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
     """Write by extension: .csv, .parquet, .ndjson/.jsonl, .arrow."""
     path = Path(path)
