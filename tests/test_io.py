@@ -4,9 +4,11 @@ Every fixture file is written here at run time, with the same libraries that rea
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -246,5 +248,199 @@ def test_read_options_that_do_not_apply(tmp_path: Path) -> None:
     pl.DataFrame({"a": [1]}).write_parquet(tmp_path / "x.parquet")
     with pytest.raises(dt.InputFileError, match=r"x\.parquet': the separator option \(--separator, separator=\) applies to CSV and TSV files only"):
         dt.fit(tmp_path / "x.parquet", separator=";")
+    with pytest.raises(dt.InputFileError, match=r"the sheet option \(--sheet, sheet=\) applies to Excel files only, not to \.csv"):
+        dt.fit(_write(tmp_path / "x.csv", "a\n1\n"), sheet="Data")
     with pytest.raises(dt.InputFileError, match=r"encoding= only applies to data files; a DataFrame is read as it is"):
         dt.fit(pl.DataFrame({"a": [1]}), encoding="latin-1")
+
+
+# -- Excel ----------------------------------------------------------------------------------
+@pytest.fixture()
+def workbook(tmp_path: Path) -> Path:
+    pytest.importorskip("fastexcel")
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    import datetime as dtm
+
+    path = tmp_path / "survey.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        notes = book.add_worksheet("Notes")
+        notes.write_row(0, 0, ["codebook"])
+        notes.write_row(1, 0, ["see the data sheet"])
+        data = book.add_worksheet("Data")
+        data.write_row(0, 0, ["age", "income", "region", "member", "joined", "zip", "score"])
+        day = book.add_format({"num_format": "yyyy-mm-dd"})
+        for i in range(1, 301):
+            data.write_row(i, 0, [20 + i % 50, 1000.5 + i, ["north", "south"][i % 2], i % 3 == 0])
+            data.write_datetime(i, 4, dtm.datetime(2020, 1, 1) + dtm.timedelta(days=i), day)
+            data.write_string(i, 5, f"0{1000 + i}")
+            data.write(i, 6, "?" if i % 10 == 0 else i / 4)
+        data.write_row(301, 0, ["unknown"])  # a text cell past any sample of the column's type
+    return path
+
+
+def test_excel_sheet_by_name_and_number(workbook: Path) -> None:
+    frame = read_table(workbook, sheet="Data").frame
+    assert frame.schema["age"] == pl.String  # 'unknown' in the last row: kept, not turned into a null
+    assert frame["age"].null_count() == 0 and frame["age"][-1] == "unknown"
+    assert frame.schema["income"] == pl.Float64 and frame.schema["member"] == pl.Boolean
+    assert frame.schema["joined"] in (pl.Date, pl.Datetime("ms"))
+    assert frame["zip"][0] == "01001"  # text codes keep their leading zeros
+    assert read_table(workbook, sheet=2).frame.equals(frame)
+    assert read_table(workbook, sheet="2").frame.equals(frame)
+    assert read_table(workbook, sheet=1).frame.columns == ["codebook"]
+
+
+def test_excel_missing_values_make_a_column_numeric(workbook: Path) -> None:
+    model = dt.fit(workbook, sheet="Data", missing_values=["?"])
+    assert model.column("score").dtype == "Float64" and model.column("score").prop_missing == pytest.approx(0.1, abs=0.01)
+    assert model.column("zip").dtype == "String"  # a column without the sentinel stays as it is
+
+
+def test_excel_default_sheet_warns_when_there_are_several(workbook: Path) -> None:
+    with pytest.warns(dt.DatatwinWarning, match=r"survey\.xlsx' has 2 sheets \('Notes', 'Data'\); read the first, 'Notes'; pass --sheet"):
+        assert read_table(workbook).frame.columns == ["codebook"]
+
+
+def test_excel_bad_sheets(workbook: Path) -> None:
+    with pytest.raises(dt.InputFileError, match=r"survey\.xlsx' has no sheet 'Daten'; its sheets are 'Notes', 'Data'"):
+        dt.fit(workbook, sheet="Daten")
+    with pytest.raises(dt.InputFileError, match=r"has 2 sheet\(s\) \('Notes', 'Data'\); there is no sheet number 3"):
+        dt.fit(workbook, sheet=3)
+    with pytest.raises(dt.InputFileError, match="sheet numbers start at 1"):
+        dt.fit(workbook, sheet=0)
+
+
+def test_excel_duplicate_headers_and_empty_sheets(tmp_path: Path) -> None:
+    pytest.importorskip("fastexcel")
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    path = tmp_path / "dup.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("A")
+        sheet.write_row(0, 0, ["a", "b", "a"])
+        sheet.write_row(1, 0, [1, 2, 3])
+        book.add_worksheet("Empty")
+    with pytest.raises(dt.DataError, match=r"dup\.xlsx', sheet 'A': duplicate column name\(s\) \['a'\]"):
+        dt.fit(path, sheet="A")
+    with pytest.raises(dt.DataError, match=r"dup\.xlsx': sheet 'Empty' is empty"):
+        dt.fit(path, sheet="Empty")
+
+
+def test_excel_round_trip_through_polars(tmp_path: Path) -> None:
+    pytest.importorskip("fastexcel")
+    pytest.importorskip("xlsxwriter")
+    frame = pl.DataFrame({"n": [1, 2, None, 4] * 5, "x": [1.5, 2.5, 3.5, None] * 5, "s": ["a", "b", None, "d"] * 5})
+    frame.write_excel(tmp_path / "t.xlsm")
+    model = dt.fit(tmp_path / "t.xlsm")
+    assert [(c.name, c.dtype) for c in model.columns] == [("n", "Int64"), ("x", "Float64"), ("s", "String")]
+    assert model.column("n").prop_missing == 0.25
+
+
+def test_corrupt_excel_file(tmp_path: Path) -> None:
+    pytest.importorskip("fastexcel")
+    with pytest.raises(dt.InputFileError, match=r"bad\.xlsx' could not be read as xlsx: "):
+        dt.fit(_write(tmp_path / "bad.xlsx", "not a workbook"))
+
+
+@pytest.mark.parametrize(("name", "module", "extra"), [
+    ("x.xlsx", "fastexcel", "excel"), ("x.sav", "pyreadstat", "spss"), ("x.dta", "pyreadstat", "stata"),
+    ("x.sas7bdat", "pyreadstat", "sas"),
+])
+def test_a_missing_extra_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, module: str, extra: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    path = _write(tmp_path / name, "x")
+    with pytest.raises(dt.InputFileError, match=rf"needs the optional package {module}: pip install \"datatwin\[{extra}\]\""):
+        dt.fit(path)
+
+
+# -- SPSS, Stata, SAS ------------------------------------------------------------------------
+@pytest.fixture()
+def pyreadstat():
+    return pytest.importorskip("pyreadstat")
+
+
+def _labelled(n: int = 60) -> pl.DataFrame:
+    rng = np.random.default_rng(3)
+    return pl.DataFrame({
+        "sex": rng.choice([1.0, 2.0, 9.0], n, p=[0.45, 0.45, 0.1]),
+        "age": rng.integers(18, 90, n).astype(float),
+        "weight": rng.normal(75, 10, n).round(1),
+        "city": rng.choice(["Utrecht", "Gouda", " "], n),
+    })
+
+
+def test_spss_labels_missing_values_and_variable_labels(tmp_path: Path, pyreadstat) -> None:
+    path = tmp_path / "survey.sav"
+    frame = _labelled()
+    pyreadstat.write_sav(
+        frame, path,
+        column_labels={"sex": "Sex of the respondent", "age": "Age in years"},
+        variable_value_labels={"sex": {2: "female", 1: "male", 9: "refused"}},
+        missing_ranges={"sex": [9]},
+    )
+    table = read_table(path)
+    got = table.frame
+    assert got.schema["sex"] == pl.Enum(["male", "female"])  # in code order; the user-missing 9 is not a category
+    assert got["sex"].null_count() == (frame["sex"] == 9).sum()
+    assert got.schema["age"] == pl.Int64 and got.schema["weight"] == pl.Float64
+    assert got["city"].null_count() == (frame["city"] == " ").sum()  # blank text is missing
+    assert table.descriptions == {"sex": "Sex of the respondent", "age": "Age in years"}
+    model = dt.fit(path)
+    assert model.column("sex").kind == "categorical" and model.column("sex").dtype == "Enum"
+    assert model.column("sex").description == "Sex of the respondent"
+    assert dt.fit(path, {"columns": {"age": {"description": "mine"}}}).column("age").description == "mine"
+    assert set(model.sample(200, seed=1)["sex"].drop_nulls()) <= {"male", "female"}
+
+
+def test_spss_partly_labelled_codes_stay_numbers(tmp_path: Path, pyreadstat) -> None:
+    path = tmp_path / "partly.sav"
+    pyreadstat.write_sav(_labelled(), path, variable_value_labels={"sex": {1: "male", 2: "female"}})
+    with pytest.warns(dt.DatatwinWarning, match=r"partly\.sav': column 'sex' has value labels, but 1 of its values have none \(e\.g\. 9\.0\); kept as codes"):
+        frame = read_table(path).frame
+    assert frame.schema["sex"] == pl.Int64
+    # the spec's sentinel for the unlabelled code makes the rest categories
+    assert dt.fit(path, missing_values=["9"]).column("sex").dtype == "Enum"
+
+
+def test_spss_compressed_and_portable(tmp_path: Path, pyreadstat) -> None:
+    frame = _labelled().drop("city")
+    pyreadstat.write_sav(frame, tmp_path / "c.zsav", compress=True)
+    pyreadstat.write_por(frame, tmp_path / "p.por")
+    for name in ("c.zsav", "p.por"):
+        got = read_table(tmp_path / name).frame
+        assert [c.lower() for c in got.columns] == ["sex", "age", "weight"], name  # .por has upper-case names
+        assert got[:, 1].dtype == pl.Int64 and got[:, 2].dtype == pl.Float64, name
+
+
+def test_stata_value_labels(tmp_path: Path, pyreadstat) -> None:
+    path = tmp_path / "survey.dta"
+    frame = _labelled().filter(pl.col("sex") != 9)
+    pyreadstat.write_dta(frame, path, variable_value_labels={"sex": {1: "male", 2: "female"}},
+                         column_labels={"weight": "Weight in kg"})
+    table = read_table(path)
+    assert table.frame.schema["sex"] == pl.Enum(["male", "female"])
+    assert table.descriptions == {"weight": "Weight in kg"}
+    assert dt.fit(path).column("weight").description == "Weight in kg"
+
+
+def test_sas_transport_and_sas7bdat(tmp_path: Path, pyreadstat, monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _labelled().drop("sex")
+    pyreadstat.write_xport(frame, tmp_path / "t.xpt")
+    got = read_table(tmp_path / "t.xpt").frame
+    assert got.schema["age"] == pl.Int64 and got.schema["weight"] == pl.Float64
+    # pyreadstat cannot write .sas7bdat: check that such a file goes to its reader, and how
+    calls = []
+
+    def read_sas7bdat(path: str, **kwargs):
+        calls.append(kwargs)
+        return pyreadstat.read_xport(str(tmp_path / "t.xpt"), **kwargs)
+
+    monkeypatch.setattr(pyreadstat, "read_sas7bdat", read_sas7bdat)
+    assert read_table(_write(tmp_path / "t.sas7bdat", "x"), encoding="latin-1").frame.equals(got)
+    assert calls == [{"output_format": "polars", "encoding": "iso8859-1"}]
+
+
+def test_corrupt_spss_file(tmp_path: Path, pyreadstat) -> None:
+    with pytest.raises(dt.InputFileError, match=r"bad\.sav' could not be read as sav: "):
+        dt.fit(_write(tmp_path / "bad.sav", "not spss"))

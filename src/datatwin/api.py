@@ -15,7 +15,7 @@ from datatwin.errors import DatatwinWarning, ModelFileError, PrivacyError
 from datatwin.io import read_table
 from datatwin.models.independent import IndependentModel
 from datatwin.privacy.base import PrivacyPolicy, make_policy
-from datatwin.schema import FitSpec, parse_spec
+from datatwin.schema import ColumnSpec, FitSpec, parse_spec
 
 Model = IndependentModel
 
@@ -32,13 +32,15 @@ def fit(
     separator: str | None = None,
     decimal_comma: bool | None = None,
     encoding: str | None = None,
+    sheet: str | int | None = None,
 ) -> Model:
     """Estimate a model of ``data``.
 
     Parameters
     ----------
     data
-        A path to a CSV/TSV/Parquet/NDJSON/Arrow file, or a polars, pandas or Arrow frame.
+        A path to a CSV/TSV/Parquet/NDJSON/Arrow file, an Excel file (the ``excel`` extra), an
+        SPSS/Stata/SAS file (the ``spss`` extra), or a polars, pandas or Arrow frame.
     spec
         Per-column and global options: a dict, a TOML/JSON file, or a :class:`FitSpec`
         (see ``docs/spec.md``).
@@ -57,7 +59,10 @@ def fit(
     separator, decimal_comma, encoding
         How to read a CSV file: the field separator (one character), whether numbers are
         written with a decimal comma (``1,5``), and the text encoding (``"latin-1"``). Each is
-        detected when not given; see ``docs/cli.md#reading-files``.
+        detected when not given; see ``docs/cli.md#reading-files``. ``encoding`` also applies
+        to SPSS/Stata/SAS files.
+    sheet
+        The Excel sheet to read: a name, or a number from 1. Default: the first.
 
     Examples
     --------
@@ -80,8 +85,9 @@ def fit(
     column_missing = {name: c.missing_values for name, c in fit_spec.columns.items() if c.missing_values}
     table = read_table(
         data, fit_spec.missing_values, column_missing,
-        separator=separator, decimal_comma=decimal_comma, encoding=encoding,
+        separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet,
     )
+    fit_spec = _with_descriptions(fit_spec, table.descriptions)
     provenance = {
         "created_by": {"name": "datatwin", "version": __version__},
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -95,6 +101,16 @@ def fit(
             f"Got {type(privacy).__name__}."
         )
     return IndependentModel.fit(table.frame, fit_spec, provenance, progress=progress, privacy=privacy)
+
+
+def _with_descriptions(spec: FitSpec, descriptions: dict[str, str]) -> FitSpec:
+    """The file's own column descriptions (SPSS/Stata/SAS variable labels) where the spec gives none."""
+    columns = dict(spec.columns)
+    for name, text in descriptions.items():
+        column = columns.get(name, ColumnSpec())
+        if column.description is None:
+            columns[name] = dataclasses.replace(column, description=text)
+    return dataclasses.replace(spec, columns=columns) if descriptions else spec
 
 
 def load(path: str | Path, *, strict: bool = True) -> Model:

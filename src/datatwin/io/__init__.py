@@ -2,7 +2,8 @@
 
 CSV files are sniffed before polars reads them: the encoding, the separator (``,`` ``;``
 tab ``|``) and decimal commas (:mod:`datatwin.io.text`); explicit options always win over
-detection.
+detection. Excel, SPSS, Stata and SAS files are read through optional extras, imported
+when needed (:mod:`datatwin.io.files`).
 """
 
 from __future__ import annotations
@@ -15,21 +16,27 @@ import polars as pl
 
 from datatwin.errors import ColumnError, DataError, InputFileError
 from datatwin.io._common import ReadOptions, check_duplicates, first_line
+from datatwin.io.files import EXCEL_EXTS, STAT_EXTS, read_excel, read_stat
 from datatwin.io.text import read_csv
 
 __all__ = ["READERS", "WRITERS", "ReadOptions", "Table", "read_table", "write_table"]
 
 CSV_EXTS = (".csv", ".tsv")
-READERS = (".csv", ".tsv", ".parquet", ".ndjson", ".jsonl", ".arrow", ".feather", ".ipc")
+READERS = (".csv", ".tsv", ".parquet", ".ndjson", ".jsonl", ".arrow", ".feather", ".ipc", *EXCEL_EXTS, *STAT_EXTS)
 WRITERS = (".csv", ".parquet", ".ndjson", ".jsonl", ".arrow")
 
 
 @dataclasses.dataclass(frozen=True)
 class Table:
-    """A frame plus the name it came from (for provenance and messages)."""
+    """A frame plus the name it came from (for provenance and messages).
+
+    ``descriptions`` are column descriptions the file itself carries (SPSS/Stata/SAS
+    variable labels); fitting uses them where the spec gives none.
+    """
 
     frame: pl.DataFrame
     source: str
+    descriptions: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def read_table(
@@ -40,21 +47,24 @@ def read_table(
     separator: str | None = None,
     decimal_comma: bool | None = None,
     encoding: str | None = None,
+    sheet: str | int | None = None,
 ) -> Table:
-    """Read a CSV/TSV/Parquet/NDJSON/Arrow path, or accept a polars, pandas or Arrow frame.
+    """Read a CSV/TSV/Parquet/NDJSON/Arrow/Excel/SPSS/Stata/SAS path, or accept a polars, pandas or Arrow frame.
 
     ``missing_values`` that are text are read as missing in every column of a
     CSV file, so a numeric column with ``?`` for missing stays numeric; a CSV column
     whose own ``column_missing`` sentinels hid its numbers is re-read as numbers too.
     ``separator``, ``decimal_comma`` and ``encoding`` say how to read a CSV file (each is
-    detected when not given).
+    detected when not given); ``encoding`` also applies to SPSS/Stata/SAS files, ``sheet``
+    (a name, or a number from 1) to Excel files.
     """
-    options = ReadOptions.check(separator, decimal_comma, encoding)
+    options = ReadOptions.check(separator, decimal_comma, encoding, sheet)
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
     if isinstance(source, (str, Path)):
         path = Path(source)
-        table = Table(_read_path(path, missing_values, column_missing or {}, options), path.name)
+        frame, descriptions = _read_path(path, missing_values, column_missing or {}, options)
+        table = Table(frame, path.name, descriptions)
     else:
         if options.given():
             raise InputFileError(
@@ -79,13 +89,19 @@ def read_table(
     return table
 
 
-_APPLIES = {"separator": CSV_EXTS, "decimal_comma": CSV_EXTS, "encoding": CSV_EXTS}
-_APPLIES_TEXT = {"separator": "CSV and TSV files", "decimal_comma": "CSV and TSV files", "encoding": "CSV and TSV files"}
+_APPLIES = {
+    "separator": CSV_EXTS, "decimal_comma": CSV_EXTS, "encoding": (*CSV_EXTS, *(e for e in STAT_EXTS if e != ".por")),
+    "sheet": EXCEL_EXTS,
+}
+_APPLIES_TEXT = {
+    "separator": "CSV and TSV files", "decimal_comma": "CSV and TSV files",
+    "encoding": "CSV, TSV, SPSS (not .por), Stata and SAS files", "sheet": "Excel files",
+}
 
 
 def _read_path(
     path: Path, missing_values: tuple[Any, ...], column_missing: dict[str, tuple[Any, ...]], options: ReadOptions
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, dict[str, str]]:
     if not path.exists():
         raise InputFileError(f"file {str(path)!r} does not exist; check the path")
     if path.is_dir():
@@ -105,17 +121,23 @@ def _read_path(
         if ext in CSV_EXTS:
             nulls = [str(v) for v in missing_values]
             frame = read_csv(path, "\t" if ext == ".tsv" else ",", nulls, options)
-            return _reparse_numbers(frame, column_missing)
+            return _reparse_numbers(frame, column_missing), {}
+        if ext in EXCEL_EXTS:
+            frame = read_excel(path, options.sheet)
+            sentinels = {n: (*missing_values, *column_missing.get(n, ())) for n in frame.columns}
+            return _reparse_numbers(frame, sentinels), {}
+        if ext in STAT_EXTS:
+            return read_stat(path, ext, options.encoding, missing_values, column_missing)
         if ext == ".parquet":
-            return pl.read_parquet(path)
+            return pl.read_parquet(path), {}
         if ext in (".ndjson", ".jsonl"):
-            return pl.read_ndjson(path)
-        return pl.read_ipc(path)
+            return pl.read_ndjson(path), {}
+        return pl.read_ipc(path), {}
     except (DataError, InputFileError):
         raise
     except PermissionError:
         raise InputFileError(f"file {str(path)!r} cannot be read: permission denied") from None
-    except Exception as exc:  # polars/arrow raise many types for corrupt files
+    except Exception as exc:  # polars/arrow/readers raise many types for corrupt files
         raise InputFileError(f"file {str(path)!r} could not be read as {ext[1:]}: {first_line(exc)}") from None
 
 
@@ -126,6 +148,8 @@ def _reparse_numbers(frame: pl.DataFrame, column_missing: dict[str, tuple[Any, .
         if name not in frame.columns or frame[name].dtype != pl.String or not sentinels:
             continue
         col = frame[name]
+        if not col.is_in([str(v) for v in sentinels]).any():
+            continue  # text without the sentinel stays text (codes such as '01234' keep their zeros)
         col = pl.select(pl.when(col.is_in([str(v) for v in sentinels])).then(None).otherwise(col)).to_series()
         for dtype in (pl.Int64, pl.Float64):
             try:

@@ -17,9 +17,12 @@ class ReadOptions:
     separator: str | None = None
     decimal_comma: bool | None = None
     encoding: str | None = None
+    sheet: str | int | None = None
 
     @classmethod
-    def check(cls, separator: Any = None, decimal_comma: Any = None, encoding: Any = None) -> ReadOptions:
+    def check(
+        cls, separator: Any = None, decimal_comma: Any = None, encoding: Any = None, sheet: Any = None
+    ) -> ReadOptions:
         """Validated options; a bad value is an InputFileError naming the parameter."""
         if separator is not None:
             if isinstance(separator, str) and separator.lower() in ("\\t", "tab"):
@@ -48,7 +51,11 @@ class ReadOptions:
                     f"encoding must be a text encoding such as 'utf-8', 'cp1252' or 'latin-1' (CLI: --encoding). "
                     f"Got {given!r}."
                 )
-        return cls(separator, decimal_comma, encoding)
+        if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int)) or sheet == ""):
+            raise InputFileError(f"sheet must be a sheet name or a number from 1 (CLI: --sheet). Got {sheet!r}.")
+        if isinstance(sheet, int) and sheet < 1:
+            raise InputFileError(f"sheet numbers start at 1 (CLI: --sheet 1 is the first sheet). Got {sheet}.")
+        return cls(separator, decimal_comma, encoding, sheet)
 
     def given(self) -> list[str]:
         return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None]
