@@ -4,6 +4,7 @@ Every fixture file is written here at run time, with the same libraries that rea
 
 from __future__ import annotations
 
+import json
 import sys
 import warnings
 from pathlib import Path
@@ -444,3 +445,37 @@ def test_sas_transport_and_sas7bdat(tmp_path: Path, pyreadstat, monkeypatch: pyt
 def test_corrupt_spss_file(tmp_path: Path, pyreadstat) -> None:
     with pytest.raises(dt.InputFileError, match=r"bad\.sav' could not be read as sav: "):
         dt.fit(_write(tmp_path / "bad.sav", "not spss"))
+
+
+# -- pandas ---------------------------------------------------------------------------------
+def test_pandas_mixed_columns_are_reported_together() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"ok": [1, 2, 3], "a": [1, "two", 3.0], "b": ["x", 2, None]})
+    with pytest.raises(dt.DataError, match=r"2 columns mix values of different types: 'a' \['float', 'int', 'str'\]; 'b' \['int', 'str'\]; convert each"):
+        dt.fit(frame)
+
+
+def test_pandas_nullable_dtypes_are_kept(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    n = 40
+    frame = pd.DataFrame({
+        "i": pd.array([1, 2, None, 4] * 10, dtype="Int64"),
+        "small": pd.array([1, 2, None, 4] * 10, dtype="Int8"),
+        "f": pd.array([1.5, 2.5, None, 4.0] * 10, dtype="Float64"),
+        "b": pd.array([True, False, None, True] * 10, dtype="boolean"),
+        "s": pd.array(["a", "b", None, "c"] * 10, dtype="string"),
+        "c": pd.Categorical(["x", "y", None, "x"] * 10),
+        "tz": pd.date_range("2020-01-01", periods=n // 4, freq="h", tz="Europe/Amsterdam").repeat(4),
+        "sparse": pd.arrays.SparseArray([0, 0, 1, 0] * 10),
+    })
+    model = dt.fit(frame)
+    assert {c.name: c.dtype for c in model.columns} == {
+        "i": "Int64", "small": "Int8", "f": "Float64", "b": "Boolean", "s": "String", "c": "Categorical",
+        "tz": f"Datetime[{frame['tz'].dt.unit}, Europe/Amsterdam]", "sparse": "Int64",
+    }
+    assert model.column("i").prop_missing == 0.25 and model.column("b").prop_missing == 0.25
+    path = model.save(tmp_path / "m.json")
+    assert json.loads(path.read_text())["columns"][0]["dtype"] == "Int64"
+    synth = dt.load(path).sample(100, seed=2)
+    assert synth.schema["i"] == pl.Int64 and synth["i"].null_count() > 0
+    assert synth.schema["tz"] == pl.Datetime(frame["tz"].dt.unit, "Europe/Amsterdam")

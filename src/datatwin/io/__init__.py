@@ -9,6 +9,7 @@ when needed (:mod:`datatwin.io.files`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -166,23 +167,40 @@ def _is_pandas(obj: Any) -> bool:
 
 
 def _from_pandas(df: Any) -> pl.DataFrame:
+    """pandas to polars, keeping nullable dtypes: Int64 stays Int64, boolean Boolean, string
+    String, category Categorical, datetime64[ns, tz] Datetime with its time zone."""
     import pandas as pd  # only reached when a pandas object was passed in
 
     names = [str(c) for c in df.columns]
     check_duplicates(names, "pandas.DataFrame")
-    for name, col in zip(names, df.columns):
-        series = df[col]
+    mixed: dict[str, list[str]] = {}
+    for name, series in zip(names, _columns(df), strict=True):
         if series.dtype == object:
             inferred = pd.api.types.infer_dtype(series, skipna=True)
             if inferred.startswith("mixed"):
-                types = sorted({type(v).__name__ for v in series.dropna().head(1000)})
-                raise ColumnError(
-                    name, f"mixes values of types {types}; convert the column to one type before fitting"
-                )
+                mixed[name] = sorted({type(v).__name__ for v in series.dropna()})
+    if len(mixed) == 1:
+        name, types = next(iter(mixed.items()))
+        raise ColumnError(name, f"mixes values of types {types}; convert the column to one type before fitting")
+    if mixed:
+        listed = "; ".join(f"{name!r} {types}" for name, types in mixed.items())
+        raise DataError(
+            f"pandas.DataFrame: {len(mixed)} columns mix values of different types: {listed}; "
+            f"convert each to one type before fitting"
+        )
+    if any(isinstance(s.dtype, pd.SparseDtype) for s in _columns(df)):
+        df = pd.DataFrame({i: s.sparse.to_dense() if isinstance(s.dtype, pd.SparseDtype) else s
+                           for i, s in enumerate(_columns(df))}, index=df.index)
     try:
-        return pl.from_pandas(df.rename(columns=dict(zip(df.columns, names))))
+        return pl.from_pandas(df.set_axis(names, axis=1))
     except Exception as exc:
-        raise DataError(f"pandas.DataFrame could not be converted to polars: {exc}") from None
+        raise DataError(f"pandas.DataFrame could not be converted to polars: {first_line(exc)}") from None
+
+
+def _columns(df: Any) -> Iterator[Any]:
+    """Each column as a Series, by position (names may repeat or not be text)."""
+    for i in range(df.shape[1]):
+        yield df.iloc[:, i]
 
 
 # -- writing -----------------------------------------------------------------------------
