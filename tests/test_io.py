@@ -479,3 +479,58 @@ def test_pandas_nullable_dtypes_are_kept(tmp_path: Path) -> None:
     synth = dt.load(path).sample(100, seed=2)
     assert synth.schema["i"] == pl.Int64 and synth["i"].null_count() > 0
     assert synth.schema["tz"] == pl.Datetime(frame["tz"].dt.unit, "Europe/Amsterdam")
+
+
+# -- outputs and the command line ----------------------------------------------------------------
+def test_fit_refuses_a_model_file_not_ending_in_json(tmp_path: Path, run_cli) -> None:
+    data = _write(tmp_path / "wages.csv", _survey())
+    code, _, err = run_cli(["fit", str(data), "-o", str(tmp_path / "model.csv")])
+    assert code == 1 and "model.csv' (-o/--output): the model file is JSON; give a name ending in .json" in err
+    assert not (tmp_path / "model.csv").exists()
+
+
+def test_sample_refuses_an_unknown_extension_before_sampling(tmp_path: Path, run_cli) -> None:
+    model = dt.fit(pl.DataFrame({"x": list(range(20))})).save(tmp_path / "m.json")
+    code, _, err = run_cli(["sample", str(model), "-o", str(tmp_path / "out.xyz")])
+    assert code == 1 and "out.xyz' (-o/--output): unsupported extension '.xyz'; use .csv, .parquet" in err
+    code, _, err = run_cli(["sample", str(model), "-o", str(tmp_path / "nope" / "out.csv")])
+    assert code == 1 and "folder" in err and "does not exist" in err
+
+
+def test_cli_read_options(tmp_path: Path, run_cli) -> None:
+    data = _write(tmp_path / "wages.csv", _survey(), "latin-1")
+    out = tmp_path / "m.json"
+    code, _, err = run_cli(["fit", str(data), "-o", str(out), "-q", "--separator", ";", "--no-decimal-comma",
+                            "--encoding", "latin-1"])
+    assert code == 0 and err == ""
+    assert {c["name"]: c["dtype"] for c in json.loads(out.read_text())["columns"]}["wage"] == "String"
+    code, _, _ = run_cli(["fit", str(data), "-o", str(out), "-q", "--decimal-comma"])
+    assert code == 0 and json.loads(out.read_text())["columns"][0]["dtype"] == "Float64"
+    code, _, err = run_cli(["fit", str(data), "-o", str(out), "--separator", ";;"])
+    assert code == 1 and err.strip().startswith("error: separator must be one character") and "--separator" in err
+
+
+def test_cli_ragged_file_is_one_line(tmp_path: Path, run_cli) -> None:
+    data = _write(tmp_path / "ragged.csv", "a,b,c\n1,2,3\n4,5\n")
+    code, _, err = run_cli(["fit", str(data), "-o", str(tmp_path / "m.json")])
+    assert code == 1 and err.strip().count("\n") == 0 and "ragged.csv' line 3: 2 field(s)" in err
+    assert not any(h in err for h in HINTS) and "Traceback" not in err
+
+
+def test_cli_sheet(workbook: Path, tmp_path: Path, run_cli) -> None:
+    out = tmp_path / "m.json"
+    code, stdout, _ = run_cli(["fit", str(workbook), "-o", str(out), "--sheet", "Data", "--missing", "?"])
+    assert code == 0 and "fitted 7 columns of survey.xlsx (301 rows)" in stdout
+
+
+def test_cli_report_reads_real_data_with_the_options(tmp_path: Path, run_cli) -> None:
+    pytest.importorskip("sklearn")
+    real = _write(tmp_path / "real.csv", _survey(60), "latin-1")
+    synth = tmp_path / "synth.csv"
+    model = dt.fit(real, encoding="latin-1")
+    model.sample(60, seed=1).write_csv(synth)  # what `datatwin sample` writes: commas, UTF-8, decimal points
+    out = tmp_path / "r.json"
+    code, stdout, err = run_cli(["report", str(real), str(synth), "-o", str(out), "--separator", ";",
+                                 "--encoding", "latin-1", "--max-rows", "60"])
+    assert code == 0, err
+    assert json.loads(out.read_text())["meta"]["rows"] == {"real": 60, "synthetic": 60, "holdout": None}

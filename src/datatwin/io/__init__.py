@@ -20,7 +20,7 @@ from datatwin.io._common import ReadOptions, check_duplicates, first_line
 from datatwin.io.files import EXCEL_EXTS, STAT_EXTS, read_excel, read_stat
 from datatwin.io.text import read_csv
 
-__all__ = ["READERS", "WRITERS", "ReadOptions", "Table", "read_table", "write_table"]
+__all__ = ["READERS", "WRITERS", "ReadOptions", "Table", "check_output", "read_table", "write_table"]
 
 CSV_EXTS = (".csv", ".tsv")
 READERS = (".csv", ".tsv", ".parquet", ".ndjson", ".jsonl", ".arrow", ".feather", ".ipc", *EXCEL_EXTS, *STAT_EXTS)
@@ -204,14 +204,24 @@ def _columns(df: Any) -> Iterator[Any]:
 
 
 # -- writing -----------------------------------------------------------------------------
-def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
-    """Write by extension: .csv, .parquet, .ndjson/.jsonl, .arrow."""
+def check_output(path: str | Path, allowed: tuple[str, ...] = WRITERS, option: str | None = None) -> Path:
+    """Fail early, before any work, if ``path`` cannot be written: its extension and its folder."""
     path = Path(path)
     ext = path.suffix.lower()
-    if ext not in WRITERS:
-        raise InputFileError(f"output {str(path)!r}: unsupported extension {ext or '(none)'!r}; use one of {', '.join(WRITERS)}")
+    if ext not in allowed:
+        by = f" ({option})" if option else ""
+        raise InputFileError(
+            f"output {str(path)!r}{by}: unsupported extension {ext or '(none)'!r}; use {', '.join(allowed)}"
+        )
     if not path.parent.exists():
         raise InputFileError(f"output {str(path)!r}: folder {str(path.parent)!r} does not exist")
+    return path
+
+
+def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
+    """Write by extension: .csv, .parquet, .ndjson/.jsonl, .arrow."""
+    path = check_output(path)
+    ext = path.suffix.lower()
     if ext == ".csv":
         frame.write_csv(path)
     elif ext == ".parquet":
