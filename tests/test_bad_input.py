@@ -36,8 +36,8 @@ def test_directory_is_not_a_file(tmp_path: Path) -> None:
 
 
 def test_unsupported_extension(tmp_path: Path) -> None:
-    with pytest.raises(dt.InputFileError, match=r"unsupported extension '\.xlsx'.*\.csv"):
-        dt.fit(_write(tmp_path / "data.xlsx", "x"))
+    with pytest.raises(dt.InputFileError, match=r"unsupported extension '\.docx'.*\.csv"):
+        dt.fit(_write(tmp_path / "data.docx", "x"))
 
 
 def test_empty_file(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from datatwin.models import ModelFamily
 from datatwin.models.registry import make_family
 from datatwin.prepare import prepare_table
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo, make_policy
-from datatwin.schema import FitSpec, parse_spec
+from datatwin.schema import ColumnSpec, FitSpec, parse_spec
 
 __all__ = ["Model", "fit", "load", "validate"]
 
@@ -33,13 +33,18 @@ def fit(
     progress: Callable[[str], None] | None = None,
     privacy: PrivacyPolicy | str | None = None,
     family: ModelFamily | str | None = None,
+    separator: str | None = None,
+    decimal_comma: bool | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
 ) -> Model:
     """Estimate a model of ``data``.
 
     Parameters
     ----------
     data
-        A path to a CSV/TSV/Parquet/NDJSON/Arrow file, or a polars, pandas or Arrow frame.
+        A path to a CSV/TSV/Parquet/NDJSON/Arrow file, an Excel file (the ``excel`` extra), an
+        SPSS/Stata/SAS file (the ``spss`` extra), or a polars, pandas or Arrow frame.
     spec
         Per-column and global options: a dict, a TOML/JSON file, or a :class:`FitSpec`
         (see ``docs/spec.md``).
@@ -61,6 +66,13 @@ def fit(
         object such as ``dt.families.Copula(calibration_steps=5)``, or an installed plug-in's
         name; ``dt.families.available()`` lists them (see ``docs/families.md``). A spec may
         name the family and its options instead (``family = {name = "copula", ...}``).
+    separator, decimal_comma, encoding
+        How to read a CSV file: the field separator (one character), whether numbers are
+        written with a decimal comma (``1,5``), and the text encoding (``"latin-1"``). Each is
+        detected when not given; see ``docs/cli.md#reading-files``. ``encoding`` also applies
+        to SPSS/Stata/SAS files.
+    sheet
+        The Excel sheet to read: a name, or a number from 1. Default: the first.
 
     Examples
     --------
@@ -81,7 +93,11 @@ def fit(
         overrides["empirical"] = parse_spec({"empirical": empirical}).empirical
     fit_spec = dataclasses.replace(fit_spec, **overrides)
     column_missing = {name: c.missing_values for name, c in fit_spec.columns.items() if c.missing_values}
-    table = read_table(data, fit_spec.missing_values, column_missing)
+    table = read_table(
+        data, fit_spec.missing_values, column_missing,
+        separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet,
+    )
+    fit_spec = _with_descriptions(fit_spec, table.descriptions)
     provenance = {
         "created_by": {"name": "datatwin", "version": __version__},
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -131,6 +147,16 @@ def fit_prepared(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
         privacy=session.privacy_section(), skipped=list(table.skipped),
     )
+
+
+def _with_descriptions(spec: FitSpec, descriptions: dict[str, str]) -> FitSpec:
+    """The file's own column descriptions (SPSS/Stata/SAS variable labels) where the spec gives none."""
+    columns = dict(spec.columns)
+    for name, text in descriptions.items():
+        column = columns.get(name, ColumnSpec())
+        if column.description is None:
+            columns[name] = dataclasses.replace(column, description=text)
+    return dataclasses.replace(spec, columns=columns) if descriptions else spec
 
 
 def load(path: str | Path, *, strict: bool = True) -> Model:

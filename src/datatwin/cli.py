@@ -24,7 +24,7 @@ from datatwin._version import __version__
 from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
-from datatwin.io import write_table
+from datatwin.io import check_output, read_table, write_table
 
 app = typer.Typer(
     name="datatwin",
@@ -50,6 +50,13 @@ def _main(
     """datatwin command line."""
 
 
+_READ_HELP = {
+    "separator": "CSV: the field separator, one character (';', '|', tab as '\\t'); default: detected.",
+    "decimal": "CSV: numbers are written with a decimal comma (1,5); default: detected.",
+    "encoding": "CSV, SPSS, Stata, SAS: the text encoding (utf-8, cp1252, latin-1, ...); default: detected.",
+}
+
+
 def _fit_with_progress(data: object, quiet: bool, **kwargs: object) -> api.Model:
     if quiet:
         return api.fit(data, **kwargs)
@@ -72,7 +79,7 @@ def _fit_with_progress(data: object, quiet: bool, **kwargs: object) -> api.Model
 
 @app.command()
 def fit(
-    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, NDJSON or Arrow file to model."),
+    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, NDJSON, Arrow, Excel, SPSS, Stata or SAS file to model."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the model file (.json)."),
     spec: Optional[Path] = typer.Option(None, "--spec", help="Per-column options, TOML or JSON (see docs/spec.md)."),
     missing: list[str] = typer.Option([], "--missing", help="A value meaning 'missing' in every column (repeatable), e.g. --missing '?'."),
@@ -91,8 +98,16 @@ def fit(
         None, "--family", help="Model family: independent (default; no relationships kept), copula, or a plug-in. "
         "Family options go in the spec file ([family] table)."
     ),
+    separator: Optional[str] = typer.Option(None, "--separator", help=_READ_HELP["separator"]),
+    decimal_comma: Optional[bool] = typer.Option(None, "--decimal-comma/--no-decimal-comma", help=_READ_HELP["decimal"]),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help=_READ_HELP["encoding"]),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel: the sheet to read, a name or a number from 1."),
 ) -> None:
     """Estimate a model from DATA and write the model file."""
+    if output.suffix.lower() != ".json":  # the model file is JSON; fail before the fit, not after
+        raise InputFileError(
+            f"output {str(output)!r} (-o/--output): the model file is JSON; give a name ending in .json"
+        )
     if not output.parent.exists():  # fail before the fit, not after
         raise InputFileError(f"cannot write {str(output)!r}: folder {str(output.parent)!r} does not exist")
     policy = _policy(privacy, {"epsilon": epsilon, "delta": delta, "rho": rho, "k": k}, privacy_option)
@@ -100,6 +115,7 @@ def fit(
     model = _fit_with_progress(
         str(data), quiet, spec=str(spec) if spec else None, missing_values=missing or None,
         criterion=criterion, empirical=empirical or None, privacy=policy, family=family,
+        separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet,
     )
     model.save(output)
     if not quiet:
@@ -221,6 +237,8 @@ def sample(
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
 ) -> None:
     """Draw synthetic rows from a model file (no original data needed)."""
+    if output is not None:
+        check_output(output, option="-o/--output")  # a bad extension or folder fails before the sampling
     model = api.load(model_file)
     frame = model.sample(n, seed=seed)
     if output is None:
@@ -305,6 +323,11 @@ def report(
     missing: list[str] = typer.Option([], "--missing", help="A value meaning 'missing' (repeatable), e.g. '?'."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed for subsamples and classifiers."),
     max_rows: int = typer.Option(DEFAULT_MAX_ROWS, "--max-rows", min=2, help="Rows for the expensive metrics."),
+    separator: Optional[str] = typer.Option(None, "--separator", help=_READ_HELP["separator"] + " Applies to REAL and --holdout."),
+    decimal_comma: Optional[bool] = typer.Option(
+        None, "--decimal-comma/--no-decimal-comma", help=_READ_HELP["decimal"] + " Applies to REAL and --holdout."
+    ),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help=_READ_HELP["encoding"] + " Applies to REAL and --holdout."),
 ) -> None:
     """Compare SYNTHETIC with REAL: utility and disclosure risk, as an HTML report (or JSON)."""
     from datatwin.evaluate.report import report_format
@@ -317,8 +340,15 @@ def report(
     qis = [c.strip() for c in quasi_identifiers.split(",") if c.strip()] if quasi_identifiers is not None else None
     start = time.perf_counter()
     with err.status("evaluating…"):
+        # REAL and the holdout share one source and format; SYNTH is what `sample` wrote, read as detected
+        how = {"separator": separator, "decimal_comma": decimal_comma, "encoding": encoding}
+        given = any(v is not None for v in how.values())
+        real_data, holdout_data = (
+            None if f is None else read_table(str(f), tuple(missing), **how).frame if given else str(f)
+            for f in (real, holdout)
+        )
         result = evaluate(
-            str(real), str(synthetic), str(holdout) if holdout is not None else None, target, model=model,
+            real_data, str(synthetic), holdout_data, target, model=model,
             quasi_identifiers=qis, sensitive=sensitive, missing_values=tuple(missing), seed=seed, max_rows=max_rows,
         )
         result.save(output)
