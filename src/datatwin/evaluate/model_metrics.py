@@ -41,7 +41,7 @@ def spread(values: list[float] | np.ndarray, centre: float | None = None) -> dic
     than two values.
 
     >>> spread([0.5, 0.6, 0.7])["interval"]
-    [0.404, 0.796]
+    [0.404004, 0.795996]
     """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
