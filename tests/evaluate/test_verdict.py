@@ -210,3 +210,18 @@ def test_progress_reports_named_steps_in_order(real, holdout) -> None:
     assert [s[0] for s in seen] == [*steps, "done"]
     assert [s[1] for s in seen] == list(range(len(steps) + 1))
     assert {s[2] for s in seen[1:]} == {len(steps)}
+
+
+def test_cli_report_warns_in_red_and_prints_the_verdict(real, tmp_path, run_cli) -> None:
+    paths = {}
+    for name, frame in (("real", real), ("synth", shuffle_columns(real)), ("holdout", real.head(500))):
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.write_csv(paths[name])
+    code, out, err = run_cli(["report", str(paths["real"]), str(paths["synth"]), "-o", str(tmp_path / "r.html"),
+                              "--holdout", str(paths["holdout"]), "--max-rows", "300", "--repeats", "2"])
+    assert code == 0, err
+    assert "warning: the holdout overlaps the real data: 500 of 500 holdout rows" in " ".join(err.split())
+    text = " ".join(out.split())
+    assert "utility.overall is the mean of column_shape" in text and "left out: ml_efficacy" in text
+    assert "not kept: No relationships between columns were kept" in text
+    assert "warning: The holdout overlaps the real data" in text
