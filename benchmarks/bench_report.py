@@ -3,6 +3,7 @@ datatwin's column-shape and pair-trend scores against SDMetrics' on the same pai
 
     bash benchmarks/peers/setup.sh        # once: metasyn + sdmetrics in benchmarks/.venv-peers
     python benchmarks/bench_report.py
+    python benchmarks/bench_report.py --speed    # only the timing of the full report, step by step (no peers)
 
 Adult (``?`` missing) is split in halves with a fixed seed: *train* (the "real" data) and
 *holdout*. Four "generators" give a synthetic table the size of train, from best to worst:
@@ -14,6 +15,8 @@ Both tools score each pair; the rankings of the generators should agree.
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import json
 import subprocess
 import sys
@@ -53,30 +56,67 @@ def generators(train: pl.DataFrame, holdout: pl.DataFrame, seed: int = 0) -> dic
     }
 
 
+def split() -> tuple[pl.DataFrame, pl.DataFrame]:
+    adult = pl.read_csv(ADULT, null_values=["?"])
+    shuffled = adult.sample(fraction=1.0, shuffle=True, seed=1)
+    half = adult.height // 2
+    return shuffled.head(half), shuffled.tail(adult.height - half)
+
+
+def timed_report(
+    train: pl.DataFrame, synth: pl.DataFrame, holdout: pl.DataFrame, html: Path | None
+) -> dict[str, object]:
+    """The full report on one pair: evaluate (seconds per step when evaluate reports them) and the page."""
+    steps: list[tuple[str, float]] = []
+    kwargs = {}
+    if "progress" in inspect.signature(dt.evaluate.evaluate).parameters:  # older versions have no steps
+        kwargs["progress"] = lambda name, done, total: steps.append((name, time.perf_counter()))
+    start = time.perf_counter()
+    report = dt.evaluate(train, synth, holdout=holdout, target="class", **kwargs)
+    seconds = time.perf_counter() - start
+    marks = [start] + [t for _, t in steps[1:]]
+    per_step = {name: b - a for (name, _), a, b in zip(steps, marks, marks[1:])}
+    start = time.perf_counter()
+    if html is not None:
+        report.save(html)
+    return {"report": report, "seconds": seconds, "html_seconds": time.perf_counter() - start, "steps": per_step}
+
+
+def speed() -> int:
+    train, holdout = split()
+    synth = dt.fit(train).sample(train.height, seed=0)
+    work = Path(tempfile.mkdtemp(prefix="datatwin-report-speed-"))
+    found = timed_report(train, synth, holdout, work / "datatwin.html")
+    print(f"full report on Adult halves ({train.height:,} rows, holdout, target 'class'): evaluate "
+          f"{found['seconds']:.1f} s + HTML {found['html_seconds']:.1f} s = "
+          f"{found['seconds'] + found['html_seconds']:.1f} s")
+    for name, seconds in found["steps"].items():
+        print(f"  {name:<30} {seconds:5.1f} s")
+    u = found["report"].scores["utility"]
+    print(f"utility.overall {u['overall']:.3f}" + (f" [{u['interval'][0]:.3f}, {u['interval'][1]:.3f}]"
+                                                   if u.get("interval") else ""))
+    return 0
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--speed", action="store_true", help="only time the full report (no SDMetrics)")
+    if parser.parse_args().speed:
+        return speed()
     if not PEERS_PYTHON.exists():
         print(f"peers venv missing: run `bash {HERE / 'peers' / 'setup.sh'}` first", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="datatwin-report-bench-"))
-    adult = pl.read_csv(ADULT, null_values=["?"])
-    shuffled = adult.sample(fraction=1.0, shuffle=True, seed=1)
-    half = adult.height // 2
-    train, holdout = shuffled.head(half), shuffled.tail(adult.height - half)
+    train, holdout = split()
     gens = generators(train, holdout)
     train.write_parquet(work / "train.parquet")
     ours: dict[str, dict[str, float]] = {}
     for name, synth in gens.items():
         synth.write_parquet(work / f"{name}.parquet")
-        start = time.perf_counter()
-        report = dt.evaluate(train, synth, holdout=holdout, target="class")
-        seconds = time.perf_counter() - start
-        u, r = report.scores["utility"], report.scores["risk"]
+        found = timed_report(train, synth, holdout, work / "datatwin.html" if name == "datatwin" else None)
+        u, r = found["report"].scores["utility"], found["report"].scores["risk"]
         ours[name] = {"utility": u["overall"], "column_shape": u["column_shape"], "pair_trend": u["pair_trend"],
-                      "risk": r["overall"], "seconds": seconds}
-        if name == "datatwin":
-            start = time.perf_counter()
-            report.save(work / "datatwin.html")
-            ours[name]["html_seconds"] = time.perf_counter() - start
+                      "risk": r["overall"], "seconds": found["seconds"], "html_seconds": found["html_seconds"]}
     cmd = [str(PEERS_PYTHON), str(HERE / "peers" / "sdmetrics_runner.py"), "--real", str(work / "train.parquet"),
            "--synthetic", *[f"{n}={work / f'{n}.parquet'}" for n in gens], "--json-out", str(work / "sdmetrics.json")]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)

@@ -328,6 +328,7 @@ def report(
         None, "--decimal-comma/--no-decimal-comma", help=_READ_HELP["decimal"] + " Applies to REAL and --holdout."
     ),
     encoding: Optional[str] = typer.Option(None, "--encoding", help=_READ_HELP["encoding"] + " Applies to REAL and --holdout."),
+    repeats: int = typer.Option(5, "--repeats", min=1, help="Bootstrap replicates of the seed-dependent scores."),
 ) -> None:
     """Compare SYNTHETIC with REAL: utility and disclosure risk, as an HTML report (or JSON)."""
     from datatwin.evaluate.report import report_format
@@ -339,27 +340,53 @@ def report(
     model = api.load(model_file) if model_file is not None else None
     qis = [c.strip() for c in quasi_identifiers.split(",") if c.strip()] if quasi_identifiers is not None else None
     start = time.perf_counter()
-    with err.status("evaluating…"):
-        # REAL and the holdout share one source and format; SYNTH is what `sample` wrote, read as detected
-        how = {"separator": separator, "decimal_comma": decimal_comma, "encoding": encoding}
-        given = any(v is not None for v in how.values())
+    # REAL and the holdout share one source and format; SYNTH is what `sample` wrote, read as detected
+    how = {"separator": separator, "decimal_comma": decimal_comma, "encoding": encoding}
+    given = any(v is not None for v in how.values())
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    )
+    with progress, warnings.catch_warnings(record=True) as caught:  # warnings shown after the bar, below
+        warnings.simplefilter("always", DatatwinWarning)
+        task = progress.add_task("reading the data", total=None)
         real_data, holdout_data = (
             None if f is None else read_table(str(f), tuple(missing), **how).frame if given else str(f)
             for f in (real, holdout)
         )
+
+        def step(name: str, done: int, total: int) -> None:  # total + 1: writing the report is a step too
+            progress.update(task, description=name, completed=done, total=total + 1)
+
         result = evaluate(
             real_data, str(synthetic), holdout_data, target, model=model,
             quasi_identifiers=qis, sensitive=sensitive, missing_values=tuple(missing), seed=seed, max_rows=max_rows,
+            repeats=repeats, progress=step,
         )
+        progress.update(task, description=f"writing {output.name}")
         result.save(output)
+        progress.update(task, completed=progress.tasks[0].total)
     if json_path is not None:
         try:
             json_path.write_text(result.to_json(), encoding="utf-8")
         except OSError as exc:
             raise InputFileError(f"cannot write {str(json_path)!r}: {exc.strerror or exc}") from None
-    utility, risk = result.scores["utility"]["overall"], result.scores["risk"]["overall"]
-    out.print(f"utility.overall {utility:.3f}  (0 to 1, higher = more useful)")
-    out.print(f"risk.overall    {risk:.3f}  (0 to 1, higher = more disclosive)")
+    utility, risk = result.scores["utility"], result.scores["risk"]
+    overlap = risk.get("holdout_overlap") or {}
+    for found in caught:
+        if overlap.get("suspected") and str(found.message).startswith("the holdout overlaps"):
+            err.print(f"[bold red]warning: {escape(str(found.message))}[/]", highlight=False)
+        else:
+            warnings.showwarning(found.message, found.category, found.filename, found.lineno)
+    interval = utility.get("interval")
+    shown = f", 95 % interval {interval[0]:.3f}–{interval[1]:.3f}" if isinstance(interval, list) else ""
+    out.print(f"utility.overall {utility['overall']:.3f}  (0 to 1, higher = more useful{shown})", highlight=False)
+    out.print(f"risk.overall    {risk['overall']:.3f}  (0 to 1, higher = more disclosive)", highlight=False)
+    averaged = ", ".join(f"{k} {v['value']:.3f}" for k, v in (utility.get("components") or {}).items())
+    left = "; left out: " + ", ".join(utility["left_out"]) if utility.get("left_out") else ""
+    out.print(escape(f"utility.overall is the mean of {averaged}{left}"), highlight=False)
+    for line in result.verdict_lines():
+        out.print(escape(line), highlight=False)
     written = f"{output} and {json_path}" if json_path is not None else str(output)
     out.print(f"evaluated in {time.perf_counter() - start:.1f} s → {escape(written)}")
 

@@ -17,7 +17,7 @@ from datatwin.errors import DatatwinError, InputFileError
 from datatwin.evaluate.prepare import EvalData, align
 from datatwin.evaluate.report import Report
 
-SECTIONS = ("scorecard", "columns", "pairs", "risk", "privacy", "meta")
+SECTIONS = ("verdict", "scorecard", "columns", "pairs", "risk", "privacy", "meta")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -110,7 +110,7 @@ def test_json_has_the_headlines_first(small: Report, tmp_path: Path) -> None:
     path = small.save(tmp_path / "scores.json")
     text = path.read_text(encoding="utf-8")
     loaded = json.loads(text)
-    assert list(loaded) == ["utility", "risk", "meta"]
+    assert list(loaded) == ["utility", "risk", "meta", "verdict"]  # the verdict is computed from the scores
     assert list(loaded["utility"])[:2] == ["overall", "definition"]
     assert list(loaded["risk"])[:2] == ["overall", "definition"]  # moved up though given second
     assert loaded["utility"]["overall"] == 0.8125 and loaded["risk"]["overall"] == 0.25
@@ -130,7 +130,7 @@ def test_html_has_every_section_and_escapes_text(small: Report, tmp_path: Path) 
     assert "budget: epsilon=1, delta=1e-09" in page and "spent: epsilon=0.05, rho=0.01" in page
     assert page.count("data:image/png;base64,") == 8 + 3 + 1  # columns, heatmaps, DCR
     assert "http://" not in page and "https://" not in page and "<script" not in page  # self-contained
-    assert "<details" not in page
+    assert "<summary>columns " not in page  # fewer than 50 columns: the plots are not folded
 
 
 def test_without_model_or_data(small: Report, tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_sixty_columns_fold_into_details_worst_first(tmp_path: Path) -> None:
     worst = "x04"  # every column scores 0.4 to 1.0; make one clearly the worst
     scores["utility"]["columns"][worst]["score"] = 0.01
     page = Report(scores, data).save(tmp_path / "wide.html").read_text(encoding="utf-8")
-    assert page.count("<details") == 5  # 60 plots, 12 per block
+    assert page.count("<summary>columns ") == 5  # 60 plots, 12 per block
     first = page.split("<details open><summary>")[1].split("</summary>")[0]
     assert first.startswith(f"columns 1–12 of 60: {worst}, ")
     assert "showing only the 30 whose associations differ most" in page
@@ -256,7 +256,7 @@ def test_adult_report_end_to_end_in_the_browser(adult_split, tmp_path: Path) -> 
     report = evaluate(real, synth, holdout, target="class", quasi_identifiers=["age", "sex", "race"],
                       sensitive="class", seed=0, max_rows=1000)
     scores = json.loads(report.save(tmp_path / "x.json").read_text(encoding="utf-8"))
-    assert list(scores) == ["utility", "risk", "meta"]
+    assert list(scores) == ["utility", "risk", "meta", "verdict"]
     for section in ("utility", "risk"):
         assert next(iter(scores[section])) == "overall" and 0.0 <= scores[section]["overall"] <= 1.0
     assert scores["meta"]["rows"] == {"real": 4000, "synthetic": 4000, "holdout": 2000}
@@ -310,3 +310,81 @@ def test_cli_report_missing_data_file(tmp_path: Path, run_cli) -> None:
     code, _, err = run_cli(["report", str(tmp_path / "nope.csv"), str(tmp_path / "s.csv"), "-o",
                             str(tmp_path / "r.html")])
     assert code == 1 and "nope.csv' does not exist" in err
+
+
+# ---------------------------------------------------------------- plots and the columns table
+
+
+def test_whole_numbers_are_binned_on_whole_numbers() -> None:
+    from datatwin.evaluate.plots import HIST_BINS, histogram_edges
+
+    rng = np.random.default_rng(0)
+    ages = rng.integers(17, 91, 200_000).astype(float)  # 74 values: more than one per bin
+    for kind in ("discrete", "continuous"):  # whole numbers, whatever the kind
+        edges = histogram_edges(ages, kind)
+        assert np.allclose(edges % 1, 0.5)  # every edge halfway between two whole numbers
+        widths = np.diff(edges)
+        assert len(widths) <= HIST_BINS and np.all(widths == widths[0]) and widths[0] == int(widths[0]) > 1
+        counts, _ = np.histogram(ages, edges)
+        inner = counts[1:-1]  # the end bins also hold the values beyond the 0.5-99.5 % range
+        assert inner.max() / inner.min() < 1.1  # uniform values give a flat histogram: no sawtooth
+    few = histogram_edges(np.array([0.0, 1, 1, 2, 5]), "discrete")
+    assert few.tolist() == [-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5]  # one bar per value
+    fractions = histogram_edges(rng.normal(size=1000), "continuous")
+    assert len(fractions) == HIST_BINS + 1  # other numbers: equal-width bins as before
+
+
+def test_the_age_plot_draws_whole_number_bins() -> None:
+    from datatwin.evaluate.plots import Plots
+
+    rng = np.random.default_rng(1)
+    real, synth = (pl.Series("age", rng.integers(17, 91, 5000)) for _ in range(2))
+    plots = Plots()
+    with plots.style():
+        fig = plots.column_figure("age", "discrete", real, synth)
+    edges = fig.axes[0].patches[0].get_data().edges
+    assert np.allclose(edges % 1, 0.5) and len(set(np.round(np.diff(edges), 9))) == 1
+
+
+@pytest.mark.parametrize(("kind", "values"), [("boolean", ["Male", "Female"]), ("categorical", list("abcdefghijkl")),
+                                              ("discrete", None)])
+def test_legends_stay_clear_of_bars_and_lines(kind: str, values: list[str] | None) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from datatwin.evaluate.plots import Plots
+
+    rng = np.random.default_rng(2)
+    if values is None:
+        real, synth = (pl.Series("n", rng.poisson(3, 2000)) for _ in range(2))
+    else:  # two labels filling the axes: the legend used to sit on the second bar
+        real, synth = (pl.Series("sex", rng.choice(values, 2000, p=None)) for _ in range(2))
+    plots = Plots()
+    with plots.style():
+        fig = plots.column_figure("sex", kind, real, synth)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        legend = fig.legends[0].get_window_extent(renderer)
+        drawn = fig.axes[0].get_tightbbox(renderer)  # the axes with their ticks, labels and title
+    assert not legend.overlaps(drawn)
+    assert 0 <= legend.x0 and legend.x1 <= fig.bbox.width and legend.y0 >= 0  # and inside the figure
+
+
+def test_columns_table_fits_the_page_without_scrolling(tmp_path: Path) -> None:
+    from datatwin.evaluate.run import evaluate
+
+    long_name = "annual_household_income_before_taxes_in_euros_as_reported_by_the_respondent"
+    real, synth, holdout = (f.rename({"income <$>": long_name}) for f in frames(n=300))
+    page = evaluate(real, synth, holdout, max_rows=200).to_html()
+    table = page.split('<table class="columns">')[1].split("</table>")[0]
+    assert f'title="{long_name}"' in table and "respondent</td>" not in table  # cut, the full name a tooltip
+    # measure in the browser: does the columns table need a horizontal scroll bar at 1280 px?
+    probe = ('<script>const t = document.querySelector("#columns .scroll");'
+             'document.body.dataset.fits = String(t.scrollWidth <= t.clientWidth);</script></body>')
+    path = tmp_path / "probe.html"
+    path.write_text(page.replace("</body>", probe), encoding="utf-8")
+    proc = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           f"--user-data-dir={tmp_path / 'p'}", "--window-size=1280,1000", "--dump-dom",
+                           path.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'data-fits="true"' in proc.stdout

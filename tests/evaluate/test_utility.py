@@ -72,8 +72,10 @@ def all_scores(tree) -> list[float]:
         for k, v in tree.items():
             if k == "sample_sizes":
                 continue
-            if k in ("score", "overall", "column_shape", "pair_trend") and v is not None:
+            if k in ("score", "overall", "column_shape", "pair_trend", "value", "kept") and isinstance(v, (int, float)):
                 found.append(v)
+            if k == "interval" and v is not None:
+                found += list(v)
             found += all_scores(v)
     elif isinstance(tree, list):
         for v in tree:

@@ -7,6 +7,9 @@ numbers (the JSON export), with this layout::
     {
       "utility": {"overall": float in [0, 1],          # higher = more useful
                   "definition": str,
+                  "interval": [low, high] or None,       # 95 %, over bootstrap replicates
+                  "components": {name: {"value", "weight", "interval"}},  # what overall averaged
+                  "left_out": {name: why},
                   "columns": {name: {...per-column metrics...}},
                   "column_shape": float in [0, 1],
                   "pairs": {...}, "pair_trend": float in [0, 1],
@@ -16,10 +19,14 @@ numbers (the JSON export), with this layout::
                   "dcr": {...}, "exact_copies": float, "nndr": {...},
                   "membership_inference": {...} or None,
                   "attribute_inference": {...} or None,
-                  "singling_out": {...}, "linkability": {...} or None},
+                  "singling_out": {...}, "linkability": {...} or None,
+                  "holdout_overlap": {...} (with a holdout)},
       "meta":    {"rows": {"real", "synthetic", "holdout"}, "columns": {name: kind},
-                  "sample_sizes": {metric: rows used}, "seed": int}
+                  "sample_sizes": {metric: rows used}, "seed": int, "repeats": int}
     }
+
+:attr:`Report.verdict <datatwin.evaluate.report.Report.verdict>` turns the scores into plain
+sentences (:mod:`datatwin.evaluate.verdict`); :meth:`Report.summary` is one row per score.
 """
 
 import sys

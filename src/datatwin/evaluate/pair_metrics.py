@@ -22,6 +22,10 @@ from datatwin.evaluate.prepare import NUMERIC_KINDS, EvalData, numeric_values, s
 PAIR_MAX_COLUMNS = 50
 PAIR_BINS = 10
 PAIR_TOP_LABELS = 20
+#: below this total distance from independence (mean per pair) the real data has no relationships to keep
+NO_RELATIONSHIPS = 0.02
+#: the relationships listed in ``relationships.strongest``
+STRONGEST_SHOWN = 5
 
 
 def pair_scores(data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, seed: int, rows: int) -> tuple[dict, int]:
@@ -43,6 +47,19 @@ def pair_scores(data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, seed: i
     (dict, int)
         The ``pairs`` scores (``score`` is ``pair_trend``; None for fewer than two columns)
         and the number of real rows used.
+
+    Notes
+    -----
+    ``relationships`` compares the synthetic associations with those of *independent
+    columns*: the real columns each permuted on their own (same rows, same marginals, no
+    dependence), the table an independent model would ideally produce. With ``d(X, Y)`` the
+    sum over pairs of the association differences (halved for Pearson's r, as in the pair
+    score), ``kept = 1 - d(S, R) / d(I, R)`` clipped to [0, 1]: 1 = the synthetic
+    associations are the real ones, 0 = they are no closer to the real ones than those of
+    independent columns (or further). None when the real data itself is nearly independent
+    (``d(I, R)`` below :data:`NO_RELATIONSHIPS` per pair). ``pair_trend_independent`` is the
+    pair_trend the independent columns get against the real data: the floor that
+    ``pair_trend`` should be read against.
     """
     names = list(data.kinds)[:PAIR_MAX_COLUMNS]
     real, synth = subsample(real, rows, seed), subsample(synth, rows, seed)  # same draw: a copy scores 1
@@ -69,9 +86,16 @@ def pair_scores(data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, seed: i
     frames = {"real": real, "synthetic": synth}
     values = {k: {c: numeric_values(f[c]) for c in numeric} for k, f in frames.items()}
     codes, n_codes = _pair_codes(names, data.kinds, real, synth)
+    # independent columns: each real column permuted on its own
+    rng = np.random.default_rng(seed)
+    perm = {c: rng.permutation(real.height) for c in names}
+    values["independent"] = {c: values["real"][c][perm[c]] for c in numeric}
+    codes["independent"] = {c: codes["real"][c][perm[c]] for c in names}
+    frames = {**frames, "independent": real}
     pearson = {k: _corr(np.column_stack([v[c] for c in numeric])) if numeric else None for k, v in values.items()}
     spearman = {
-        k: _corr(np.column_stack([_ranks(v[c]) for c in numeric])) if numeric else None for k, v in values.items()
+        k: _corr(np.column_stack([_ranks(v[c]) for c in numeric])) if numeric else None
+        for k, v in values.items() if k != "independent"
     }
     where = {c: i for i, c in enumerate(numeric)}
 
@@ -80,6 +104,7 @@ def pair_scores(data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, seed: i
     method = [["" for _ in names] for _ in names]
     tvd = np.zeros((p, p))
     records = []
+    independent: list[tuple[float, float, float]] = []  # (d(S, R), d(I, R), pair score of I) per pair
     for i, j in combinations(range(p), 2):
         a, b = names[i], names[j]
         kind = ("n" if a in where else "c") + ("n" if b in where else "c")
@@ -93,9 +118,12 @@ def pair_scores(data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, seed: i
                 value = _eta(values[k][num], codes[k][cat], n_codes[cat])
             assoc[k][i, j] = assoc[k][j, i] = float(value)
         method[i][j] = method[j][i] = {"nn": "pearson", "cc": "cramers_v"}.get(kind, "correlation_ratio")
-        tvd[i, j] = tvd[j, i] = _joint_tvd(codes, a, b, n_codes)
+        tvd[i, j] = tvd[j, i] = _joint_tvd(codes, "synthetic", a, b, n_codes)
         diff = abs(assoc["real"][i, j] - assoc["synthetic"][i, j])
         scaled = diff / 2 if kind == "nn" else diff
+        from_independent = abs(assoc["real"][i, j] - assoc["independent"][i, j]) / (2 if kind == "nn" else 1)
+        independent.append((scaled, from_independent, 1 - (from_independent + _joint_tvd(codes, "independent", a, b,
+                                                                                         n_codes)) / 2))
         records.append(
             {
                 "columns": [a, b],
@@ -119,6 +147,7 @@ def pair_scores(data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, seed: i
         "marginal_tvd": {"columns": names, "matrix": _matrix(tvd), "mean": float(np.mean(tvd[upper]))},
         "worst": sorted(records, key=lambda r: r["score"])[:10],
         "score": float(np.mean([r["score"] for r in records])),
+        "relationships": _relationships(names, assoc, records, independent),
     }
     if len(numeric) >= 2:
         sr, ss = spearman["real"], spearman["synthetic"]
@@ -129,6 +158,29 @@ def pair_scores(data: EvalData, real: pl.DataFrame, synth: pl.DataFrame, seed: i
             "mean_abs_diff": float(np.mean(np.abs(sr - ss)[np.triu_indices(len(numeric), 1)])),
         }
     return out, real.height
+
+
+def _relationships(names: list[str], assoc: dict[str, np.ndarray], records: list[dict],
+                   independent: list[tuple[float, float, float]]) -> dict[str, Any]:
+    """How much of the real data's dependence between columns the synthetic data keeps (see pair_scores)."""
+    d_synth, d_indep, indep_score = (np.array(v) for v in zip(*independent))
+    total = float(d_indep.sum())
+    kept = None if total < NO_RELATIONSHIPS * len(d_indep) else float(np.clip(1 - d_synth.sum() / total, 0, 1))
+    where = {c: i for i, c in enumerate(names)}
+    strongest = []
+    for k in np.argsort(-d_indep, kind="stable")[:STRONGEST_SHOWN]:
+        a, b = records[k]["columns"]
+        i, j = where[a], where[b]
+        strongest.append({"columns": [a, b], "real": float(assoc["real"][i, j]),
+                          "synthetic": float(assoc["synthetic"][i, j]),
+                          "independent": float(assoc["independent"][i, j])})
+    return {
+        "kept": kept,
+        "synthetic_from_real": float(d_synth.mean()),
+        "independent_from_real": float(d_indep.mean()),
+        "pair_trend_independent": float(indep_score.mean()),
+        "strongest": strongest,
+    }
 
 
 def _matrix(m: np.ndarray) -> list[list[float]]:
@@ -161,9 +213,11 @@ def _pair_codes(names: list[str], kinds: dict[str, str], real: pl.DataFrame, syn
     return codes, n_codes
 
 
-def _joint_tvd(codes: dict, a: str, b: str, n_codes: dict[str, int]) -> float:
+def _joint_tvd(codes: dict, other: str, a: str, b: str, n_codes: dict[str, int]) -> float:
+    """TVD of the two-way marginal of columns ``a`` and ``b``: real against frame ``other``."""
     size = n_codes[a] * n_codes[b]
-    p = [np.bincount(codes[k][a] * n_codes[b] + codes[k][b], minlength=size) / len(codes[k][a]) for k in codes]
+    p = [np.bincount(codes[k][a] * n_codes[b] + codes[k][b], minlength=size) / len(codes[k][a])
+         for k in ("real", other)]
     return min(1.0, 0.5 * float(np.abs(p[0] - p[1]).sum()))
 
 

@@ -29,6 +29,8 @@ from datatwin.evaluate.prepare import NUMERIC_KINDS, EvalData, numeric_values, s
 #: labels drawn per categorical column; the rest are one "(other)" bar
 TOP_LABELS = 10
 HIST_BINS = 30
+#: size of every column plot, in inches
+COLUMN_FIGURE = (4.2, 3.0)
 #: rows used when the report has to compute distances to closest records itself
 DCR_PLOT_ROWS = (1000, 5000)  # (synthetic or holdout rows, real rows)
 REAL, SYNTH, HOLDOUT = "#1f77b4", "#e8590c", "#5c940d"
@@ -83,10 +85,14 @@ class Plots:
 
     def column(self, name: str, kind: str, real: pl.Series, synth: pl.Series) -> str:
         """Real against synthetic distribution of one column: histogram, or bars of the top labels."""
+        return self.img(self.column_figure(name, kind, real, synth), f"{name}: real and synthetic distributions")
+
+    def column_figure(self, name: str, kind: str, real: pl.Series, synth: pl.Series) -> Any:
+        """The figure of :meth:`column`; its legend sits below the axes, clear of bars and lines."""
         # fixed margins rather than a layout engine: every column plot the same size, and faster
-        fig = self.figure((4.2, 2.7), layout=None)
+        fig = self.figure(COLUMN_FIGURE, layout=None)
         bars = kind not in NUMERIC_KINDS and kind != "string"
-        fig.subplots_adjust(left=0.31 if bars else 0.17, right=0.97, bottom=0.17, top=0.9)
+        fig.subplots_adjust(left=0.31 if bars else 0.17, right=0.97, bottom=0.3, top=0.91)
         ax = fig.add_subplot()
         if kind == "string":  # mostly distinct texts: their lengths say more than their top labels
             lengths = [s.cast(pl.String).str.len_chars() for s in (real, synth)]
@@ -97,7 +103,11 @@ class Plots:
         else:
             self._histogram(ax, kind, real, synth)
         ax.set_title(_label(name, 45))
-        return self.img(fig, f"{name}: real and synthetic distributions")
+        if ax.get_legend_handles_labels()[0]:
+            # below the axes and their labels: a legend inside the axes covers bars (two labels fill it)
+            fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncols=2, frameon=False,
+                       bbox_to_anchor=(0.5, 0.0))
+        return fig
 
     def _histogram(self, ax: Any, kind: str, real: pl.Series, synth: pl.Series) -> None:
         r, s = _axis_values(real, kind), _axis_values(synth, kind)
@@ -106,12 +116,7 @@ class Plots:
         if not len(ref):
             ax.text(0.5, 0.5, "all values missing", ha="center", va="center", transform=ax.transAxes)
             return
-        lo, hi = (float(q) for q in np.quantile(ref, [0.005, 0.995]))
-        if kind == "discrete" and hi - lo <= HIST_BINS:
-            edges = np.arange(math.floor(lo) - 0.5, math.ceil(hi) + 1.0)
-        else:
-            lo, hi = (lo - 0.5, hi + 0.5) if hi <= lo else (lo, hi)
-            edges = np.linspace(lo, hi, HIST_BINS + 1)
+        edges = histogram_edges(ref, kind)
         for values, label, colour, filled in ((r, "real", REAL, True), (s, "synthetic", SYNTH, False)):
             counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges)
             share = counts / max(len(values), 1)
@@ -125,7 +130,6 @@ class Plots:
             ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
         elif kind == "time":
             ax.set_xlabel("hour of day")
-        ax.legend(frameon=False)
 
     def _bars(self, ax: Any, real: pl.Series, synth: pl.Series) -> None:
         r = real.cast(pl.String).fill_null("(missing)")
@@ -144,7 +148,6 @@ class Plots:
         ax.set_yticks(y, [_label(str(lab), 18) for lab in labels])
         ax.invert_yaxis()
         ax.set_xlabel("share of rows")
-        ax.legend(frameon=False)
 
     def heatmaps(self, columns: list[str], real: np.ndarray, synth: np.ndarray) -> list[str]:
         """Three association heatmaps: real, synthetic, and synthetic minus real."""
@@ -176,6 +179,31 @@ class Plots:
         ax.set_title("distance to closest record")
         ax.legend(frameon=False)
         return self.img(fig, "histogram of distances to the closest real record")
+
+
+def histogram_edges(values: np.ndarray, kind: str) -> np.ndarray:
+    """Bin edges over the 0.5–99.5 % range of ``values`` (finite), at most :data:`HIST_BINS` bins.
+
+    Whole numbers (a ``discrete`` column, or any numeric or date column whose values are all
+    whole) get bins aligned on them: one bin per value when the range holds at most
+    ``HIST_BINS`` values, else bins of ``w`` whole values each, edges at ``k·w - 0.5``, so no
+    bin holds more values than another (equal-width bins over whole numbers alternate
+    between holding ``n`` and ``n + 1`` values: a sawtooth).
+
+    >>> histogram_edges(np.array([17.0, 30, 45, 90]), "discrete")[:4].tolist()
+    [16.5, 19.5, 22.5, 25.5]
+    >>> histogram_edges(np.array([0.0, 1, 1, 2, 3]), "discrete").tolist()
+    [-0.5, 0.5, 1.5, 2.5, 3.5]
+    """
+    lo, hi = (float(q) for q in np.quantile(values, [0.005, 0.995]))
+    whole = kind == "discrete" or (kind in ("continuous", "date") and bool(np.all(values == np.round(values))))
+    if whole:
+        lo, hi = math.floor(lo), math.ceil(hi)
+        span = hi - lo + 1  # whole values in the range
+        width = max(1, math.ceil(span / HIST_BINS))
+        return lo - 0.5 + width * np.arange(math.ceil(span / width) + 1)
+    lo, hi = (lo - 0.5, hi + 0.5) if hi <= lo else (lo, hi)
+    return np.linspace(lo, hi, HIST_BINS + 1)
 
 
 def _axis_values(series: pl.Series, kind: str) -> np.ndarray:

@@ -155,3 +155,21 @@ class Encoder:
         if not blocks:
             return np.zeros((frame.height, 0), dtype=np.float32)
         return np.hstack(blocks).astype(np.float32)
+
+    def ordinal(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """One column per data column, for tree models that split on categories natively.
+
+        Numbers are the raw values, NaN for missing (gradient boosting learns where missing
+        rows go); labels are their index among the real top ``MAX_ONE_HOT`` labels (missing
+        is a label), the rest share one "other" code. Returns the float matrix and a boolean
+        mask of its categorical columns.
+        """
+        blocks = [numeric_values(frame[c]) for c in self.numeric]
+        for c, labels in self.categories.items():
+            text = frame[c].cast(pl.String).fill_null("<missing>")
+            index = {lab: i for i, lab in enumerate(labels)}
+            blocks.append(text.replace_strict(index, default=len(labels), return_dtype=pl.Float64).to_numpy())
+        mask = np.r_[np.zeros(len(self.numeric), bool), np.ones(len(self.categories), bool)]
+        if not blocks:
+            return np.zeros((frame.height, 0)), mask
+        return np.column_stack(blocks), mask

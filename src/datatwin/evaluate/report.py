@@ -35,6 +35,7 @@ from datatwin.evaluate.plots import (
     dcr_histogram,
 )
 from datatwin.evaluate.prepare import EvalData
+from datatwin.evaluate.verdict import THRESHOLDS, summary_rows, verdict
 
 __all__ = ["Report", "report_format"]
 
@@ -45,9 +46,11 @@ PLOTS_PER_BLOCK = 12
 MAX_HEATMAP_COLUMNS = 30
 
 FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
+#: the verdict's parts, in the order shown, with their labels
+VERDICT_PARTS = (("warnings", "warning"), ("kept", "kept"), ("not_kept", "not kept"), ("risks", "risk"))
 UTILITY_PARTS = ("column_shape", "pair_trend", "distinguishability", "ml_efficacy")
-NOT_COMPONENTS = ("overall", "definition", "columns", "pairs", "sample_sizes")
-HEADLINE_KEYS = ("score", "overall", "risk", "value", "closer_than_holdout")
+NOT_COMPONENTS = ("overall", "definition", "columns", "pairs", "sample_sizes", "interval", "components", "left_out")
+HEADLINE_KEYS = ("score", "overall", "risk", "value", "closer_than_holdout", "share")
 #: per-column keys read as a similarity in [0, 1] (1 = same), or as distances (0 = same)
 COLUMN_SCORE_KEYS = ("score", "similarity", "quality")
 COLUMN_DISTANCE_KEYS = ("ks", "tvd", "wasserstein", "missing_diff", "missing_share_diff")
@@ -66,25 +69,75 @@ def report_format(path: str | Path) -> str:
     return fmt
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Report:
     """The result of :func:`datatwin.evaluate`: scores, the compared frames, the privacy ledger.
 
     ``scores`` is the nested dict of every number (layout in :mod:`datatwin.evaluate`);
     ``data`` the aligned frames the plots are drawn from; ``privacy`` the model file's
-    ``privacy`` block (policy, budget, ledger) when a model was given.
+    ``privacy`` block (policy, budget, ledger) when a model was given. ``print(report)``
+    shows the headline numbers and the verdict in a few lines; :meth:`summary` every
+    headline score as a table.
     """
 
     scores: dict[str, Any]
-    data: EvalData | None = dataclasses.field(default=None, repr=False)
+    data: EvalData | None = None
     privacy: dict[str, Any] | None = None
 
+    @property
+    def verdict(self) -> dict[str, list[dict[str, str]]]:
+        """What the synthetic data keeps, what it does not, its main risks and warnings
+        (:func:`datatwin.evaluate.verdict.verdict`), computed from the scores."""
+        return verdict(self.scores)
+
+    def verdict_lines(self) -> list[str]:
+        """The verdict as lines of text: ``warning: ...``, ``kept: ...``, ``not kept: ...``, ``risk: ...``."""
+        found = self.verdict
+        return [f"{label}: {item['sentence']}" for key, label in VERDICT_PARTS for item in found[key]]
+
+    def summary(self) -> Any:
+        """A polars DataFrame, one row per headline score, the verdict's sentences first.
+
+        Columns: ``section`` (verdict, utility or risk), ``metric``, ``value`` (null when not
+        computed), ``low`` and ``high`` (its 95 % interval, where the score depends on a
+        seed) and ``meaning``.
+        """
+        import polars as pl
+
+        schema = {"section": pl.String, "metric": pl.String, "value": pl.Float64, "low": pl.Float64,
+                  "high": pl.Float64, "meaning": pl.String}
+        return pl.DataFrame(summary_rows(self.scores), schema=schema)
+
+    def __repr__(self) -> str:
+        u, r = self.scores.get("utility") or {}, self.scores.get("risk") or {}
+        interval = u.get("interval")
+        shown = f" [{interval[0]:.3f}, {interval[1]:.3f}]" if isinstance(interval, list) and len(interval) == 2 \
+            and None not in interval else ""
+        rows = (self.scores.get("meta") or {}).get("rows") or {}
+        counts = ", ".join(f"{_fmt(rows[k])} {k}" for k in ("real", "synthetic", "holdout") if rows.get(k) is not None)
+        head = (f"<datatwin Report: utility.overall {_fmt3(u.get('overall'))}{shown}, risk.overall "
+                f"{_fmt3(r.get('overall'))}" + (f"; rows: {counts}" if counts else "") + ">")
+        found = self.verdict
+        lines = [head]
+        for key, label in VERDICT_PARTS:
+            topics = [item["topic"] for item in found[key]]
+            if topics:
+                text = "; ".join(topics)
+                lines.append(f"  {label}: {text if len(text) <= 110 else text[:109] + '…'}")
+        lines.append("  report.summary(): every headline score; report.save('report.html'): the page")
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
     def to_json(self) -> str:
-        """The scores as JSON: ``utility``, ``risk``, ``meta`` in that order, each ``overall`` first.
+        """The scores as JSON: ``utility``, ``risk``, ``meta`` in that order, each ``overall`` first,
+        then the ``verdict`` computed from them.
 
         NaN and infinite numbers become ``null``; the same scores give the same text.
         """
-        return json.dumps(_plain(_ordered(self.scores)), indent=2, ensure_ascii=False) + "\n"
+        scores = {k: v for k, v in self.scores.items() if k != "verdict"}  # recomputed, never stale
+        return json.dumps(_plain({**_ordered(scores), "verdict": self.verdict}), indent=2,
+                          ensure_ascii=False) + "\n"
 
     def to_html(self) -> str:
         """The report as one self-contained HTML page."""
@@ -156,6 +209,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _fmt3(value: Any) -> str:
+    number = _number(value)
+    return f"{number:.3f}" if number is not None else "n/a"
+
+
 def _leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """(dotted path, value) for every non-dict value under ``obj``."""
     if isinstance(obj, dict):
@@ -165,15 +223,76 @@ def _leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, obj
 
 
-def _side_by_side(paths: list[str]) -> list[str]:
-    """Unique paths, ``score`` first, real and synthetic versions of a number next to each other."""
-    groups: dict[str, list[str]] = {}
-    for path in paths:
-        key = ".".join("*" if part in ("real", "synthetic") else part for part in path.split("."))
-        if path not in groups.setdefault(key, []):
-            groups[key].append(path)
-    ordered = [p for group in groups.values() for p in group]
-    return sorted(ordered, key=lambda p: p != "score")
+#: per-column keys the columns table shows in its own cells; any other number goes to "other"
+COLUMN_TABLE_KEYS = ("kind", "score", "ks", "tvd", "wasserstein", "missing", "missing_diff", "stats", "top",
+                     "labels", "unique_share", "real", "synthetic")
+#: statistics shown per side, in this order
+COLUMN_STATS = ("min", "q05", "median", "mean", "q95", "max")
+#: longer column names are cut in the columns table (the full name is its tooltip and in the plots)
+NAME_WIDTH = 40
+
+
+def _share(value: Any) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{100 * number:.3g} %"
+
+
+def _side(metrics: dict[str, Any], side: str) -> str:
+    """One frame's column in a few words: statistics, or label count and the top labels."""
+    stats = (metrics.get("stats") or {}).get(side) if isinstance(metrics.get("stats"), dict) else None
+    if not isinstance(stats, dict) and isinstance(metrics.get(side), dict):
+        stats = metrics[side]
+    parts = []
+    if isinstance(stats, dict):
+        parts += [f"{k} {_fmt(stats[k])}" for k in COLUMN_STATS if stats.get(k) is not None]
+        parts += [f"{k} {_fmt(v)}" for k, v in stats.items() if k not in COLUMN_STATS and not isinstance(v, dict)]
+    labels = metrics.get("labels")
+    if isinstance(labels, dict) and labels.get(side) is not None:
+        parts.append(f"{_fmt(labels[side])} labels")
+    top = metrics.get("top")
+    if isinstance(top, list):
+        found = [t for t in top if isinstance(t, dict) and _number(t.get(side))]
+        parts += [f"{t.get('label')} {_share(t[side])}" for t in sorted(found, key=lambda t: -t[side])[:2]]
+    unique = metrics.get("unique_share")
+    if isinstance(unique, dict) and unique.get(side) is not None:
+        parts.append(f"unique {_share(unique[side])}")
+    return " · ".join(parts) or "–"
+
+
+def _column_table(names: list[str], kinds: dict[str, str], metrics: dict[str, Any], tall: bool) -> str:
+    """Every column on one row that fits the page: long names and the statistics wrap."""
+    rows, other_seen = [], False
+    for name in names:
+        m = metrics.get(name) if isinstance(metrics.get(name), dict) else {}
+        distance = " · ".join(f"{k.upper()} {_fmt(m[k])}" for k in ("ks", "tvd") if _number(m.get(k)) is not None)
+        missing = m.get("missing")
+        if isinstance(missing, dict) and "real" in missing:
+            shown_missing = f"{_share(missing.get('real'))} → {_share(missing.get('synthetic'))}"
+        else:
+            shown_missing = f"diff {_fmt(m['missing_diff'])}" if _number(m.get("missing_diff")) is not None else "–"
+        other = " · ".join(f"{p} {_fmt(v)}" for p, v in _leaves({k: v for k, v in m.items()
+                                                                 if k not in COLUMN_TABLE_KEYS})
+                           if not isinstance(v, list))
+        other_seen = other_seen or bool(other)
+        rows.append((name, kinds.get(name, ""), _number(m.get("score")), distance or "–", _number(m.get("wasserstein")),
+                     shown_missing, _side(m, "real"), _side(m, "synthetic"), other))
+    header = ["column", "kind", "score", "KS / TVD", "Wasserstein", "missing, real → synthetic", "real",
+              "synthetic"] + (["other"] if other_seen else [])
+    css = ("name", "", "num", "nw", "num", "", "text", "text", "text")
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+
+    def cell(value: Any, css_class: str) -> str:
+        if css_class == "name":  # cut very long names; break long ones after _ - . /
+            text = str(value)
+            shown = _e(text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1] + "…")
+            for sep in ("_", "-", ".", "/"):
+                shown = shown.replace(sep, sep + "<wbr>")
+            return f'<td class=name title="{_e(text)}">{shown}</td>'
+        return f'<td{f" class={css_class}" if css_class else ""}>{_e(_fmt(value) if value is not None else "–")}</td>'
+
+    body = "".join("<tr>" + "".join(cell(v, c) for v, c in zip(row[: len(header)], css)) + "</tr>" for row in rows)
+    return (f'<div class="scroll{" tall" if tall else ""}"><table class="columns"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def _headline(value: Any) -> tuple[str | None, float | None]:
@@ -216,10 +335,23 @@ h2{border-bottom:2px solid #d9e2ec;padding-bottom:4px;margin-bottom:12px}h3{marg
 table{border-collapse:collapse;font-size:13px}th{background:#f0f4f8}
 th,td{border-bottom:1px solid #e4e7eb;padding:3px 10px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}td.text{text-align:left;white-space:normal;max-width:560px}
-.scroll{overflow-x:auto;max-width:100%}.tall{max-height:640px;overflow-y:auto}.tall th{position:sticky;top:0}
+.scroll{overflow-x:auto;max-width:100%}
+table.columns{width:100%}table.columns th{white-space:normal;text-align:left}
+table.columns td{white-space:normal;text-align:left}table.columns td.num{text-align:right;white-space:nowrap}
+table.columns td.name{max-width:16em;overflow-wrap:break-word;font-weight:600}
+table.columns td.nw{white-space:nowrap}
+table.columns td.text{max-width:none;font-size:12px;color:#334e68}.tall{max-height:640px;overflow-y:auto}.tall th{position:sticky;top:0}
 .plots{display:flex;flex-wrap:wrap;gap:8px}img{max-width:100%}
 .note{color:#52606d;font-size:13px}details{margin:8px 0}summary{cursor:pointer;font-weight:600;padding:4px 0}
 ul.ledger{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
+.banner{background:#c92a2a;color:#fff;border-radius:6px;padding:12px 18px;margin-top:20px;font-size:15px}
+.banner b{font-size:17px}
+.verdicts{display:flex;flex-wrap:wrap;gap:12px}.verdict{flex:1 1 300px;border-radius:8px;padding:4px 16px;
+border:1px solid #d9e2ec}.verdict h3{margin:8px 0 4px}.verdict ul{margin:4px 0 10px;padding-left:18px}
+.verdict li{margin:4px 0}.verdict.kept{border-left:6px solid #2f9e44}.verdict.lost{border-left:6px solid #e8590c}
+.verdict.risks{border-left:6px solid #c92a2a}.verdict.warn{flex-basis:100%;border-left:6px solid #c92a2a;
+background:#fff5f5}
+ul.parts{font-size:13px;color:#1f2933}ul.parts li.out{color:#7b8794}.unreliable{color:#c92a2a;font-weight:700}
 """
 
 
@@ -256,6 +388,7 @@ class _Page:
         self.plots = Plots()
         with self.plots.style():
             sections = [
+                ("verdict", "Verdict", self.verdict_section()),
                 ("scorecard", "Score card", self.scorecard()),
                 ("columns", "Columns", self.columns()),
                 ("pairs", "Pairs", self.pairs()),
@@ -264,6 +397,7 @@ class _Page:
                 ("meta", "Meta", self.meta_section()),
             ]
         nav = "".join(f'<a href="#{sid}">{_e(title)}</a>' for sid, title, _ in sections)
+        body_top = self.banner()
         body = "\n".join(f'<section id="{sid}"><h2>{_e(title)}</h2>\n{content}\n</section>'
                          for sid, title, content in sections)
         return (
@@ -271,8 +405,43 @@ class _Page:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>datatwin evaluation report</title><style>{CSS}</style></head>\n<body>"
             f"<header><h1>datatwin evaluation report</h1><div>{_e(self.subtitle())}</div><nav>{nav}</nav></header>"
-            f"\n<main>\n{body}\n</main></body></html>\n"
+            f"\n<main>\n{body_top}{body}\n</main></body></html>\n"
         )
+
+    def banner(self) -> str:
+        """A red banner when the holdout overlaps the real data (its risk numbers are not to be trusted)."""
+        overlap = self.risk.get("holdout_overlap")
+        if not isinstance(overlap, dict) or not overlap.get("suspected"):
+            return ""
+        from datatwin.evaluate.risk import overlap_message
+
+        try:
+            text = overlap_message(overlap)
+        except (KeyError, TypeError, ValueError):  # scores from elsewhere, without the counts
+            text = "the holdout overlaps the real data"
+        unreliable = overlap.get("unreliable") or []
+        listed = f" Marked unreliable: {', '.join(map(str, unreliable))}." if unreliable else ""
+        return (f'<div class="banner" id="holdout-overlap" role="alert"><b>Holdout overlaps the real data.</b> '
+                f"{_e(text[0].upper() + text[1:])}.{_e(listed)}</div>\n")
+
+    def verdict_section(self) -> str:
+        """Plain sentences: what is kept, what is not, the main risks; the thresholds behind them."""
+        found = verdict(self.scores)
+        if self.banner():  # the red banner above already says it
+            found["warnings"] = [w for w in found["warnings"] if w["topic"] != "holdout overlaps"]
+        blocks = []
+        for key, title, css in (("warnings", "Warnings", "warn"), ("kept", "What is kept", "kept"),
+                                ("not_kept", "What is not kept", "lost"), ("risks", "Main risks", "risks")):
+            items = "".join(f"<li>{_e(item['sentence'])}</li>" for item in found[key])
+            if items or key != "warnings":
+                blocks.append(f'<div class="verdict {css}"><h3>{_e(title)}</h3><ul>'
+                              f'{items or "<li>Nothing to say: the scores needed are missing.</li>"}</ul></div>')
+        rows = [[name, value, text] for name, value, text in THRESHOLDS]
+        thresholds = ('<details><summary>The thresholds behind these sentences</summary>'
+                      '<p class="note">Each sentence compares one score with one threshold '
+                      "(datatwin.evaluate.verdict; docs/report.md).</p>"
+                      + _table(["threshold", "value", "decides"], rows) + "</details>")
+        return f'<div class="verdicts">{"".join(blocks)}</div>{thresholds}'
 
     def subtitle(self) -> str:
         rows = self.meta.get("rows") or {}
@@ -307,9 +476,33 @@ class _Page:
         bar = f'<div class="bar"><div class="{colour}" style="width:{100 * min(max(value, 0), 1):.1f}%"></div></div>' \
             if value is not None else ""
         shown = f"{value:.3f}" if value is not None else "n/a"
+        interval = section.get("interval")
+        if isinstance(interval, list) and len(interval) == 2 and None not in interval:
+            shown_interval = f'<div class="note">95 % interval {_fmt3(interval[0])} – {_fmt3(interval[1])}</div>'
+        else:
+            shown_interval = ""
         definition = section.get("definition") or "(no definition given)"
         return (f'<div class="card big"><div class="name">{_e(name)} <span class="note">({_e(sense)})</span></div>'
-                f'<div class="value">{_e(shown)}</div>{bar}<div class="def">{_e(definition)}</div></div>')
+                f'<div class="value">{_e(shown)}</div>{shown_interval}{bar}{_Page.averaged(section)}'
+                f'<div class="def">{_e(definition)}</div></div>')
+
+    @staticmethod
+    def averaged(section: dict[str, Any]) -> str:
+        """The components utility.overall averaged, with their weights, and those left out."""
+        components = section.get("components")
+        if not isinstance(components, dict) or not components or "weight" not in str(components):
+            return ""
+        items = []
+        for name, part in components.items():
+            if not isinstance(part, dict):
+                continue
+            value, weight, interval = _number(part.get("value")), _number(part.get("weight")), part.get("interval")
+            spread = (f" [{_fmt3(interval[0])}, {_fmt3(interval[1])}]"
+                      if isinstance(interval, list) and len(interval) == 2 and None not in interval else "")
+            items.append(f"<li><b>{_e(name)}</b> {_e(_fmt3(value))}{_e(spread)} × weight {_e(_fmt(weight))}</li>")
+        left = section.get("left_out") if isinstance(section.get("left_out"), dict) else {}
+        items += [f'<li class="out">{_e(name)}: left out ({_e(why)})</li>' for name, why in left.items()]
+        return f'<div class="def">the mean of:</div><ul class="parts">{"".join(items)}</ul>'
 
     @staticmethod
     def card(name: str, value: Any, extra: str = "") -> str:
@@ -322,23 +515,21 @@ class _Page:
         items = []
         if isinstance(value, dict):
             for path, v in _leaves(value):
-                if path == key or v is None or isinstance(v, list) and len(v) > 8:
+                if path == key or v is None or isinstance(v, list) and (len(v) > 8 or not v):
                     continue
                 text = _fmt(v)
                 items.append(f"<li>{_e(path)}: {_e(text if len(text) <= 60 else text[:59] + '…')}</li>")
         more = f"<ul>{''.join(items[:12])}</ul>" if items else ""
-        return (f'<div class="card"><div class="name">{_e(name)}</div><div class="value">{_e(shown)}</div>'
+        flag = ' <span class="unreliable">unreliable</span>' if isinstance(value, dict) and value.get(
+            "reliable") is False else ""
+        return (f'<div class="card"><div class="name">{_e(name)}{flag}</div><div class="value">{_e(shown)}</div>'
                 f"{label}{bar}{extra}{more}</div>")
 
     # -- columns
     def columns(self) -> str:
         metrics = self.utility.get("columns") or {}
         names = list(self.data.real.columns) if self.data is not None else list(self.kinds or metrics)
-        values = {n: {p: v for p, v in _leaves(metrics.get(n) or {}) if p != "kind" and not isinstance(v, list)}
-                  for n in names}  # lists (top labels) are in the plots; "kind" is the column's kind
-        header = _side_by_side([p for n in names for p in values[n]])
-        rows = [[n, self.kinds.get(n, ""), *(values[n].get(h) for h in header)] for n in names]
-        table = _table(["column", "kind", *header], rows, tall=len(names) >= COLLAPSE_FROM)
+        table = _column_table(names, self.kinds, metrics, tall=len(names) >= COLLAPSE_FROM)
         if self.data is None:
             return table + '<p class="note">No data given: plots need the real and synthetic frames.</p>'
         assert self.plots is not None

@@ -64,6 +64,19 @@ Metrics (``holdout`` is real data the generator did not see):
     point to the same synthetic row. ``attack_rate`` on real targets, ``control_rate`` on
     holdout targets, ``baseline_rate`` = 1/(synthetic rows) for random linking, ``risk``
     as for singling out.
+``holdout_overlap`` (with a holdout)
+    Holdout rows identical to a real row: ``rows``, ``share`` (= ``exact_copies_holdout``)
+    and the share ``expected`` if the holdout were fresh rows from the same population, the
+    share of real rows that have an identical twin elsewhere in the real data (a
+    leave-one-out estimate of the chance that a fresh row matches one of the real rows).
+    ``suspected`` when the copies exceed the expected count by more than
+    :data:`OVERLAP_SHARE` of the holdout rows *and* by more than :data:`OVERLAP_SIGMAS`
+    binomial standard deviations; with fewer than 100 holdout rows one unexpected copy is
+    already more than 1 %. The holdout then partly is the data the model was fitted on, and
+    every comparison with it says "no risk" for the wrong reason: a warning is raised, the
+    metrics that need fresh rows carry ``reliable: false`` and are listed in ``unreliable``,
+    membership inference leaves ``overall``, and exact copies, singling out, linkability and
+    attribute inference are computed as without a holdout (upper bounds).
 ``overall``
     See :data:`OVERALL_DEFINITION`.
 
@@ -81,10 +94,14 @@ arbitrary tie-breaking between equally near rows.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import polars as pl
 
-from datatwin.errors import ColumnError, SpecError
+from datatwin.errors import ColumnError, DatatwinWarning, SpecError
 from datatwin.evaluate.neighbours import GowerSpace
 from datatwin.evaluate.prepare import NUMERIC_KINDS, Encoder, EvalData, as_text, numeric_values
 
@@ -99,9 +116,18 @@ OVERALL_DEFINITION = (
     "holdout's share, max(0, (e - e_holdout) / (1 - e_holdout)) (with one); the membership-inference "
     "advantage max(0, 2*AUC - 1) (holdout only); the attribute-inference advantage (quasi-identifiers and "
     "sensitive column only); the singling-out risk; the linkability risk. Components that cannot be "
-    "computed are left out. 0 = nothing disclosed beyond what fresh data from the same population "
-    "discloses, 1 = the real rows are released."
+    "computed are left out; a holdout that overlaps the real data (holdout_overlap.suspected) counts as no "
+    "holdout. 0 = nothing disclosed beyond what fresh data from the same population discloses, 1 = the "
+    "real rows are released."
 )
+#: a holdout is suspected to overlap the real data when its copies of real rows exceed the
+#: count expected for fresh rows by more than this share of the holdout rows ...
+OVERLAP_SHARE = 0.01
+#: ... and by more than this many binomial standard deviations
+OVERLAP_SIGMAS = 3.0
+#: the steps :func:`risk_scores` reports to its ``step`` callback, in order (some only with their inputs)
+STEPS = ("distances to closest records", "membership inference", "attribute inference", "singling out",
+         "linkability")
 _ROW = "__datatwin_row__"
 _EQ, _NE, _LT, _LE, _GT, _GE = range(6)
 
@@ -115,6 +141,8 @@ def risk_scores(
     max_rows: int,
     n_attacks: int = DEFAULT_ATTACKS,
     link_columns: tuple[list[str], list[str]] | None = None,
+    overlap: dict[str, Any] | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> dict:
     """The ``risk`` part of the scores, plus ``sample_sizes`` (metric -> rows used).
 
@@ -133,6 +161,12 @@ def risk_scores(
         Predicates (singling out) and target rows (linkability) per attack.
     link_columns : (list of str, list of str), optional
         The attacker's two column sets for linkability; default the first and second half.
+    overlap : dict, optional
+        :func:`holdout_overlap` of ``data``, when the caller has already computed it (and
+        warned); otherwise it is computed here, with a :class:`~datatwin.errors.DatatwinWarning`
+        when the holdout overlaps the real data.
+    step : callable, optional
+        Called with the name of each step (:data:`STEPS`) as it starts.
     """
     qis, sensitive = _attribute_columns(data, quasi_identifiers, sensitive)
     halves = _link_halves(data, link_columns)
@@ -144,25 +178,53 @@ def risk_scores(
     hold = as_text(hold) if hold is not None else None
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(5)]
     sizes: dict[str, int] = {}
+    tick = step or (lambda name: None)
+    if overlap is None and hold is not None:
+        overlap = holdout_overlap(data)
+        if overlap["suspected"]:
+            warnings.warn(overlap_message(overlap), DatatwinWarning, stacklevel=2)
+    fresh = hold is not None and not (overlap or {}).get("suspected", False)
+    # an overlapping holdout is no control: the attacks are scored as without one (upper bounds)
+    control = hold if fresh else None
 
+    tick(STEPS[0])
     exact = float(_copies(synth, real).mean())
     exact_hold = float(_copies(hold, real).mean()) if hold is not None else None
     space = GowerSpace(data, real.columns)
     dcr, nndr = _distances(space, real, synth, hold, max_rows, seeds[0], sizes)
-    mia = _membership(space, real, synth, hold, max_rows, seeds[1], sizes) if hold is not None else None
-    attr = _attribute(data, real, synth, hold, qis, sensitive, max_rows, seeds[2], sizes) if qis else None
-    so = _singling_out(data, real, synth, hold, n_attacks, seeds[3], sizes)
-    link = _linkability(data, real, synth, hold, halves, max_rows, n_attacks, seeds[4], sizes) if halves else None
+    mia = None
+    if hold is not None:
+        tick(STEPS[1])
+        mia = _membership(space, real, synth, hold, max_rows, seeds[1], sizes)
+    attr = None
+    if qis:
+        tick(STEPS[2])
+        attr = _attribute(data, real, synth, control, qis, sensitive, max_rows, seeds[2], sizes)
+    tick(STEPS[3])
+    so = _singling_out(data, real, synth, control, n_attacks, seeds[3], sizes)
+    link = None
+    if halves:
+        tick(STEPS[4])
+        link = _linkability(data, real, synth, control, halves, max_rows, n_attacks, seeds[4], sizes)
 
-    components = {"exact_copies": exact if exact_hold is None else _excess(exact, exact_hold)}
-    if mia is not None:
+    components = {"exact_copies": _excess(exact, exact_hold) if fresh else exact}
+    if mia is not None and fresh:
         components["membership_inference"] = mia["advantage"]
     if attr is not None:
         components["attribute_inference"] = attr["advantage"]
     components["singling_out"] = so["risk"]
     if link is not None:
         components["linkability"] = link["risk"]
-    return {
+    unreliable: list[str] = []
+    if hold is not None and not fresh:
+        note = "the holdout overlaps the real data: not a comparison with fresh rows"
+        for name, found in (("dcr", dcr), ("membership_inference", mia)):
+            found["reliable"], found["note"] = False, note
+            unreliable.append(name)
+        for found in (attr, so, link):
+            if found is not None:
+                found["note"] = "the holdout overlaps the real data: scored without a control (an upper bound)"
+    out = {
         "overall": max(components.values()),
         "definition": OVERALL_DEFINITION,
         "components": components,
@@ -176,6 +238,60 @@ def risk_scores(
         "linkability": link,
         "sample_sizes": sizes,
     }
+    if overlap is not None:
+        out["holdout_overlap"] = {**overlap, "unreliable": unreliable}
+    return out
+
+
+def holdout_overlap(data: EvalData) -> dict[str, Any]:
+    """How many holdout rows are exact copies of real rows, against the count expected by chance.
+
+    Parameters
+    ----------
+    data : EvalData
+        The aligned frames, with a holdout.
+
+    Returns
+    -------
+    dict
+        ``rows`` (holdout rows identical to a real row; missing equals missing),
+        ``holdout_rows``, ``share``, ``expected`` (the share of real rows with an identical
+        twin in the real data: what fresh rows would show), ``expected_rows`` and
+        ``suspected`` (see :data:`OVERLAP_SHARE` and :data:`OVERLAP_SIGMAS`).
+
+    >>> import polars as pl
+    >>> from datatwin.evaluate.prepare import align
+    >>> real = pl.DataFrame({"x": list(range(200))})
+    >>> found = holdout_overlap(align(real, real, real.head(50)))
+    >>> found["rows"], found["share"], found["suspected"]
+    (50, 1.0, True)
+    """
+    if data.holdout is None:
+        raise ValueError("holdout_overlap needs a holdout")
+    real, hold = as_text(data.real), as_text(data.holdout)
+    rows = int(_copies(hold, real).sum())
+    n = hold.height
+    expected = float(real.is_duplicated().mean()) if real.height > 1 else 0.0
+    margin = max(OVERLAP_SHARE * n, OVERLAP_SIGMAS * float(np.sqrt(n * expected * (1 - expected))))
+    return {
+        "rows": rows,
+        "holdout_rows": n,
+        "share": rows / n,
+        "expected": expected,
+        "expected_rows": expected * n,
+        "suspected": bool(rows > expected * n + margin),
+    }
+
+
+def overlap_message(overlap: dict[str, Any]) -> str:
+    """The warning for a holdout that overlaps the real data, with the counts."""
+    return (
+        f"the holdout overlaps the real data: {overlap['rows']:,} of {overlap['holdout_rows']:,} holdout rows "
+        f"({overlap['share']:.1%}) are exact copies of real rows, where fresh rows would give about "
+        f"{overlap['expected_rows']:,.0f} ({overlap['expected']:.1%}). A holdout must be real rows the model was "
+        "not fitted on: the membership-inference and distance comparisons are unreliable, and exact copies, "
+        "singling out, linkability and attribute inference are scored as without a holdout (upper bounds)"
+    )
 
 
 # -- arguments ------------------------------------------------------------------
