@@ -1,4 +1,5 @@
-"""Every registered distribution passes the shared conformance check.
+"""Every registered distribution passes the shared conformance checks, each
+(distribution, check) pair its own test: ``test_conformance[normal-check_ppf_matches_sample]``.
 
 A distribution registered without a representative here fails the suite, so no
 new family can skip the contract.
@@ -43,7 +44,13 @@ from datatwin.distributions import (
     base,
     registered_distributions,
 )
-from datatwin.distributions.testing import check_distribution
+from datatwin.distributions.testing import (
+    DistributionCheck,
+    check_distribution,
+    distribution_checks,
+    parametrize_with_checks,
+)
+from datatwin.errors import DistributionError
 
 #: one typical instance per registered name
 REPRESENTATIVES: dict[str, Distribution] = {
@@ -124,15 +131,25 @@ def test_every_registered_distribution_has_a_representative() -> None:
     assert not missing, f"add a representative instance to REPRESENTATIVES for: {missing}"
 
 
-@pytest.mark.parametrize("name", sorted(registered_distributions()))
-def test_registered_distribution_conforms(name: str) -> None:
-    assert name in REPRESENTATIVES, f"no representative instance for registered distribution {name!r}"
-    check_distribution(REPRESENTATIVES[name])
+@parametrize_with_checks([REPRESENTATIVES[name] for name in sorted(registered_distributions()) if name in REPRESENTATIVES])
+def test_conformance(dist: Distribution, check: DistributionCheck) -> None:
+    check(dist)
 
 
-@pytest.mark.parametrize("dist", EXTRA_CASES, ids=lambda d: f"{d.name}-{EXTRA_CASES.index(d)}")
-def test_extra_cases_conform(dist: Distribution) -> None:
-    check_distribution(dist)
+@parametrize_with_checks(EXTRA_CASES)
+def test_extra_cases_conform(dist: Distribution, check: DistributionCheck) -> None:
+    check(dist)
+
+
+def test_checks_follow_the_declared_capabilities() -> None:
+    names = {d.name: [c.name for c in distribution_checks(d)] for d in REPRESENTATIVES.values()}
+    assert "check_ppf_cdf_round_trip" in names["poisson"] and "check_no_order_raises" not in names["poisson"]
+    assert "check_ppf_matches_sample" not in names["categorical"] and "check_no_order_raises" in names["categorical"]
+    assert "check_ppf_cdf_round_trip" not in names["normal"]  # real numbers: no lattice
+    assert "check_fit_is_maximum_likelihood" not in names["faker"]  # fittable = False
+    assert "check_from_moments" in names["normal"] and "check_from_moments_declines" in names["gamma"]
+    ids = [p.id for p in parametrize_with_checks(EXTRA_CASES).args[1]]
+    assert "empirical-check_cdf_matches_sample" in ids and "empirical-2-check_cdf_matches_sample" in ids
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -199,6 +216,69 @@ class _AcceptsNegativeSizes(_Broken):
         return self._sample(max(n, 0), np.random.default_rng(rng))
 
 
+class _LogpdfDisagrees(_Broken):
+    def _logpdf(self, x):
+        return super()._logpdf(x) + 0.1
+
+    def _log_likelihood(self, values, counts):  # the right closed form, the wrong pointwise density
+        z = (values - self.mu) / self.sigma
+        return float(np.dot(counts, -0.5 * z * z)) - float(counts.sum()) * (np.log(self.sigma) + 0.5 * np.log(2 * np.pi))
+
+
+class _DecreasingCdf(_Broken):
+    def _cdf(self, x):
+        return 1.0 - super()._cdf(x)
+
+
+class _ShiftedCdf(_Broken):
+    def _cdf(self, x):
+        return super()._cdf(np.asarray(x) - 0.5 * self.sigma)
+
+
+class _ShiftedPpf(_Broken):
+    def _ppf(self, q):
+        return super()._ppf(q) + 0.5 * self.sigma
+
+
+class _ClipsBadQ(_Broken):
+    def ppf(self, q):
+        return super().ppf(np.clip(np.nan_to_num(np.asarray(q, float)), 0.0, 1.0))
+
+
+class _LargestQuantile(_Broken):
+    def _ppf(self, q):  # not the smallest x with cdf(x) >= q
+        return super()._ppf(q) + 1e-3
+
+
+class _NoCdf(_Broken):
+    def _cdf(self, x):
+        return base.Distribution._cdf(self, x)
+
+
+class _WrongMoments(_Broken):
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        return cls(moments.mean, 2 * moments.sd(integer))
+
+
+class _UndeclaredMoments(_Broken):
+    estimable_from_moments = False  # yet it inherits the normal's _from_moments
+
+
+class _BrokenPoisson(PoissonDistribution):
+    name = "broken"
+
+
+class _OffLattice(_BrokenPoisson):
+    def _ppf(self, q):  # the right distribution, but ppf(cdf(k)) = k + 1
+        return super()._ppf(np.minimum(np.asarray(q) + 1e-13, 1.0))
+
+
+class _HeavyPmf(_BrokenPoisson):
+    def _logpdf(self, x):
+        return super()._logpdf(x) + np.log(1.01)
+
+
 @pytest.mark.parametrize(
     ("cls", "message"),
     [
@@ -211,6 +291,15 @@ class _AcceptsNegativeSizes(_Broken):
         (_NoParameters, "n_parameters"),
         (_ZeroLikelihood, "log-likelihood of its own sample is -inf"),
         (_AcceptsNegativeSizes, r"sample\(-1\) must raise"),
+        (_LogpdfDisagrees, "the sum of logpdf"),
+        (_DecreasingCdf, "cdf decreases"),
+        (_ShiftedCdf, "DKW bound"),
+        (_ShiftedPpf, "does not have the distribution of sample"),
+        (_ClipsBadQ, r"ppf\(-0.1\) must raise"),
+        (_LargestQuantile, "not the smallest value"),
+        (_NoCdf, "check_cdf_is_monotone raised NotImplementedError: broken: implement _cdf"),
+        (_WrongMoments, "from_moments of its sample's moments"),
+        (_UndeclaredMoments, "does not declare estimable_from_moments"),
     ],
     ids=lambda x: getattr(x, "__name__", ""),
 )
@@ -220,6 +309,27 @@ def test_check_distribution_rejects_a_broken_distribution(
     monkeypatch.setitem(base._REGISTRY, "broken", cls)
     with pytest.raises(AssertionError, match=message):
         check_distribution(cls(0.5, 1.25), n=2_000)
+
+
+@pytest.mark.parametrize(
+    ("cls", "message"),
+    [(_OffLattice, r"ppf\(cdf\(k\)\) != k"), (_HeavyPmf, r"sums to 1\.0099")],
+    ids=lambda x: getattr(x, "__name__", ""),
+)
+def test_check_distribution_rejects_a_broken_discrete_distribution(
+    cls: type[Distribution], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(base._REGISTRY, "broken", cls)
+    with pytest.raises(AssertionError, match=message):
+        check_distribution(cls(4.5), n=2_000)
+
+
+def test_families_without_an_order_refuse_cdf_and_ppf() -> None:
+    for dist in (REPRESENTATIVES["categorical"], REPRESENTATIVES["pattern"], REPRESENTATIVES["unique_key"]):
+        with pytest.raises(DistributionError, match=f"^{dist.name} has no order"):
+            dist.cdf(dist.sample(3, 0))
+        with pytest.raises(DistributionError, match=f"^{dist.name} has no order"):
+            dist.ppf([0.5])
 
 
 def test_check_distribution_rejects_an_unregistered_distribution() -> None:

@@ -3,6 +3,7 @@ selection, temporal precision, categorical order, and the parameter checks."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -557,3 +558,198 @@ def test_fitting_data_outside_the_family_raises(cls, values, counts, message: st
 def test_bad_sample_sizes_raise(n) -> None:
     with pytest.raises(DistributionError, match="number of values"):
         NormalDistribution(0.0, 1.0).sample(n, 0)
+
+
+# -- cdf, ppf and logpdf -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("dist", "ref"), CONTINUOUS_VS_SCIPY, ids=lambda x: getattr(x, "name", ""))
+def test_continuous_logpdf_cdf_and_ppf_equal_scipys(dist: Distribution, ref) -> None:
+    x, _ = _data(dist, 2000)
+    np.testing.assert_allclose(dist.logpdf(x), ref.logpdf(x), rtol=1e-9)
+    np.testing.assert_allclose(dist.cdf(x), ref.cdf(x), rtol=1e-7, atol=1e-12)
+    q = np.linspace(0.001, 0.999, 999)
+    np.testing.assert_allclose(dist.ppf(q), ref.ppf(q), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize(("dist", "ref"), DISCRETE_VS_SCIPY, ids=lambda x: getattr(x, "name", ""))
+def test_discrete_logpdf_cdf_and_ppf_equal_scipys(dist: Distribution, ref) -> None:
+    k = np.arange(-5, 60)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(dist.logpdf(k), ref.logpmf(k), rtol=1e-9)
+    np.testing.assert_allclose(dist.cdf(k + 0.5), ref.cdf(k), rtol=1e-9, atol=1e-15)  # P(X <= k + 1/2) = P(X <= k)
+    q = np.linspace(0.001, 0.999, 999)
+    assert np.array_equal(dist.ppf(q), ref.ppf(q))
+    assert dist.ppf(q).dtype == dist.sample(3, 0).dtype == np.int64
+    assert dist.logpdf(np.array([2.5]))[0] == -math.inf  # off the integers
+
+
+@pytest.mark.parametrize(
+    ("dist", "latent"),
+    [
+        (DiscreteNormalDistribution(10.0, 3.0), NormalDistribution(10.0, 3.0)),
+        (DiscreteLogNormalDistribution(2.0, 0.5), LogNormalDistribution(2.0, 0.5)),
+        (DiscreteGammaDistribution(2.0, 3.0), GammaDistribution(2.0, 3.0)),
+        (DiscreteTruncatedNormalDistribution(3.0, 4.0, 0.0, 10.0), TruncatedNormalDistribution(3.0, 4.0, -0.5, 10.5)),
+    ],
+    ids=lambda x: getattr(x, "name", ""),
+)
+def test_rounded_cdf_is_that_of_the_integers(dist: Distribution, latent: Distribution) -> None:
+    k = np.arange(-3, 40)
+    np.testing.assert_allclose(dist.cdf(k), latent.cdf(k + 0.5), rtol=1e-12)  # P(X <= k) = F(k + 1/2)
+    assert np.array_equal(dist.cdf(k + 0.7), dist.cdf(k))
+    # (far in the tails, below 1e-12, the pmf is the density at k: cdf differences lose their digits there)
+    np.testing.assert_allclose(np.exp(dist.logpdf(k)), latent.cdf(k + 0.5) - latent.cdf(k - 0.5), atol=1e-12)
+    # the latent continuous interval probability still scores the rounding
+    x = k.astype(float)
+    np.testing.assert_allclose(dist.log_cdf_interval(x - 0.5, x + 0.5), dist.logpdf(k), rtol=1e-12)
+    assert np.array_equal(dist.ppf(dist.cdf(k[dist.logpdf(k) > -30])), k[dist.logpdf(k) > -30])
+
+
+def test_point_mass_mixture_cdf_follows_the_redraws_of_sampling() -> None:
+    # the geometric rest puts half its mass on 0, which sampling draws again: P(0) stays 0.4
+    dist = PointMassMixtureDistribution([0], [0.4], GeometricDistribution(0.5))
+    assert dist.cdf(np.array([0]))[0] == pytest.approx(0.4)
+    assert dist.cdf(np.array([1]))[0] == pytest.approx(0.4 + 0.6 * 0.5)  # P(rest = 1 | rest > 0) = 1/2
+    x = dist.ppf(np.random.default_rng(0).random(100_000))
+    assert (x == 0).mean() == pytest.approx(0.4, abs=0.005)
+    assert dist.ppf(np.array([0.0, 0.4, 0.40001, 1.0])).tolist()[:3] == [0, 0, 1]
+
+
+def test_continuous_mixture_ppf_puts_the_points_weights_on_them() -> None:
+    dist = PointMassMixtureDistribution([0.0], [0.9], LogNormalDistribution(7.0, 1.0))
+    q = np.array([0.0, 0.5, 0.9, 0.95])
+    x = dist.ppf(q)
+    assert x[:3].tolist() == [0.0, 0.0, 0.0]
+    assert x[3] == pytest.approx(math.exp(7.0))  # the rest's median
+    assert dist.cdf(np.array([-1.0, 0.0, math.exp(7.0)])).tolist() == pytest.approx([0.0, 0.9, 0.95])
+
+
+def test_empirical_cdf_and_ppf_read_the_bins() -> None:
+    dist = EmpiricalDistribution([[-2.0, 2.0], [0.0, 0.0]], [0.7, 0.3], False)  # an atom inside a bin
+    assert dist.cdf(np.array([-2.0, -1.0, 0.0, 2.0])).tolist() == pytest.approx([0.0, 0.175, 0.65, 1.0])
+    assert dist.ppf(np.array([0.175, 0.4, 0.65, 0.825])).tolist() == pytest.approx([-1.0, 0.0, 0.0, 1.0])
+    whole = EmpiricalDistribution([[0, 4], [5, 5], [6, 20]], [0.3, 0.4, 0.3], True)
+    assert whole.cdf(np.array([0, 4, 4.5, 5])).tolist() == pytest.approx([0.06, 0.3, 0.3, 0.7])
+    assert whole.ppf(np.array([0.0, 0.3, 0.31, 0.7, 1.0])).tolist() == [0, 4, 5, 5, 20]
+
+
+def test_temporal_cdf_and_ppf_use_the_values_sample_returns() -> None:
+    days = DateUniformDistribution("2020-01-01", "2020-01-10")
+    x = days.ppf(np.array([0.0, 0.1, 0.15, 1.0]))
+    assert x.dtype == days.sample(1, 0).dtype == np.dtype("datetime64[D]")
+    assert x.tolist() == [np.datetime64(d, "D").item() for d in ("2020-01-01", "2020-01-01", "2020-01-02", "2020-01-10")]
+    stamps = np.array(["2020-01-01T23:59", "2020-01-05T12:00"], dtype="datetime64[m]")
+    assert days.cdf(stamps).tolist() == pytest.approx([0.1, 0.5])  # a time of day counts as its day
+    times = TimeUniformDistribution("08:00", "09:00", "minute")
+    t = times.ppf(np.array([0.5]))
+    assert t.dtype == np.dtype("timedelta64[ns]") and times.cdf(t)[0] >= 0.5
+    with pytest.raises(DistributionError, match="'x' of cdf must be timedelta64"):
+        times.cdf(np.array([1.0]))
+
+
+def test_bernoulli_and_constant_order_their_values() -> None:
+    coin = BernoulliDistribution(0.3)
+    assert coin.cdf(np.array([False, True])).tolist() == pytest.approx([0.7, 1.0])
+    assert coin.ppf(np.array([0.0, 0.7, 0.71, 1.0])).tolist() == [False, False, True, True]
+    assert ConstantDistribution(7.5).ppf(np.array([0.2, 0.9])).tolist() == [7.5, 7.5]
+    assert ConstantDistribution(7.5).cdf(np.array([7.0, 7.5, 8.0])).tolist() == [0.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("q", [-0.1, 1.5, float("nan")])
+def test_ppf_rejects_quantiles_outside_the_unit_interval(q: float) -> None:
+    with pytest.raises(DistributionError, match=r"^poisson: parameter 'q' of ppf must be in \[0, 1\]"):
+        PoissonDistribution(3.0).ppf(np.array([0.5, q]))
+
+
+def test_cdf_rejects_nan() -> None:
+    with pytest.raises(DistributionError, match="parameter 'x' of cdf"):
+        NormalDistribution(0.0, 1.0).cdf(np.array([0.0, float("nan")]))
+
+
+def test_a_value_with_count_zero_adds_nothing_to_the_log_likelihood() -> None:
+    dist = PoissonDistribution(3.0)
+    ll = dist.log_likelihood(np.array([-1, 2, 4]), np.array([0, 5, 1]))  # -1 lies outside the support
+    assert ll == pytest.approx(5 * stats.poisson.logpmf(2, 3.0) + stats.poisson.logpmf(4, 3.0))
+    assert CategoricalDistribution(["a", "b"], [0.5, 0.5]).log_likelihood(
+        np.array(["a", "z"], dtype=object), np.array([2, 0])
+    ) == pytest.approx(2 * math.log(0.5))
+
+
+# -- the numeric fallbacks of the base class -----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _OnlyCdf(Distribution):
+    """A Laplace distribution with a cdf and no ppf: the base solves it numerically."""
+
+    name = "only_cdf_test"
+    kinds = ("continuous",)
+    b: float
+
+    def _cdf(self, x):
+        x = np.asarray(x, float)
+        return np.where(x < 0, 0.5 * np.exp(x / self.b), 1 - 0.5 * np.exp(-x / self.b))
+
+
+@dataclasses.dataclass(frozen=True)
+class _OnlyPmf(Distribution):
+    """A binomial with only its pmf and support: the base sums the cdf and bisects the ppf."""
+
+    name = "only_pmf_test"
+    kinds = ("discrete",)
+    n: int
+    p: float
+
+    def _support(self):
+        return (0.0, float(self.n))
+
+    def _logpdf(self, x):
+        return stats.binom.logpmf(x, self.n, self.p)
+
+
+def test_base_class_solves_ppf_from_a_cdf() -> None:
+    dist = _OnlyCdf(2.0)
+    q = np.array([0.0, 1e-9, 0.1, 0.5, 0.9, 1 - 1e-9, 1.0])
+    # to the precision of the cdf itself (1 - 1e-9 keeps 7 digits of the tail)
+    np.testing.assert_allclose(dist.ppf(q)[1:-1], stats.laplace(scale=2.0).ppf(q[1:-1]), rtol=1e-8, atol=1e-12)
+    assert dist.ppf(q)[0] == -math.inf and dist.ppf(q)[-1] == math.inf
+
+
+def test_base_class_sums_the_cdf_and_bisects_the_ppf_of_a_pmf() -> None:
+    dist = _OnlyPmf(40, 0.3)
+    k = np.arange(-2, 43)
+    np.testing.assert_allclose(dist.cdf(k), stats.binom.cdf(k, 40, 0.3), rtol=1e-9, atol=1e-15)
+    q = np.linspace(0, 1, 1001)
+    x = dist.ppf(q)
+    assert x.dtype == np.int64 and np.all(dist.cdf(x) >= q) and np.all(dist.cdf(x - 1) < np.maximum(q, 1e-300))
+    support = k[(k >= 0) & (k <= 40)]
+    told_apart = dist.cdf(support) > dist.cdf(support - 1)  # the top ones all have cdf 1 in floating point
+    assert told_apart.sum() > 30
+    assert np.array_equal(dist.ppf(dist.cdf(support[told_apart])), support[told_apart])
+
+
+# -- built from released moments -----------------------------------------------------
+
+
+def test_from_moments_builds_each_family_the_privacy_layer_uses() -> None:
+    from datatwin.distributions import Moments
+
+    m = Moments(lower=0.0, upper=100.0, mean=20.0, var=64.0, log_mean=2.9, log_var=0.25)
+    assert NormalDistribution.from_moments(m, integer=False) == NormalDistribution(20.0, 8.0)
+    assert DiscreteNormalDistribution.from_moments(m, integer=True) == DiscreteNormalDistribution(
+        20.0, math.sqrt(64 - 1 / 12)
+    )  # Sheppard's correction for whole numbers
+    assert LogNormalDistribution.from_moments(m, integer=False) == LogNormalDistribution(2.9, 0.5)
+    assert PoissonDistribution.from_moments(m, integer=True) == PoissonDistribution(20.0)
+    assert NegativeBinomialDistribution.from_moments(m, integer=True) == NegativeBinomialDistribution(
+        20.0 * 20.0 / 44.0, (400 / 44) / (400 / 44 + 20)
+    )
+    fit = TruncatedNormalDistribution.from_moments(m, integer=False)
+    assert (fit.lower, fit.upper) == (0.0, 100.0) and fit.mu == pytest.approx(20.0, abs=0.5)  # mu below: truncated at 0
+    negative = Moments(lower=-5.0, upper=5.0, mean=0.0, var=4.0)
+    assert LogNormalDistribution.from_moments(negative, integer=False) is None  # no log moments, no support
+    assert PoissonDistribution.from_moments(negative, integer=True) is None
+    assert GammaDistribution.from_moments(m, integer=False) is None  # not estimable from moments
+    with pytest.raises(DistributionError, match="needs a Moments object"):
+        NormalDistribution.from_moments({"mean": 1.0}, integer=False)

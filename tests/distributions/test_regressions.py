@@ -46,3 +46,21 @@ def test_parameter_types_are_checked_without_postponed_annotations() -> None:
     with pytest.raises(DistributionError, match="parameter 'scale' must be of type float"):
         Plain(scale="wide")
     assert isinstance(Plain(scale=3).scale, float)
+
+
+def test_truncated_normal_far_in_a_tail_samples_its_own_distribution() -> None:
+    """Bounds 40 sd out: the mass underflows to 0, and every draw used to be the upper bound."""
+    from scipy import stats
+
+    for dist in (TruncatedNormalDistribution(0.0, 1.0, 40.0, 41.0), TruncatedNormalDistribution(0.0, 1.0, -41.0, -40.0)):
+        x = dist.sample(5000, 0)
+        assert stats.kstest(x, dist.cdf).pvalue > 1e-6
+        assert stats.ks_2samp(x, dist.ppf(np.random.default_rng(1).random(5000))).pvalue > 1e-6
+
+
+@pytest.mark.parametrize("mu", [-7375.0, 30.0, 9000.0])
+def test_rounded_truncated_normal_quantiles_invert_the_cdf_with_mu_far_outside(mu: float) -> None:
+    dist = DiscreteTruncatedNormalDistribution(mu, 955.0, 0.0, 59.0)
+    k = np.arange(0, 60)
+    assert np.array_equal(dist.ppf(dist.cdf(k)), k)
+    assert dist.ppf(np.array([0.0, 1.0])).tolist() == [0, 59]

@@ -38,6 +38,7 @@ from datatwin.distributions.discrete import (
 )
 from datatwin.distributions.fake import FakerDistribution, FreeTextDistribution
 from datatwin.distributions.mixture import EmpiricalDistribution, PointMassMixtureDistribution
+from datatwin.distributions.moments import Moments, log_support
 from datatwin.distributions.pattern import PatternDistribution
 from datatwin.distributions.selection import Selection, select_distribution
 from datatwin.distributions.temporal import (
@@ -65,11 +66,12 @@ __all__ = [
     "GammaDistribution",
     "GeometricDistribution",
     "LogNormalDistribution",
+    "Moments",
     "NegativeBinomialDistribution",
     "NormalDistribution",
     "PatternDistribution",
-    "PoissonDistribution",
     "PointMassMixtureDistribution",
+    "PoissonDistribution",
     "RandomStringDistribution",
     "Selection",
     "TimeUniformDistribution",
@@ -78,6 +80,7 @@ __all__ = [
     "UniqueKeyDistribution",
     "distribution_from_dict",
     "get_distribution_class",
+    "log_support",
     "register",
     "registered_distributions",
     "select_distribution",

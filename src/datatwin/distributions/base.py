@@ -1,9 +1,12 @@
 """The contract every univariate distribution fulfils, built-in or plug-in.
 
 Modelled on ``scipy.stats``: the public base class owns the API and the argument
-checks; each family fills small private hooks (``_fit``, ``_sample``,
-``_log_likelihood``, ``_check``). Parameters are dataclass fields, so a fitted
-distribution is plain data that serialises to ``{"name": ..., "parameters": {...}}``.
+checks; each family fills small private hooks (``_fit``, ``_sample``, ``_logpdf``,
+``_cdf``, ``_ppf``, ``_from_moments``, ``_check``). One hook feeds several public
+methods: ``_logpdf`` gives ``logpdf`` and the log-likelihood, ``_cdf`` gives ``cdf`` and,
+where a family has no closed-form ``_ppf``, the quantile function solved numerically.
+Parameters are dataclass fields, so a fitted distribution is plain data that serialises
+to ``{"name": ..., "parameters": {...}}``.
 
 Data come in as a 1-d numpy array of non-missing values, optionally with integer
 ``counts`` (one weight per value). Fitting on ``np.unique(x, return_counts=True)``
@@ -18,7 +21,10 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from datatwin.distributions.inversion import cdf_from_pmf, continuous_ppf, integer_ppf
+from datatwin.distributions.moments import Moments
 from datatwin.errors import DistributionError
 from datatwin.plugins import load_plugins
 
@@ -56,7 +62,8 @@ class Distribution:
 
     Subclasses are frozen dataclasses whose fields are the parameters, and set the
     class attributes ``name`` (the identifier in the model file) and ``kinds``
-    (the column kinds it can model).
+    (the column kinds it can model). Capabilities are declared as class attributes
+    (tags), which the conformance checks in :mod:`datatwin.distributions.testing` read.
     """
 
     name: ClassVar[str] = ""
@@ -64,6 +71,15 @@ class Distribution:
     #: False where ``fit`` is not a maximum-likelihood estimate (a histogram with
     #: data-chosen bins); the conformance check then skips the likelihood comparison
     fit_is_maximum_likelihood: ClassVar[bool] = True
+    #: False where ``fit(values, counts)`` needs options to work (faker: the provider)
+    fittable: ClassVar[bool] = True
+    #: False where the values have no order (labels, text, unique keys): ``cdf`` and
+    #: ``ppf`` then raise DistributionError
+    ordered: ClassVar[bool] = True
+    #: True where ``_from_moments`` builds the family from released moments
+    estimable_from_moments: ClassVar[bool] = False
+    #: True where ``_from_moments`` needs the moments of the logarithms (``log_mean``, ``log_var``)
+    needs_log_moments: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -87,18 +103,60 @@ class Distribution:
         """Validate parameters; raise DistributionError naming the parameter."""
 
     @classmethod
-    def _fit(cls, values: np.ndarray, counts: np.ndarray) -> "Distribution":
-        raise NotImplementedError
+    def _fit(cls, values: np.ndarray, counts: np.ndarray) -> Distribution:
+        raise NotImplementedError(f"{cls.name}: implement _fit, or declare fittable = False")
 
     def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        raise NotImplementedError
+        raise NotImplementedError(f"{self.name}: implement _sample")
+
+    def _logpdf(self, values: np.ndarray) -> np.ndarray:
+        """Pointwise log-probability (log-density for continuous families) of a 1-d
+        array; ``-inf`` outside the support. The one place a family writes its density."""
+        raise NotImplementedError(f"{self.name}: implement _logpdf")
 
     def _log_likelihood(self, values: np.ndarray, counts: np.ndarray) -> float:
-        raise NotImplementedError
+        """Σ counts · logpdf(values). Override only where a closed form over
+        sufficient statistics is materially faster, and say so."""
+        logp = self._logpdf(values)
+        with np.errstate(invalid="ignore"):
+            total = float(np.dot(counts, logp))
+        if math.isnan(total):  # 0 · -inf: a value with count 0 outside the support adds nothing
+            keep = counts > 0
+            total = float(np.dot(counts[keep], logp[keep]))
+        return total
+
+    def _support(self) -> tuple[float, float]:
+        """(lowest, highest) value with positive probability, for the numeric fallbacks."""
+        return (-math.inf, math.inf)
+
+    def _cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(X <= x) of a 1-d array. Fallback for whole-number families: sums of the pmf."""
+        if self._integer_valued():
+            return cdf_from_pmf(self._logpdf, x, self._support())
+        raise NotImplementedError(f"{self.name}: implement _cdf, or declare ordered = False")
+
+    def _ppf(self, q: np.ndarray) -> np.ndarray:
+        """Smallest x with cdf(x) >= q, for q in [0, 1], as values of the sample's dtype.
+        Fallback: solved from ``_cdf`` (integer bisection for whole-number families)."""
+        if self._integer_valued():
+            return integer_ppf(self._cdf, q, self._support())
+        if "continuous" in self.kinds:
+            return continuous_ppf(self._cdf, q, self._support())
+        raise NotImplementedError(f"{self.name}: implement _ppf, or declare ordered = False")
+
+    @classmethod
+    def _from_moments(cls, moments: Moments, integer: bool) -> Distribution | None:
+        """The family built from released moments; None: cannot be (the default)."""
+        return None
+
+    @classmethod
+    def _integer_valued(cls) -> bool:
+        """Whole-number families (kind ``discrete`` only): the fallbacks search integers."""
+        return bool(cls.kinds) and set(cls.kinds) <= {"discrete"}
 
     # -- public API -------------------------------------------------------------
     @classmethod
-    def fit(cls, values: np.ndarray, counts: np.ndarray | None = None, **options: Any) -> "Distribution":
+    def fit(cls, values: np.ndarray, counts: np.ndarray | None = None, **options: Any) -> Distribution:
         """Estimate the parameters by maximum likelihood (closed form where one exists).
 
         ``options`` go to families that take them (``criterion`` for the point-mass
@@ -110,16 +168,78 @@ class Distribution:
             raise DistributionError(f"{cls.name}: need a non-empty 1-d array of values to fit")
         return cls._fit(values, _as_counts(values, counts), **options)
 
+    @classmethod
+    def from_moments(cls, moments: Moments, integer: bool) -> Distribution | None:
+        """The family with parameters built from released ``moments`` (e.g. noisy ones
+        under differential privacy), or None where it cannot be built from them (no
+        ``_from_moments``, or moments outside its support, such as a log-normal for bounds
+        that include negative numbers). ``integer``: the values are whole numbers.
+
+        >>> from datatwin.distributions import Moments, PoissonDistribution
+        >>> PoissonDistribution.from_moments(Moments(lower=0, upper=20, mean=3.5, var=3.4), integer=True)
+        PoissonDistribution(mu=3.5)
+        """
+        if not isinstance(moments, Moments):
+            raise DistributionError(
+                f"{cls.name}: from_moments needs a Moments object. Got {type(moments).__name__} instead."
+            )
+        return cls._from_moments(moments, bool(integer))
+
     def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draw ``n`` values; ``rng`` is a numpy Generator or a seed."""
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise DistributionError(f"{self.name}: the number of values to sample must be an integer >= 0. Got {n!r}.")
         return self._sample(int(n), np.random.default_rng(rng))
 
+    def logpdf(self, values: ArrayLike) -> np.ndarray:
+        """Pointwise log-probability (discrete and categorical families) or log-density
+        (continuous ones) of each value; ``-inf`` outside the support. Same shape as ``values``."""
+        arr = np.asarray(values)
+        return np.asarray(self._logpdf(arr.reshape(-1)), dtype=np.float64).reshape(arr.shape)
+
     def log_likelihood(self, values: np.ndarray, counts: np.ndarray | None = None) -> float:
         """Sum of log-probabilities (log-densities for continuous families)."""
         values = np.asarray(values)
         return float(self._log_likelihood(values, _as_counts(values, counts)))
+
+    def cdf(self, x: ArrayLike) -> np.ndarray:
+        """P(X <= x) for each ``x``, given as values of the kind ``sample`` returns
+        (numbers, booleans with False < True, numpy datetime64 / timedelta64). Same shape
+        as ``x``. Raises DistributionError for a family without an order, or NaN / NaT."""
+        self._require_order("cdf")
+        arr = np.asarray(x)
+        if (arr.dtype.kind == "f" and np.isnan(arr).any()) or (arr.dtype.kind in "Mm" and np.isnat(arr).any()):
+            raise DistributionError(f"{self.name}: parameter 'x' of cdf must not hold NaN or NaT")
+        return np.asarray(self._cdf(arr.reshape(-1)), dtype=np.float64).reshape(arr.shape)
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        """The quantile function: the smallest value ``x`` with ``cdf(x) >= q``, for each
+        ``q`` in [0, 1], as values of the dtype ``sample`` returns. ``ppf(U)`` for U uniform
+        on (0, 1) has the distribution of ``sample``; ``ppf(0)`` and ``ppf(1)`` are the ends
+        of the support (infinite for some continuous families). Same shape as ``q``.
+
+        >>> from datatwin.distributions import NormalDistribution
+        >>> NormalDistribution(mu=1.0, sigma=2.0).ppf([0.5])
+        array([1.])
+        """
+        self._require_order("ppf")
+        try:
+            arr = np.asarray(q, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DistributionError(f"{self.name}: parameter 'q' of ppf must be numbers in [0, 1]") from None
+        bad = ~((arr >= 0) & (arr <= 1))  # NaN included
+        if bad.any():
+            raise DistributionError(
+                f"{self.name}: parameter 'q' of ppf must be in [0, 1]. Got {arr[bad].flat[0]!r} instead."
+            )
+        return np.asarray(self._ppf(arr.reshape(-1))).reshape(arr.shape)
+
+    def _require_order(self, method: str) -> None:
+        if not self.ordered:
+            raise DistributionError(
+                f"{self.name} has no order: its values ({', '.join(self.kinds)}) cannot be ranked, "
+                f"so it has no {method}"
+            )
 
     @property
     def n_parameters(self) -> int:
@@ -145,7 +265,7 @@ class Distribution:
         return {"name": self.name, "parameters": {f.name: _jsonify(getattr(self, f.name)) for f in dataclasses.fields(self)}}
 
     @classmethod
-    def from_parameters(cls, parameters: dict[str, Any]) -> "Distribution":
+    def from_parameters(cls, parameters: dict[str, Any]) -> Distribution:
         """Build from the ``parameters`` mapping of a model file (subclasses may convert types)."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(parameters) - names

@@ -11,7 +11,7 @@ import numpy as np
 
 from datatwin.distributions.base import KINDS, Distribution, DistributionError, merge_repeats, register
 from datatwin.distributions.rounding import coarse_ceiling, coarse_floor
-from datatwin.distributions.temporal import format_time
+from datatwin.distributions.temporal import format_time, parse_time
 
 _PROB_TOLERANCE = 1e-6
 
@@ -34,6 +34,7 @@ class CategoricalDistribution(Distribution):
 
     name = "categorical"
     kinds = ("categorical", "string")
+    ordered = False  # labels: even numeric ones are categories, in the order of the model file
     labels: list
     probs: list
 
@@ -69,14 +70,13 @@ class CategoricalDistribution(Distribution):
     def _sample(self, n, rng):
         return np.asarray(self.labels, dtype=object)[self.sample_codes(n, rng)]
 
-    def _log_likelihood(self, values, counts):
+    def _logpdf(self, values):
         index = {label: i for i, label in enumerate(self.labels)}
         with np.errstate(divide="ignore"):
-            logp = np.log(np.asarray(self.probs, dtype=float))
-        idx = [index.get(_py(v)) for v in values]  # values are distinct labels: short loop
-        if any(i is None for i in idx):
-            return -math.inf
-        return float(np.dot(counts, logp[np.asarray(idx, dtype=int)]))
+            logp = np.append(np.log(np.asarray(self.probs, dtype=float)), -np.inf)  # the last: unknown labels
+        unknown = len(self.labels)
+        # values are distinct labels when fitting and scoring: a short loop
+        return logp[np.fromiter((index.get(_py(v), unknown) for v in values), dtype=np.intp, count=len(values))]
 
 
 @register
@@ -101,13 +101,21 @@ class BernoulliDistribution(Distribution):
     def _sample(self, n, rng):
         return rng.random(n) < self.p
 
-    def _log_likelihood(self, values, counts):
-        k = float(counts[values].sum())
-        n = float(counts.sum())
+    def _support(self):
+        return (0.0 if self.p < 1 else 1.0, 1.0 if self.p > 0 else 0.0)
+
+    def _logpdf(self, values):
+        x = np.asarray(values)
         with np.errstate(divide="ignore"):
-            return float(k * np.log(self.p) + (n - k) * np.log1p(-self.p)) if 0 < self.p < 1 else (
-                0.0 if (k == n and self.p == 1) or (k == 0 and self.p == 0) else -math.inf
-            )
+            log_true, log_false = np.log(self.p), np.log1p(-self.p)
+        return np.where(x == 1, log_true, np.where(x == 0, log_false, -np.inf))
+
+    def _cdf(self, x):
+        x = np.asarray(x).astype(float)  # False < True, as 0 < 1
+        return np.where(x < 0, 0.0, np.where(x < 1, 1.0 - self.p, 1.0))
+
+    def _ppf(self, q):
+        return (q > 1.0 - self.p) | (self.p == 1)
 
 
 @register
@@ -141,10 +149,33 @@ class ConstantDistribution(Distribution):
     def _sample(self, n, rng):
         return np.full(n, self.value, dtype=object if isinstance(self.value, str) else None)
 
-    def _log_likelihood(self, values, counts):
-        if values.dtype.kind in "Mm":
-            return 0.0 if len(np.unique(values)) == 1 else -math.inf
-        return 0.0 if np.all(values == values[0]) and _py(values[0]) == self.value else -math.inf
+    def _ppf(self, q):
+        return self._sample(len(q), None)
+
+    def _comparable(self, x: np.ndarray) -> tuple[np.ndarray, Any]:
+        """``x`` and the value in a form that compares (temporal values: the ISO text parsed)."""
+        if x.dtype.kind == "M":
+            return x, np.datetime64(self.value)
+        if x.dtype.kind == "m":
+            return x.astype("timedelta64[ns]").astype(np.int64), parse_time(self.value)
+        return x, self.value
+
+    def _logpdf(self, values):
+        try:
+            x, value = self._comparable(np.asarray(values))
+            same = np.asarray(x == value, dtype=bool)
+        except (TypeError, ValueError):  # temporal values against text that is no date or time
+            return np.full(len(values), -np.inf)
+        return np.where(same, 0.0, -np.inf)
+
+    def _cdf(self, x):
+        try:
+            x, value = self._comparable(np.asarray(x))
+            return np.asarray(x >= value, dtype=float)
+        except (TypeError, ValueError):
+            raise DistributionError(
+                f"constant: cannot compare the values given to cdf with the value {self.value!r}"
+            ) from None
 
 
 _CHAR_CLASSES = {
@@ -171,6 +202,7 @@ class RandomStringDistribution(Distribution):
 
     name = "random_string"
     kinds = ("string",)
+    ordered = False
     min_length: int
     max_length: int
     classes: list
@@ -214,7 +246,7 @@ class RandomStringDistribution(Distribution):
         grid[np.arange(width)[None, :] >= lengths[:, None]] = "\x00"
         return grid.astype("<U1").view(f"<U{width}").ravel().astype(object)
 
-    def _log_likelihood(self, values, counts):
+    def _logpdf(self, values):
         # Length uniform on [min_length, max_length], then each character uniform on the alphabet.
         alphabet = "".join(_CHAR_CLASSES[c] for c in self.classes)
         texts = [str(v) for v in values]
@@ -222,12 +254,14 @@ class RandomStringDistribution(Distribution):
         # lengths beyond the published range are top/bottom-coded to its ends (censored), as
         # the fit codes the few odd rows that set the real extremes
         lengths = np.clip(lengths, self.min_length, self.max_length)
+        logp = -math.log(self.max_length - self.min_length + 1) - lengths * math.log(len(alphabet))
         outside = set("".join(texts)) - set(alphabet)
-        if outside and ("other" not in self.classes or outside & set("".join(_CHAR_CLASSES.values()))):
-            return -math.inf  # characters of a named class that is not in the model
-        return -float(counts.sum()) * math.log(self.max_length - self.min_length + 1) - float(
-            np.dot(counts, lengths)
-        ) * math.log(len(alphabet))
+        # characters of a named class that is not in the model (any character outside them
+        # is drawn as "other", when that class is in)
+        bad = outside if "other" not in self.classes else outside & set("".join(_CHAR_CLASSES.values()))
+        if bad:
+            logp[np.fromiter((not bad.isdisjoint(t) for t in texts), dtype=bool, count=len(texts))] = -np.inf
+        return logp
 
 
 def _length_range(lengths: np.ndarray, counts: np.ndarray, k: int) -> tuple[int, int]:

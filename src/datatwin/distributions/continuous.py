@@ -1,6 +1,7 @@
 """Continuous families. Closed-form maximum likelihood except where none exists
 (gamma shape: Newton's method; truncated normal: a 2-d optimisation over
-sufficient statistics), so fitting is O(number of distinct values)."""
+sufficient statistics), so fitting is O(number of distinct values). Each family writes
+its density once (``_logpdf``) and has closed forms for ``_cdf`` and ``_ppf``."""
 
 from __future__ import annotations
 
@@ -17,37 +18,41 @@ from datatwin.distributions.base import (
     require_positive,
     weighted_mean_var,
 )
+from datatwin.distributions.inversion import continuous_ppf
+from datatwin.distributions.moments import _two_point
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 class ContinuousDistribution(Distribution):
-    """A family with a density; ``cdf`` lets it be discretised for integer data."""
+    """A family with a density; ``log_cdf_interval`` lets it be discretised for integer data."""
 
     kinds = ("continuous",)
 
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    # The continuous distribution itself; a rounded (``discrete_*``) subclass overrides
+    # ``_cdf`` and ``_logpdf`` with its integer ones and points these at the latent family.
+    def _latent_cdf(self, x):
+        return self._cdf(x)
 
-    def logpdf(self, x: np.ndarray) -> np.ndarray:
-        """Pointwise log-density."""
-        raise NotImplementedError
+    def _latent_logpdf(self, x):
+        return self._logpdf(x)
 
     def log_cdf_interval(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """log P(lo < X <= hi), used to score a discretised version. Far in the tails the
-        difference of CDFs underflows to 0; there the density at the midpoint times the
-        width is the accurate value, so one outlier does not make the whole fit -inf."""
+        """log P(lo < X <= hi) of the continuous distribution, used to score a discretised
+        version. Far in the tails the difference of CDFs underflows to 0; there the density
+        at the midpoint times the width is the accurate value, so one outlier does not make
+        the whole fit -inf."""
         if len(lo) > 1 and np.array_equal(hi[:-1], lo[1:]):  # consecutive integers share edges
-            edges = self.cdf(np.append(lo, hi[-1]))
+            edges = self._latent_cdf(np.append(lo, hi[-1]))
             diff = edges[1:] - edges[:-1]
         else:
-            diff = self.cdf(hi) - self.cdf(lo)
+            diff = self._latent_cdf(hi) - self._latent_cdf(lo)
         tiny = diff < 1e-12
         with np.errstate(divide="ignore"):
             out = np.log(np.where(tiny, 1.0, diff))
         if tiny.any():
             mid, width = (lo[tiny] + hi[tiny]) / 2, hi[tiny] - lo[tiny]
-            out[tiny] = self.logpdf(mid) + np.log(width)
+            out[tiny] = self._latent_logpdf(mid) + np.log(width)
         return out
 
 
@@ -57,6 +62,7 @@ class UniformDistribution(ContinuousDistribution):
     """Uniform on [lower, upper]."""
 
     name = "uniform"
+    estimable_from_moments = True
     lower: float
     upper: float
 
@@ -71,21 +77,26 @@ class UniformDistribution(ContinuousDistribution):
             raise DistributionError("uniform: all values are equal")
         return cls(lo, hi)
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        return cls(moments.lower, moments.upper)
+
     def _sample(self, n, rng):
         return rng.uniform(self.lower, self.upper, n)
 
-    def _log_likelihood(self, values, counts):
-        if values.min() < self.lower or values.max() > self.upper:
-            return -math.inf
-        return -float(counts.sum()) * math.log(self.upper - self.lower)
+    def _support(self):
+        return (self.lower, self.upper)
 
-    def logpdf(self, x):
+    def _logpdf(self, x):
         x = np.asarray(x, float)
         inside = (x >= self.lower) & (x <= self.upper)
         return np.where(inside, -math.log(self.upper - self.lower), -np.inf)
 
-    def cdf(self, x):
+    def _cdf(self, x):
         return np.clip((np.asarray(x, float) - self.lower) / (self.upper - self.lower), 0.0, 1.0)
+
+    def _ppf(self, q):
+        return self.lower + (self.upper - self.lower) * q
 
 
 @register
@@ -94,6 +105,7 @@ class NormalDistribution(ContinuousDistribution):
     """Normal with mean ``mu`` and standard deviation ``sigma``."""
 
     name = "normal"
+    estimable_from_moments = True
     mu: float
     sigma: float
 
@@ -107,19 +119,22 @@ class NormalDistribution(ContinuousDistribution):
             raise DistributionError("normal: all values are equal")
         return cls(mean, math.sqrt(var))
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        return cls(moments.mean, moments.sd(integer))
+
     def _sample(self, n, rng):
         return rng.normal(self.mu, self.sigma, n)
 
-    def _log_likelihood(self, values, counts):
-        z = (values.astype(float) - self.mu) / self.sigma
-        return float(np.dot(counts, -0.5 * z * z)) - float(counts.sum()) * (math.log(self.sigma) + _LOG_SQRT_2PI)
-
-    def logpdf(self, x):
+    def _logpdf(self, x):
         z = (np.asarray(x, float) - self.mu) / self.sigma
-        return -0.5 * z * z - math.log(self.sigma) - _LOG_SQRT_2PI
+        return -0.5 * z * z - (math.log(self.sigma) + _LOG_SQRT_2PI)
 
-    def cdf(self, x):
+    def _cdf(self, x):
         return special.ndtr((np.asarray(x, float) - self.mu) / self.sigma)
+
+    def _ppf(self, q):
+        return self.mu + self.sigma * special.ndtri(q)
 
 
 def _log_mass(a: float, b: float) -> float:
@@ -136,6 +151,7 @@ class TruncatedNormalDistribution(ContinuousDistribution):
     """Normal(mu, sigma) restricted to [lower, upper]; mu, sigma are of the untruncated normal."""
 
     name = "truncated_normal"
+    estimable_from_moments = True
     mu: float
     sigma: float
     lower: float
@@ -178,12 +194,24 @@ class TruncatedNormalDistribution(ContinuousDistribution):
         t0, t1 = res.x if res.fun <= nll(start) else start
         return cls(float(mean + sd * t0), float(sd * math.exp(t1)), lo, hi)
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        # the discrete version truncates at lower - 1/2, upper + 1/2, and rounding adds 1/12
+        # to the variance; the fit on the pseudo-sample is the fit on the statistics
+        lo, hi = moments.lower, moments.upper
+        pad = 0.5 if integer else 0.0
+        values, weights = _two_point(lo - pad, hi + pad, moments.mean, moments.var + (1 / 12 if integer else 0.0))
+        fit = TruncatedNormalDistribution.fit(values, weights)
+        return cls(fit.mu, fit.sigma, lo, hi)
+
     def _standard_bounds(self) -> tuple[float, float]:
         return (self.lower - self.mu) / self.sigma, (self.upper - self.mu) / self.sigma
 
     def _sample(self, n, rng):
         # Inverse-CDF on the tail that keeps precision (scipy's truncnorm does the same).
         a, b = self._standard_bounds()
+        if not special.ndtr(-a if a > 0 else b) > 1e-290:  # the mass underflows: solve the cdf
+            return self._ppf(rng.random(n))
         if a > 0:
             qa, qb = special.ndtr(-b), special.ndtr(-a)
             z = -special.ndtri(rng.uniform(qa, qb, n))
@@ -192,23 +220,27 @@ class TruncatedNormalDistribution(ContinuousDistribution):
             z = special.ndtri(rng.uniform(qa, qb, n))
         return np.clip(self.mu + self.sigma * z, self.lower, self.upper)
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        if x.min() < self.lower or x.max() > self.upper:
-            return -math.inf
-        a, b = self._standard_bounds()
-        z = (x - self.mu) / self.sigma
-        n = float(counts.sum())
-        return float(np.dot(counts, -0.5 * z * z)) - n * (math.log(self.sigma) + _LOG_SQRT_2PI + _log_mass(a, b))
+    def _support(self):
+        return (self.lower, self.upper)
 
-    def logpdf(self, x):
+    def _logpdf(self, x):
         x = np.asarray(x, float)
         a, b = self._standard_bounds()
         z = (x - self.mu) / self.sigma
         inside = (x >= self.lower) & (x <= self.upper)
-        return np.where(inside, -0.5 * z * z - math.log(self.sigma) - _LOG_SQRT_2PI - _log_mass(a, b), -np.inf)
+        return np.where(inside, -0.5 * z * z - (math.log(self.sigma) + _LOG_SQRT_2PI + _log_mass(a, b)), -np.inf)
 
-    def cdf(self, x):
+    def _ppf(self, q):
+        # the inverse of the cdf on the tail that keeps precision, as sampling does
+        a, b = self._standard_bounds()
+        upper_tail = a > 0
+        qa, qb = (special.ndtr(-b), special.ndtr(-a)) if upper_tail else (special.ndtr(a), special.ndtr(b))
+        if not qb > 1e-290:  # the bounds lie so far in a tail that the mass underflows: solve the cdf
+            return np.clip(continuous_ppf(self._cdf, q, self._support()), self.lower, self.upper)
+        z = -special.ndtri(qb - (qb - qa) * q) if upper_tail else special.ndtri(qa + (qb - qa) * q)
+        return np.clip(self.mu + self.sigma * z, self.lower, self.upper)
+
+    def _cdf(self, x):
         a, b = self._standard_bounds()
         z = (np.clip(np.asarray(x, float), self.lower, self.upper) - self.mu) / self.sigma
         fa, fb = special.ndtr(a), special.ndtr(b)
@@ -233,6 +265,8 @@ class LogNormalDistribution(ContinuousDistribution):
     """log(X) ~ Normal(mu, sigma); support x > 0."""
 
     name = "lognormal"
+    estimable_from_moments = True
+    needs_log_moments = True
     mu: float
     sigma: float
 
@@ -248,28 +282,34 @@ class LogNormalDistribution(ContinuousDistribution):
             raise DistributionError("lognormal: all values are equal")
         return cls(mean, math.sqrt(var))
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        if moments.log_mean is None or moments.log_var is None:
+            return None
+        return cls(moments.log_mean, moments.log_sd(integer))
+
     def _sample(self, n, rng):
         return rng.lognormal(self.mu, self.sigma, n)
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        if x.min() <= 0:
-            return -math.inf
-        lx = np.log(x)
-        z = (lx - self.mu) / self.sigma
-        return float(np.dot(counts, -0.5 * z * z - lx)) - float(counts.sum()) * (math.log(self.sigma) + _LOG_SQRT_2PI)
+    def _support(self):
+        return (0.0, math.inf)
 
-    def logpdf(self, x):
+    def _logpdf(self, x):
         x = np.asarray(x, float)
+        positive = len(x) and x.min() > 0  # the usual case: no mask
         with np.errstate(divide="ignore", invalid="ignore"):
-            lx = np.log(np.where(x > 0, x, 1.0))
+            lx = np.log(x if positive else np.where(x > 0, x, 1.0))
         z = (lx - self.mu) / self.sigma
-        return np.where(x > 0, -0.5 * z * z - lx - math.log(self.sigma) - _LOG_SQRT_2PI, -np.inf)
+        logp = -0.5 * z * z - lx - (math.log(self.sigma) + _LOG_SQRT_2PI)
+        return logp if positive else np.where(x > 0, logp, -np.inf)
 
-    def cdf(self, x):
+    def _cdf(self, x):
         x = np.asarray(x, float)
         with np.errstate(divide="ignore"):
             return np.where(x > 0, special.ndtr((np.log(np.maximum(x, 1e-300)) - self.mu) / self.sigma), 0.0)
+
+    def _ppf(self, q):
+        return np.exp(self.mu + self.sigma * special.ndtri(q))
 
 
 @register
@@ -278,6 +318,7 @@ class ExponentialDistribution(ContinuousDistribution):
     """Exponential with ``rate`` (1/mean); support x >= 0."""
 
     name = "exponential"
+    estimable_from_moments = True
     rate: float
 
     def _check(self) -> None:
@@ -292,21 +333,26 @@ class ExponentialDistribution(ContinuousDistribution):
             raise DistributionError("exponential: all values are zero")
         return cls(1.0 / mean)
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        return cls(1.0 / moments.mean) if moments.lower >= 0 and moments.mean > 0 else None
+
     def _sample(self, n, rng):
         return rng.exponential(1.0 / self.rate, n)
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        if x.min() < 0:
-            return -math.inf
-        return float(counts.sum()) * math.log(self.rate) - self.rate * float(np.dot(counts, x))
+    def _support(self):
+        return (0.0, math.inf)
 
-    def logpdf(self, x):
+    def _logpdf(self, x):
         x = np.asarray(x, float)
         return np.where(x >= 0, math.log(self.rate) - self.rate * x, -np.inf)
 
-    def cdf(self, x):
+    def _cdf(self, x):
         return -np.expm1(-self.rate * np.maximum(np.asarray(x, float), 0.0))
+
+    def _ppf(self, q):
+        with np.errstate(divide="ignore"):
+            return -np.log1p(-q) / self.rate
 
 
 @register
@@ -348,20 +394,20 @@ class GammaDistribution(ContinuousDistribution):
     def _sample(self, n, rng):
         return rng.gamma(self.shape, self.scale, n)
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        if x.min() <= 0:
-            return -math.inf
-        k, th = self.shape, self.scale
-        n = float(counts.sum())
-        return float(np.dot(counts, (k - 1) * np.log(x) - x / th)) - n * (special.gammaln(k) + k * math.log(th))
+    def _support(self):
+        return (0.0, math.inf)
 
-    def logpdf(self, x):
+    def _logpdf(self, x):
         x = np.asarray(x, float)
         k, th = self.shape, self.scale
+        positive = len(x) and x.min() > 0  # the usual case: no mask
         with np.errstate(divide="ignore", invalid="ignore"):
-            lx = np.log(np.where(x > 0, x, 1.0))
-        return np.where(x > 0, (k - 1) * lx - x / th - special.gammaln(k) - k * math.log(th), -np.inf)
+            lx = np.log(x if positive else np.where(x > 0, x, 1.0))
+        logp = (k - 1) * lx - x / th - (special.gammaln(k) + k * math.log(th))
+        return logp if positive else np.where(x > 0, logp, -np.inf)
 
-    def cdf(self, x):
+    def _cdf(self, x):
         return special.gammainc(self.shape, np.maximum(np.asarray(x, float), 0.0) / self.scale)
+
+    def _ppf(self, q):
+        return self.scale * special.gammaincinv(self.shape, q)

@@ -1,13 +1,20 @@
-"""Discrete (integer) families. All fits work on distinct values with counts."""
+"""Discrete (integer) families. All fits work on distinct values with counts.
+
+Each family writes its probabilities once (``_logpdf``: -inf off the integers of its
+support) and has a closed-form ``_cdf``; ``_ppf`` starts from a closed form and makes it
+exact with :func:`~datatwin.distributions.inversion.integer_ppf`, so ``ppf(cdf(k)) == k``
+holds in floating point.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import ClassVar
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
 from datatwin.distributions.base import (
     Distribution,
@@ -22,6 +29,7 @@ from datatwin.distributions.continuous import (
     NormalDistribution,
     TruncatedNormalDistribution,
 )
+from datatwin.distributions.inversion import integer_ppf
 
 
 def _require_integers(name: str, values: np.ndarray, minimum: int | None = None) -> None:
@@ -31,8 +39,34 @@ def _require_integers(name: str, values: np.ndarray, minimum: int | None = None)
         raise DistributionError(f"{name}: needs values >= {minimum}")
 
 
+def _on_support(
+    values: np.ndarray, x: np.ndarray, logp: np.ndarray, lower: float = -math.inf, upper: float = math.inf
+) -> np.ndarray:
+    """``logp`` where ``x`` (``values`` as floats) is a whole number in [lower, upper], else -inf.
+
+    Fast path for what fitting passes, integers inside the support: no mask, one
+    reduction per finite bound (this runs in every step of the rounded families' search)."""
+    if (
+        len(x)
+        and values.dtype.kind in "iub"
+        and (lower == -math.inf or x.min() >= lower)
+        and (upper == math.inf or x.max() <= upper)
+    ):
+        return logp
+    inside = x == np.floor(x)
+    if lower > -math.inf:
+        inside &= x >= lower
+    if upper < math.inf:
+        inside &= x <= upper
+    return logp if inside.all() else np.where(inside, logp, -np.inf)
+
+
 class DiscreteDistribution(Distribution):
     kinds = ("discrete",)
+
+    def _refine(self, q: np.ndarray, guess: np.ndarray) -> np.ndarray:
+        """The exact quantiles from a closed-form guess."""
+        return integer_ppf(self._cdf, q, self._support(), guess)
 
 
 @register
@@ -41,6 +75,7 @@ class DiscreteUniformDistribution(DiscreteDistribution):
     """Every integer in [lower, upper] equally likely."""
 
     name = "discrete_uniform"
+    estimable_from_moments = True
     lower: int
     upper: int
 
@@ -55,13 +90,25 @@ class DiscreteUniformDistribution(DiscreteDistribution):
         _require_integers(cls.name, values)
         return cls(int(values.min()), int(values.max()))
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        return cls(int(moments.lower), int(moments.upper))
+
     def _sample(self, n, rng):
         return rng.integers(self.lower, self.upper, n, endpoint=True)
 
-    def _log_likelihood(self, values, counts):
-        if values.min() < self.lower or values.max() > self.upper:
-            return -math.inf
-        return -float(counts.sum()) * math.log(self.upper - self.lower + 1)
+    def _support(self):
+        return (self.lower, self.upper)
+
+    def _logpdf(self, values):
+        x = np.asarray(values, float)
+        return _on_support(values, x, np.full(len(x), -math.log(self.upper - self.lower + 1)), self.lower, self.upper)
+
+    def _cdf(self, x):
+        return np.clip((np.floor(np.asarray(x, float)) - self.lower + 1) / (self.upper - self.lower + 1), 0.0, 1.0)
+
+    def _ppf(self, q):
+        return self._refine(q, self.lower - 1 + np.ceil(q * (self.upper - self.lower + 1)))
 
 
 @register
@@ -70,6 +117,7 @@ class PoissonDistribution(DiscreteDistribution):
     """Poisson with mean ``mu``; support 0, 1, 2, ..."""
 
     name = "poisson"
+    estimable_from_moments = True
     mu: float
 
     def _check(self) -> None:
@@ -84,14 +132,27 @@ class PoissonDistribution(DiscreteDistribution):
             raise DistributionError("poisson: all values are zero")
         return cls(mean)
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        return cls(moments.mean) if moments.lower >= 0 and moments.mean > 0 else None
+
     def _sample(self, n, rng):
         return rng.poisson(self.mu, n)
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        if x.min() < 0:
-            return -math.inf
-        return float(np.dot(counts, x * math.log(self.mu) - self.mu - special.gammaln(x + 1)))
+    def _support(self):
+        return (0.0, math.inf)
+
+    def _logpdf(self, values):
+        x = np.asarray(values, float)
+        return _on_support(values, x, x * math.log(self.mu) - self.mu - special.gammaln(x + 1), 0.0)
+
+    def _cdf(self, x):
+        k = np.floor(np.asarray(x, float))
+        return np.where(k >= 0, special.pdtr(np.maximum(k, 0.0), self.mu), 0.0)
+
+    def _ppf(self, q):
+        with np.errstate(invalid="ignore"):
+            return self._refine(q, np.ceil(special.pdtrik(q, self.mu)))
 
 
 @register
@@ -100,6 +161,7 @@ class GeometricDistribution(DiscreteDistribution):
     """Number of failures before the first success, success probability ``p``; support 0, 1, 2, ..."""
 
     name = "geometric"
+    estimable_from_moments = True
     p: float
 
     def _check(self) -> None:
@@ -112,16 +174,33 @@ class GeometricDistribution(DiscreteDistribution):
         _, mean, _ = weighted_mean_var(values, counts)
         return cls(1.0 / (1.0 + mean))
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        return cls(1.0 / (1.0 + moments.mean)) if moments.lower >= 0 and moments.mean >= 0 else None
+
     def _sample(self, n, rng):
         return rng.geometric(self.p, n) - 1  # numpy counts trials, we count failures
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        if x.min() < 0:
-            return -math.inf
+    def _support(self):
+        return (0.0, 0.0 if self.p == 1 else math.inf)
+
+    def _logpdf(self, values):
+        x = np.asarray(values, float)
         if self.p == 1:
-            return 0.0 if x.max() == 0 else -math.inf
-        return float(np.dot(counts, math.log(self.p) + x * math.log1p(-self.p)))
+            return np.where(x == 0, 0.0, -np.inf)
+        return _on_support(values, x, math.log(self.p) + x * math.log1p(-self.p), 0.0)
+
+    def _cdf(self, x):
+        x = np.asarray(x, float)
+        if self.p == 1:
+            return (x >= 0) * 1.0
+        return np.where(x < 0, 0.0, -np.expm1((np.floor(x) + 1) * math.log1p(-self.p)))
+
+    def _ppf(self, q):
+        if self.p == 1:
+            return np.zeros(len(q), dtype=np.int64)
+        with np.errstate(divide="ignore"):
+            return self._refine(q, np.ceil(np.log1p(-q) / math.log1p(-self.p)) - 1)
 
 
 @register
@@ -130,6 +209,7 @@ class NegativeBinomialDistribution(DiscreteDistribution):
     """Failures before ``n`` successes with success probability ``p`` (scipy's nbinom)."""
 
     name = "negative_binomial"
+    estimable_from_moments = True
     n: float
     p: float
 
@@ -158,16 +238,34 @@ class NegativeBinomialDistribution(DiscreteDistribution):
         r = math.exp(res.x)
         return cls(r, r / (r + mean))
 
+    @classmethod
+    def _from_moments(cls, moments, integer):
+        mean, var = moments.mean, moments.var  # the count's own variance: no rounding correction
+        if moments.lower < 0 or mean <= 0 or var <= mean * 1.001:
+            return None
+        r = mean * mean / (var - mean)  # method of moments
+        return cls(r, r / (r + mean))
+
     def _sample(self, n, rng):
         return rng.negative_binomial(self.n, self.p, n)
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        if x.min() < 0:
-            return -math.inf
+    def _support(self):
+        return (0.0, math.inf)
+
+    def _logpdf(self, values):
+        x = np.asarray(values, float)
         r, p = self.n, self.p
-        terms = special.gammaln(x + r) - special.gammaln(r) - special.gammaln(x + 1) + r * math.log(p) + x * math.log1p(-p)
-        return float(np.dot(counts, terms))
+        with np.errstate(invalid="ignore"):
+            terms = (special.gammaln(x + r) - special.gammaln(r) - special.gammaln(x + 1) + r * math.log(p)
+                     + x * math.log1p(-p))
+        return _on_support(values, x, terms, 0.0)
+
+    def _cdf(self, x):
+        return stats.nbinom.cdf(np.asarray(x, float), self.n, self.p)
+
+    def _ppf(self, q):
+        with np.errstate(over="ignore"):
+            return self._refine(q, stats.nbinom.ppf(q, self.n, self.p))
 
 
 @register
@@ -177,6 +275,7 @@ class UniqueKeyDistribution(DiscreteDistribution):
     the same density as the data (``density`` = distinct values / range width)."""
 
     name = "unique_key"
+    ordered = False  # a set of distinct keys, not independent draws: no quantile function
     lower: int
     consecutive: bool
     density: float
@@ -201,9 +300,9 @@ class UniqueKeyDistribution(DiscreteDistribution):
         width = max(n, math.ceil(n / self.density))
         return self.lower + np.sort(rng.choice(width, n, replace=False)).astype(np.int64)
 
-    def _log_likelihood(self, values, counts):
+    def _logpdf(self, values):
         # Uniform over the admissible sets; only used for audit, never in competition.
-        return -float(counts.sum()) * math.log(1 / self.density)
+        return np.full(len(values), -math.log(1 / self.density))
 
     @property
     def n_parameters(self) -> int:
@@ -268,7 +367,7 @@ class _Rounded:
         if self._positive and x.min() < 1:
             return True  # P(0) comes from (0, 1/2], nothing like the density at 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            f = [self.cdf(x + d) for d in (-1.5, -0.5, 0.5, 1.5)]
+            f = [self._latent_cdf(x + d) for d in (-1.5, -0.5, 0.5, 1.5)]
             lo, mid, hi = (np.log(f[i + 1] - f[i]) for i in range(3))
             err = np.abs(hi - 2 * mid + lo + ((hi - lo) / 2) ** 2) / 24
         # Only where the neighbouring bins have mass: next to a truncation bound they have
@@ -279,9 +378,34 @@ class _Rounded:
     def _sample(self, n, rng):
         return np.rint(super()._sample(n, rng)).astype(np.int64)
 
-    def _log_likelihood(self, values, counts):
-        x = values.astype(float)
-        return float(np.dot(counts, self.log_cdf_interval(x - 0.5, x + 0.5)))
+    # The latent continuous family: the parent class's hooks. ``log_cdf_interval`` reads
+    # these, while the public ``cdf`` and ``logpdf`` are those of the integers.
+    def _latent_cdf(self, x):
+        return super()._cdf(x)
+
+    def _latent_logpdf(self, x):
+        return super()._logpdf(x)
+
+    def _latent_ppf(self, q):
+        return super()._ppf(q)
+
+    def _support(self):
+        lo, hi = super()._support()  # rint of the latent support's ends
+        return (math.floor(lo + 0.5) if math.isfinite(lo) else lo, math.ceil(hi - 0.5) if math.isfinite(hi) else hi)
+
+    def _logpdf(self, values):
+        # P(k) = F(k + 1/2) - F(k - 1/2): the rounded likelihood is this interval probability
+        x = np.asarray(values, float)
+        return _on_support(values, x, self.log_cdf_interval(x - 0.5, x + 0.5))
+
+    def _cdf(self, x):
+        return self._latent_cdf(np.floor(np.asarray(x, float)) + 0.5)
+
+    def _ppf(self, q):
+        # the smallest k with F(k + 1/2) >= q, from the latent quantile
+        with np.errstate(invalid="ignore"):
+            guess = np.ceil(self._latent_ppf(q) - 0.5)
+        return integer_ppf(self._cdf, q, self._support(), guess)
 
 
 @register
@@ -299,14 +423,25 @@ class DiscreteTruncatedNormalDistribution(_Rounded, TruncatedNormalDistribution)
 
     name = "discrete_truncated_normal"
 
-    def _continuous(self) -> TruncatedNormalDistribution:
+    @functools.cached_property
+    def _latent(self) -> TruncatedNormalDistribution:
+        # built once per instance (the parameters are frozen), not on every cdf call
         return TruncatedNormalDistribution(self.mu, self.sigma, self.lower - 0.5, self.upper + 0.5)
 
-    def cdf(self, x):
-        return self._continuous().cdf(x)
+    def _continuous(self) -> TruncatedNormalDistribution:
+        return self._latent
 
-    def logpdf(self, x):
-        return self._continuous().logpdf(x)
+    def _latent_cdf(self, x):
+        return self._continuous()._cdf(x)
+
+    def _latent_logpdf(self, x):
+        return self._continuous()._logpdf(x)
+
+    def _latent_ppf(self, q):
+        return self._continuous()._ppf(q)
+
+    def _support(self):
+        return (self.lower, self.upper)
 
     def _sample(self, n, rng):
         # clip: rint rounds half to even, so upper + 1/2 could become upper + 1

@@ -21,9 +21,9 @@ import numpy as np
 import polars as pl
 
 from datatwin.distributions.base import Distribution, DistributionError, register
-from datatwin.distributions.rounding import coarse_ceiling
 from datatwin.distributions.fakerdraw import FakerDraw
 from datatwin.distributions.pattern_fit import micro_length
+from datatwin.distributions.rounding import coarse_ceiling
 from datatwin.personal.base import DEFAULT_LOCALE, PROVIDERS, available_locales, text_date_format
 
 #: log-probability the faker distribution gives every value: Faker's output has no
@@ -62,6 +62,8 @@ class FakerDistribution(Distribution):
     name = "faker"
     kinds = ("string",)
     fit_is_maximum_likelihood: ClassVar[bool] = False
+    fittable: ClassVar[bool] = False  # the provider is an option of the fit, not learnt from the values
+    ordered: ClassVar[bool] = False
     provider: str
     locale: str = DEFAULT_LOCALE
     date_format: str | None = None
@@ -143,8 +145,8 @@ class FakerDistribution(Distribution):
         days = rng.integers(first, last, n, endpoint=True).astype("datetime64[D]")
         return _to_object(pl.Series(days).dt.strftime(self.date_format).to_list())
 
-    def _log_likelihood(self, values, counts):
-        return -float(counts.sum()) * math.log(_NOMINAL_SUPPORT)
+    def _logpdf(self, values):
+        return np.full(len(values), -math.log(_NOMINAL_SUPPORT))
 
 
 #: the birth years of a date_of_birth column of fewer than k rows: no statistic of so few
@@ -183,6 +185,7 @@ class FreeTextDistribution(Distribution):
 
     name = "free_text"
     kinds = ("string",)
+    ordered = False
     locale: str
     length: Distribution
     max_length: int
@@ -218,11 +221,9 @@ class FreeTextDistribution(Distribution):
         draw = FakerDraw(self.locale, rng)
         return _texts(lengths, np.asarray(draw.fake.word.__self__.word_list, dtype=object), rng)
 
-    def _log_likelihood(self, values, counts):
+    def _logpdf(self, values):
         lengths = _lengths(values)
-        if len(lengths) and lengths.max() > self.max_length:
-            return -math.inf
-        return self.length.log_likelihood(lengths, counts)
+        return np.where(lengths > self.max_length, -np.inf, self.length.logpdf(lengths))
 
 
 def _lengths(values: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from datatwin.distributions.base import (
     register,
 )
 from datatwin.distributions.categorical import check_probabilities
+from datatwin.distributions.inversion import integer_ppf
 
 #: a value becomes a point mass when at least this share of rows holds it
 MIN_POINT_SHARE = 0.05
@@ -128,25 +129,25 @@ class PointMassMixtureDistribution(Distribution):
                 return np.concatenate(parts)
         raise DistributionError("point_mass_mixture: the rest distribution almost never misses the points")
 
-    def _log_likelihood(self, values, counts):
+    def _logpdf(self, values):
+        x = np.asarray(values).astype(float)
         points = np.asarray(self.points, dtype=float)
-        at = np.isin(values.astype(float), points)
-        ll = 0.0
-        if at.any():
-            idx = np.searchsorted(np.sort(points), values[at].astype(float))
-            w = np.asarray(self.weights, dtype=float)[np.argsort(points)][idx]
-            with np.errstate(divide="ignore"):
-                ll += float(np.dot(counts[at], np.log(w)))
-        if (~at).any():
-            rest_w = 1.0 - float(np.sum(self.weights))
-            if self.rest is None or rest_w <= 0:
-                return -math.inf
-            n_rest = float(counts[~at].sum())
-            mass = self._rest_mass_at_points()
-            if mass >= 1:
-                return -math.inf
-            ll += n_rest * (math.log(rest_w) - math.log1p(-mass)) + self.rest._log_likelihood(values[~at], counts[~at])
-        return ll
+        order = np.argsort(points)
+        sorted_points = points[order]
+        pos = np.searchsorted(sorted_points, x).clip(0, len(points) - 1)
+        at = sorted_points[pos] == x
+        with np.errstate(divide="ignore"):
+            logp = np.log(np.asarray(self.weights, dtype=float)[order][pos])
+        if at.all():
+            return logp
+        rest_w = 1.0 - float(np.sum(self.weights))
+        mass = self._rest_mass_at_points()
+        if self.rest is None or rest_w <= 0 or mass >= 1:
+            return np.where(at, logp, -np.inf)
+        # the rest, normalised without the points it can land on (sampling redraws those)
+        off = np.empty(len(x))
+        off[~at] = (math.log(rest_w) - math.log1p(-mass)) + self.rest.logpdf(np.asarray(values)[~at])
+        return np.where(at, logp, off)
 
     def _rest_mass_at_points(self) -> float:
         """P(rest lands on a point): what sampling redraws, so the rest is normalised
@@ -156,7 +157,93 @@ class PointMassMixtureDistribution(Distribution):
         whole = np.asarray([p for p in self.points if float(p).is_integer()], dtype=float)
         if not len(whole):
             return 0.0
-        return float(sum(math.exp(self.rest._log_likelihood(whole[i : i + 1], np.ones(1))) for i in range(len(whole))))
+        return float(np.exp(self.rest.logpdf(whole)).sum())
+
+    # -- cdf and ppf of what sampling produces ----------------------------------------------
+    # With sorted points s_j, normalised weights w_j (sampling normalises by their sum and the
+    # rest's share r) and the rest conditioned on missing the points, G(x) = (F(x) - M(x)) /
+    # (1 - mass), M(x) the rest's mass at whole points <= x: cdf(x) = sum_{s_j <= x} w_j + r G(x).
+
+    def _shares(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """(sorted points, their normalised weights, the rest's normalised share)."""
+        w = np.asarray(self.weights, dtype=float)
+        rest_w = max(0.0, 1.0 - float(w.sum())) if self.rest is not None else 0.0
+        total = float(w.sum()) + rest_w
+        points = np.asarray(self.points, dtype=float)
+        order = np.argsort(points, kind="stable")
+        return points[order], w[order] / total, rest_w / total
+
+    def _integer_rest(self) -> bool:
+        return self.rest is not None and "continuous" not in self.rest.kinds
+
+    def _point_mass_below(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """M(x): the integer rest's mass at the whole points <= x (0 for a continuous rest)."""
+        if not self._integer_rest():
+            return np.zeros(len(x))
+        whole = points[points == np.floor(points)]
+        if not len(whole):
+            return np.zeros(len(x))
+        cum = np.concatenate([[0.0], np.cumsum(np.exp(self.rest.logpdf(whole)))])
+        return cum[np.searchsorted(whole, x, side="right")]
+
+    def _support(self):
+        points = np.asarray(self.points, dtype=float)
+        lo, hi = float(points.min()), float(points.max())
+        if self.rest is not None:
+            r_lo, r_hi = self.rest._support()
+            lo, hi = min(lo, r_lo), max(hi, r_hi)
+        return (lo, hi)
+
+    def _cdf(self, x):
+        x = np.asarray(x).astype(float)
+        points, w, r = self._shares()
+        cum_w = np.concatenate([[0.0], np.cumsum(w)])
+        out = cum_w[np.searchsorted(points, x, side="right")]
+        if r > 0:
+            mass = self._rest_mass_at_points()
+            rest = (self.rest._cdf(x) - self._point_mass_below(x, points)) / (1.0 - mass)
+            out = out + r * np.clip(rest, 0.0, 1.0)
+        return np.clip(out, 0.0, 1.0)
+
+    def _ppf(self, q):
+        points, w, r = self._shares()
+        m = len(points)
+        cum_w = np.concatenate([[0.0], np.cumsum(w)])
+        point_values = np.asarray(self.points)[np.argsort(np.asarray(self.points, dtype=float), kind="stable")]
+        mass = self._rest_mass_at_points() if r > 0 else 0.0
+        rest_at = np.zeros(m)
+        if r > 0:
+            rest_at = np.clip((self.rest._cdf(points) - self._point_mass_below(points, points)) / (1.0 - mass), 0, 1)
+        below = cum_w[:-1] + r * rest_at  # the cdf just below each point
+        above = cum_w[1:] + r * rest_at  # the cdf at each point
+        # q in (below[j], above[j]] is point j; otherwise a rest value after k = j points
+        j = np.searchsorted(above, q, side="left")
+        on_point = (j < m) & (q > below[np.minimum(j, m - 1)]) if r > 0 else np.ones(len(q), dtype=bool)
+        out_rest = None
+        if r > 0:
+            idx = np.flatnonzero(~on_point)
+            k = j[idx]
+            prev = np.where(k > 0, points[np.maximum(k - 1, 0)], -np.inf)
+            nxt = np.where(k < m, points[np.minimum(k, m - 1)], np.inf)
+            # cdf(x) = cum_w[k] + r G(x) there, and F(x) = G(x) (1 - mass) + M(previous point)
+            u = np.clip((q[idx] - cum_w[k]) / r, 0.0, 1.0)
+            out_rest = self.rest._ppf(np.clip(u * (1.0 - mass) + self._point_mass_below(prev, points), 0.0, 1.0))
+            if self._integer_rest():  # strictly between the neighbouring points
+                prev, nxt = np.floor(prev) + 1, np.ceil(nxt) - 1
+            out_rest = np.clip(out_rest, prev, nxt).astype(out_rest.dtype)
+        dtype = point_values.dtype if out_rest is None else np.result_type(point_values.dtype, out_rest.dtype)
+        out = np.empty(len(q), dtype=dtype)
+        out[on_point] = point_values[np.minimum(j[on_point], m - 1)]
+        if out_rest is not None:
+            out[~on_point] = out_rest
+        if self._integer_valued_here():  # exact in floating point: the smallest k with cdf(k) >= q
+            return integer_ppf(self._cdf, q, self._support(), out.astype(float)).astype(dtype)
+        return out
+
+    def _integer_valued_here(self) -> bool:
+        """Whole-number values only: whole points and an integer rest (or none)."""
+        points = np.asarray(self.points, dtype=float)
+        return bool(np.all(points == np.floor(points))) and (self.rest is None or self._integer_rest())
 
 
 @register
@@ -233,15 +320,15 @@ class EmpiricalDistribution(Distribution):
             return np.floor(lo + rng.random(n) * (hi - lo + 1)).astype(np.int64)
         return lo + rng.random(n) * (hi - lo)
 
-    def _log_likelihood(self, values, counts):
+    def _logpdf(self, values):
         # A point-mass bin may lie inside a range bin (a frequent value amid rarer ones),
         # so a value is not simply in "the last bin starting at or before it".
         b = np.asarray(self.bins, dtype=float)
         p = np.asarray(self.probs, dtype=float)
-        x = values.astype(float)
+        x = np.asarray(values).astype(float)
         if self.integer:  # every bin uniform on its whole numbers, as sampled: add them up
             inside = (b[:, 0] <= x[:, None]) & (x[:, None] <= b[:, 1])
-            prob = inside @ (p / (b[:, 1] - b[:, 0] + 1.0))
+            prob = np.where(x == np.floor(x), inside @ (p / (b[:, 1] - b[:, 0] + 1.0)), 0.0)
         else:  # point masses by value, densities elsewhere (the last range bin starting at or before x)
             atom = b[:, 0] == b[:, 1]
             prob = np.zeros(len(x))
@@ -259,4 +346,62 @@ class EmpiricalDistribution(Distribution):
                 ok = ~hit & (idx >= 0) & (x <= ranges[np.maximum(idx, 0), 1])
                 prob[ok] = range_p[idx[ok]] / (ranges[idx[ok], 1] - ranges[idx[ok], 0])
         with np.errstate(divide="ignore"):
-            return float(np.dot(counts, np.log(prob)))
+            return np.log(prob)
+
+    # -- cdf and ppf: the mixture of the bins' uniform distributions, as sampled ----------------
+    # Each bin's cdf is linear between the knots (the bins' ends; lo - 1 and hi for whole
+    # numbers), so the cdf is exact by interpolation between its values at the knots, plus
+    # the jumps of the point-mass bins of real numbers.
+
+    def _support(self):
+        b = np.asarray(self.bins, dtype=float)
+        return (float(b[:, 0].min()), float(b[:, 1].max()))
+
+    def _knots(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(knots, cdf of the range bins there, atom values, cumulative atom probabilities)."""
+        b = np.asarray(self.bins, dtype=float)
+        p = np.asarray(self.probs, dtype=float)
+        p = p / p.sum()  # sampling normalises the probabilities
+        if self.integer:
+            lo, hi, width = b[:, 0] - 1.0, b[:, 1], b[:, 1] - b[:, 0] + 1.0
+            atom = np.zeros(len(b), dtype=bool)
+        else:
+            lo, hi, width = b[:, 0], b[:, 1], b[:, 1] - b[:, 0]
+            atom = width == 0
+        knots = np.unique(np.concatenate([lo[~atom], hi[~atom]]))
+        share = np.clip((knots[:, None] - lo[~atom]) / width[~atom], 0.0, 1.0)
+        ranged = share @ p[~atom]
+        order = np.argsort(b[atom, 0], kind="stable")
+        return knots, ranged, b[atom, 0][order], np.cumsum(p[atom][order])
+
+    def _cdf(self, x):
+        x = np.asarray(x).astype(float)
+        if self.integer:
+            x = np.floor(x)
+        knots, ranged, atoms, atom_cum = self._knots()
+        out = np.zeros(len(x))
+        if len(knots):
+            out += np.interp(x, knots, ranged, left=0.0, right=float(ranged[-1]))
+        if len(atoms):
+            out += np.concatenate([[0.0], atom_cum])[np.searchsorted(atoms, x, side="right")]
+        return np.clip(out, 0.0, 1.0)
+
+    def _ppf(self, q):
+        knots, _, atoms, atom_cum = self._knots()
+        # the cdf is piecewise linear between the points where it bends or jumps: invert it there
+        xs = np.unique(np.concatenate([knots, atoms]))
+        right = self._cdf(xs)  # the cdf at each point
+        jump = np.zeros(len(xs))
+        if len(atoms):
+            np.add.at(jump, np.searchsorted(xs, atoms), np.diff(np.concatenate([[0.0], atom_cum])))
+        left = right - jump  # the cdf just below each point
+        j = np.searchsorted(right, q, side="left").clip(0, len(xs) - 1)
+        prev = np.maximum(j - 1, 0)
+        slope_span = left[j] - right[prev]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(slope_span > 0, (q - right[prev]) / slope_span, 1.0)
+        between = xs[prev] + np.clip(frac, 0.0, 1.0) * (xs[j] - xs[prev])
+        out = np.where((q > left[j]) | (j == 0), xs[j], between)
+        if self.integer:  # the smallest whole number with cdf(k) >= q
+            return integer_ppf(self._cdf, q, self._support(), np.ceil(out))
+        return out

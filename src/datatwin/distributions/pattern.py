@@ -93,6 +93,7 @@ class PatternDistribution(Distribution):
 
     name = "pattern"
     kinds = ("string",)
+    ordered = False
     fit_is_maximum_likelihood = False  # the k-rule and BIC choices generalise on purpose
     shapes: list
     fallback: Any
@@ -225,17 +226,18 @@ class PatternDistribution(Distribution):
         return out
 
     # -- likelihood ---------------------------------------------------------------------
-    def _log_likelihood(self, values: np.ndarray, counts: np.ndarray) -> float:
-        keep = counts > 0
-        values, counts = values[keep], counts[keep]
-        if len(values) == 0:
-            return 0.0
+    def _logpdf(self, values: np.ndarray) -> np.ndarray:
         texts = values.tolist()
-        if not all_text(texts):
-            return -math.inf
+        logp = np.full(len(texts), -np.inf)
+        if not all_text(texts):  # only text can match: score the text, the rest stays -inf
+            is_text = np.fromiter((isinstance(t, str) for t in texts), dtype=bool, count=len(texts))
+            if is_text.any():
+                logp[is_text] = self._logpdf(np.asarray(values)[is_text])
+            return logp
+        if not texts:
+            return logp
         codes, starts, lengths = encode(texts)
         shape_of, keys = group_by_shape(codes, starts, lengths)
-        logp = np.full(len(texts), -np.inf)
         model_keys = {shape_key(s["tokens"]): s for s in self.shapes}
         with np.errstate(divide="ignore"):
             for key, members in zip(keys, group_indices(shape_of, len(keys))):
@@ -247,9 +249,7 @@ class PatternDistribution(Distribution):
             if self.fallback is not None:
                 # the fallback can also produce a kept shape's strings: add, do not replace
                 logp = np.logaddexp(logp, _fallback_log_probs(self.fallback, codes, lengths))
-        if np.any(np.isneginf(logp)):
-            return -math.inf
-        return float(np.dot(counts, logp))
+        return logp
 
     def matches(self, values: np.ndarray) -> np.ndarray:
         """Whether each value fully matches the ``pattern`` of some shape or the fallback."""

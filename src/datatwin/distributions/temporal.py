@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from datatwin.distributions.base import Distribution, DistributionError, register
+from datatwin.distributions.inversion import integer_ppf
 
 #: precision name -> numpy unit, coarsest first
 PRECISIONS: dict[str, str] = {
@@ -84,16 +85,34 @@ class _TemporalUniform(Distribution):
     def n_parameters(self) -> int:
         return 2
 
+    #: numpy dtype kind of the values: datetime64 ("M"), timedelta64 since midnight ("m")
+    _dtype_kind = "M"
+
     def _sample(self, n, rng):
         lo, hi = self._bounds()
         return self._from_ticks(rng.integers(lo, hi, n, endpoint=True))
 
-    def _log_likelihood(self, values, counts):
+    def _logpdf(self, values):
         lo, hi = self._bounds()
         t = self._ticks(values)
-        if t.min() < lo or t.max() > hi:
-            return -math.inf
-        return -float(counts.sum()) * math.log(hi - lo + 1)
+        return np.where((t >= lo) & (t <= hi), -math.log(hi - lo + 1), -np.inf)
+
+    # cdf and ppf work on the ticks at the precision: a value between two ticks counts as
+    # the earlier one (numpy floors when it casts to a coarser unit)
+    def _tick_cdf(self, ticks: np.ndarray) -> np.ndarray:
+        lo, hi = self._bounds()
+        return np.clip((ticks - lo + 1) / (hi - lo + 1), 0.0, 1.0)
+
+    def _cdf(self, x):
+        if x.dtype.kind != self._dtype_kind:
+            what = "timedelta64 values (time since midnight)" if self._dtype_kind == "m" else "datetime64 values"
+            raise DistributionError(f"{self.name}: parameter 'x' of cdf must be {what}. Got dtype {x.dtype}.")
+        return self._tick_cdf(self._ticks(x))
+
+    def _ppf(self, q):
+        lo, hi = self._bounds()
+        guess = lo - 1 + np.ceil(q * (hi - lo + 1))
+        return self._from_ticks(integer_ppf(self._tick_cdf, q, (lo, hi), guess))
 
 
 def _as_datetime64(values: np.ndarray) -> np.ndarray:
@@ -175,7 +194,7 @@ def format_time(ns: int, unit: str) -> str:
 def parse_time(text: str) -> int:
     """'HH:MM[:SS[.fff...]]' -> nanoseconds since midnight."""
     if not isinstance(text, str):
-        raise ValueError(text)
+        raise TypeError(text)
     hms, _, frac = text.partition(".")
     parts = [int(p) for p in hms.split(":")]
     if len(parts) == 2:
@@ -193,6 +212,7 @@ class TimeUniformDistribution(_TemporalUniform):
 
     name = "time_uniform"
     kinds = ("time",)
+    _dtype_kind = "m"
     lower: str
     upper: str
     precision: str

@@ -24,9 +24,10 @@ import math
 import numpy as np
 from scipy import special
 
+from datatwin.distributions import Moments, log_support
 from datatwin.privacy.dp_bounds import Bounds
 from datatwin.privacy.dp_column import ColumnBudget
-from datatwin.privacy.dp_families import LOG_FAMILIES, Moments, log_support
+from datatwin.privacy.dp_families import needs_log_moments
 
 __all__ = ["SA_FAMILIES", "SUBSET_ROWS", "sample_and_aggregate"]
 
@@ -96,7 +97,7 @@ def sample_and_aggregate(
         mean, sd = _group_stats(rows, group, m, (lo + hi) / 2)
         params += [("mean", mean, lo, hi), ("sd", np.nan_to_num(sd, nan=width / 4), 0.0, width)]
     support = log_support(lo, hi, integer)
-    if support is not None and any(f in LOG_FAMILIES for f in families):
+    if support is not None and needs_log_moments(families):
         zl, zu = support
         z = np.log(np.maximum(rows, 0.5) if integer else rows)
         log_mean, log_sd = _group_stats(z, group, m, (zl + zu) / 2)

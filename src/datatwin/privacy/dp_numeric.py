@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from datatwin.distributions import Distribution, get_distribution_class
+from datatwin.distributions import Distribution, Moments, get_distribution_class, log_support
 from datatwin.distributions.temporal import format_time
 from datatwin.errors import PrivacyError
 from datatwin.privacy.dp_aggregate import SA_FAMILIES, sample_and_aggregate
@@ -38,12 +38,10 @@ from datatwin.privacy.dp_bounds import Bounds, NumericData, dp_bounds, grids_for
 from datatwin.privacy.dp_column import ColumnBudget
 from datatwin.privacy.dp_families import (
     ESTIMABLE,
-    LOG_FAMILIES,
-    Moments,
     bin_probabilities,
     candidates,
     histogram_moments,
-    log_support,
+    needs_log_moments,
 )
 
 __all__ = ["estimable_families", "estimate_numeric"]
@@ -295,7 +293,7 @@ def estimate_numeric(
         )
     elif "sums" in plan:
         moments, raw = _sums(
-            budget, x, counts, bounds, any(n in LOG_FAMILIES for n in names), integer, n_present, plan["sums"]
+            budget, x, counts, bounds, needs_log_moments(names), integer, n_present, plan["sums"]
         )
     else:  # a forced uniform: the bounds are its parameters
         moments = Moments(bounds.lower, bounds.upper, (bounds.lower + bounds.upper) / 2, 0.0)
