@@ -15,7 +15,7 @@ a correlated pair) unless given another frame. They sit beside the layers: they 
 public API (``datatwin.fit``, ``datatwin.load``) like a user would.
 
 >>> import datatwin as dt
->>> check_family(dt.families.Independent())  # doctest: +SKIP
+>>> check_family(dt.families.Independent())
 """
 
 from __future__ import annotations
