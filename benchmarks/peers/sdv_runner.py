@@ -36,18 +36,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from sdv.metadata import Metadata
 
-        metadata = Metadata.detect_from_dataframe(train)
+        if hasattr(Metadata, "detect_from_dataframe"):
+            metadata = Metadata.detect_from_dataframe(train)
+        else:  # SDV 2: one table of a multi-table metadata
+            metadata = Metadata.detect_from_dataframes({"table": train})
     except ImportError:  # older SDV
         from sdv.metadata import SingleTableMetadata
 
         metadata = SingleTableMetadata()
         metadata.detect_from_dataframe(train)
     synthesizer = GaussianCopulaSynthesizer(metadata)
+    multi = not hasattr(Metadata, "detect_from_dataframe")  # SDV 2 takes {table name: frame}
     start = time.perf_counter()
-    synthesizer.fit(train)
+    synthesizer.fit({"table": train} if multi else train)
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
     synth = synthesizer.sample(num_rows=args.rows)
+    if isinstance(synth, dict):
+        synth = synth["table"]
     sample_s = time.perf_counter() - start
     synth.to_parquet(args.out)
     result = {"tool": "sdv", "version": sdv.__version__, "fit_s": fit_s, "sample_s": sample_s, "rows": args.rows}

@@ -56,6 +56,12 @@ def _as_counts(values: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
     return counts
 
 
+#: ppf of at least this many quantiles of a whole-number family may use a cdf table ...
+_TABLE_MIN_QUANTILES = 4096
+#: ... over a support of at most this many whole numbers
+_TABLE_MAX_WIDTH = 1 << 20
+
+
 @dataclasses.dataclass(frozen=True)
 class Distribution:
     """Base class of all distributions.
@@ -232,7 +238,33 @@ class Distribution:
             raise DistributionError(
                 f"{self.name}: parameter 'q' of ppf must be in [0, 1]. Got {arr[bad].flat[0]!r} instead."
             )
-        return np.asarray(self._ppf(arr.reshape(-1))).reshape(arr.shape)
+        flat = arr.reshape(-1)
+        if flat.size >= _TABLE_MIN_QUANTILES and self._whole_numbers():
+            table = self._quantile_table(flat)
+            if table is not None:
+                return table.reshape(arr.shape)
+        return np.asarray(self._ppf(flat)).reshape(arr.shape)
+
+    def _whole_numbers(self) -> bool:
+        """Whether every value is a whole number (so quantiles can come from a cdf table)."""
+        return self.kinds == ("discrete",)
+
+    def _quantile_table(self, q: np.ndarray) -> np.ndarray | None:
+        """Many quantiles of a whole-number family with a narrow support, exactly and fast:
+        the cdf tabulated once over every whole number between the extreme quantiles asked
+        for, then one sorted search (the smallest k with cdf(k) >= q, as ``_ppf`` gives).
+        None where the support is too wide for a table to pay off."""
+        ends = np.asarray(self._ppf(np.array([q.min(), q.max()])), dtype=float)
+        if not np.all(np.isfinite(ends)):
+            return None
+        lo, hi = int(ends[0]), int(ends[1])
+        width = hi - lo + 1
+        if width > min(_TABLE_MAX_WIDTH, q.size // 4):
+            return None
+        ks = np.arange(lo, hi + 1, dtype=np.int64)
+        f = np.maximum.accumulate(np.asarray(self._cdf(ks), dtype=float))
+        sample_dtype = np.asarray(self._ppf(q[:1])).dtype
+        return ks[np.minimum(np.searchsorted(f, q, side="left"), width - 1)].astype(sample_dtype, copy=False)
 
     def _require_order(self, method: str) -> None:
         if not self.ordered:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["cdf_from_pmf", "continuous_ppf", "integer_ppf"]
+__all__ = ["cdf_from_pmf", "continuous_ppf", "integer_ppf", "tabulated_guess"]
 
 #: the smallest positive float: ``ppf(0)`` is the lowest point whose cdf is positive
 TINY = float(np.nextafter(0.0, 1.0))
@@ -168,3 +168,18 @@ def cdf_from_pmf(logpmf: ArrayFunction, x: np.ndarray, support: tuple[float, flo
     idx = np.minimum(k[inside] - lo, count - 1).astype(np.int64)
     out[inside] = cum[idx]
     return out
+
+
+def tabulated_guess(cdf: ArrayFunction, q: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """A near-exact guess of the whole-number quantiles of ``q`` for :func:`integer_ppf`:
+    the cdf tabulated at whole-number ``knots`` (e.g. the quantiles of an even grid, so they
+    follow the density), each ``q`` put in its (exact, the cdf being monotone) bracket and
+    interpolated linearly inside it. For a smooth cdf the guess is nearly always the answer,
+    so refining costs two cdf calls."""
+    ks = np.unique(np.round(np.asarray(knots, dtype=float)[np.isfinite(knots)]))
+    f = np.maximum.accumulate(np.asarray(cdf(ks.astype(np.int64)), dtype=float))
+    i = np.clip(np.searchsorted(f, q), 1, max(len(ks) - 1, 1))
+    f0, f1, k0, k1 = f[i - 1], f[i], ks[i - 1], ks[i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(f1 > f0, (q - f0) / (f1 - f0), 1.0)
+    return np.ceil(k0 + np.clip(t, 0.0, 1.0) * (k1 - k0))

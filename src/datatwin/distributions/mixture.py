@@ -240,6 +240,9 @@ class PointMassMixtureDistribution(Distribution):
             return integer_ppf(self._cdf, q, self._support(), out.astype(float)).astype(dtype)
         return out
 
+    def _whole_numbers(self) -> bool:
+        return self._integer_valued_here()
+
     def _integer_valued_here(self) -> bool:
         """Whole-number values only: whole points and an integer rest (or none)."""
         points = np.asarray(self.points, dtype=float)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Cost, _check_delta, check_positive
+from datatwin.privacy.conversions import zcdp_to_approx
 
 __all__ = [
     "MECHANISM_COSTS",
@@ -65,6 +66,23 @@ def gaussian_cost(sensitivity: float, sigma: float) -> Cost:
     d = check_positive("sensitivity", sensitivity)
     s = check_positive("sigma", sigma)
     return Cost(rho=d * d / (2.0 * s * s))
+
+
+def gaussian_approx_sigma(sensitivity: float, epsilon: float, delta: float) -> float:
+    """Gaussian σ that makes one release (ε, δ)-DP through zCDP: the ρ with
+    ρ + 2√(ρ ln(1/δ)) = ε (Bun & Steinke 2016, Prop. 1.3), then σ = Δ₂ / √(2ρ)."""
+    eps, d = check_positive("epsilon", epsilon), check_positive("delta", delta)
+    log = math.log(1.0 / d)
+    rho = (math.sqrt(eps + log) - math.sqrt(log)) ** 2
+    return gaussian_sigma(sensitivity, rho)
+
+
+def gaussian_approx_cost(sensitivity: float, sigma: float, delta: float) -> Cost:
+    """(ε, δ) cost of a Gaussian release at this δ: its ρ = Δ₂² / (2σ²) converted with
+    ε = ρ + 2√(ρ ln(1/δ)) (Bun & Steinke 2016, Propositions 1.3 and 1.6)."""
+    rho = gaussian_cost(sensitivity, sigma).rho
+    d = check_positive("delta", delta)
+    return Cost(epsilon=zcdp_to_approx(rho, d), delta=d)
 
 
 def exponential_scale(sensitivity: float, epsilon: float) -> float:
@@ -152,11 +170,18 @@ MECHANISM_COSTS: dict[str, Callable[[float, float], Cost]] = {
 }
 
 
-def mechanism_cost(mechanism: str, sensitivity: float, scale: float, threshold: float | None = None) -> Cost:
+def mechanism_cost(
+    mechanism: str, sensitivity: float, scale: float, threshold: float | None = None, delta: float | None = None
+) -> Cost:
     """Cost of one release by ``mechanism`` at this sensitivity and noise scale.
 
-    For ``partition_selection`` the exact (ε, δ) needs the integer ``threshold``.
+    For ``partition_selection`` the exact (ε, δ) needs the integer ``threshold``; for
+    ``gaussian_approx`` (a Gaussian release charged as (ε, δ)) the ``delta`` it was charged.
     """
+    if mechanism == "gaussian_approx":
+        if delta is None or delta <= 0:
+            raise PrivacyError("The 'delta' parameter is needed to compute the (ε, δ) cost of a gaussian_approx release.")
+        return gaussian_approx_cost(sensitivity, scale, delta)
     if mechanism == "partition_selection":
         if threshold is None:
             raise PrivacyError("The 'threshold' parameter is needed to compute the cost of partition selection.")
@@ -164,5 +189,5 @@ def mechanism_cost(mechanism: str, sensitivity: float, scale: float, threshold: 
     try:
         return MECHANISM_COSTS[mechanism](sensitivity, scale)
     except KeyError:
-        known = sorted([*MECHANISM_COSTS, "partition_selection"])
+        known = sorted([*MECHANISM_COSTS, "partition_selection", "gaussian_approx"])
         raise PrivacyError(f"Unknown mechanism {mechanism!r}; known mechanisms: {', '.join(known)}.") from None

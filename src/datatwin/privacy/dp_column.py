@@ -22,7 +22,13 @@ import numpy as np
 
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Accountant, Cost
-from datatwin.privacy.costs import gaussian_sigma, laplace_scale, partition_parameters
+from datatwin.privacy.costs import (
+    gaussian_approx_cost,
+    gaussian_approx_sigma,
+    gaussian_sigma,
+    laplace_scale,
+    partition_parameters,
+)
 from datatwin.privacy.ledger import LedgerEntry
 from datatwin.privacy.mechanisms import (
     Release,
@@ -161,16 +167,30 @@ class ColumnBudget:
 
     def vector(self, what: str, values: np.ndarray, l1: float, l2: float, fraction: float) -> tuple[np.ndarray, float]:
         """A noisy real vector whose L1 / L2 change for one added or removed row is at most
-        ``l1`` / ``l2`` (a family's table-wide statistic). Returns the noisy values and the
-        noise's standard deviation per entry."""
+        ``l1`` / ``l2`` (a family's table-wide statistic): Gaussian noise under a ρ budget;
+        under an (ε, δ) budget Gaussian noise charged as (ε, δ) (``gaussian_approx``, using
+        ``fraction`` of the share's δ) when that is less noise than Laplace noise at ``l1``.
+        Returns the noisy values and the noise's standard deviation per entry."""
         amount = self._take(fraction)
         arr = np.asarray(values, dtype=np.float64)
+        name = f"{self.column}: {what}"
         if self.unit == "zcdp":
             sigma = gaussian_sigma(l2, amount)
-            self._charge(Release.of(f"{self.column}: {what}", "gaussian", l2, sigma))
+            self._charge(Release.of(name, "gaussian", l2, sigma))
             return gaussian(arr, sigma), sigma
+        delta = self.share.delta * fraction
+        if self.unit == "approx" and delta > 0:
+            # a long vector: Gaussian noise at its L2 sensitivity, charged as (ε, δ) through
+            # zCDP, beats Laplace noise at its L1 sensitivity (about √length larger)
+            sigma = gaussian_approx_sigma(l2, amount, delta)
+            laplace_sd = math.sqrt(2.0) * laplace_scale(l1, amount)
+            if sigma < laplace_sd:
+                cost = gaussian_approx_cost(l2, sigma, delta)
+                self._accountant.spend(name, cost)
+                self._ledger.append(LedgerEntry.from_release(Release(name, "gaussian_approx", l2, sigma, cost)))
+                return gaussian(arr, sigma), sigma
         scale = laplace_scale(l1, amount)
-        self._charge(Release.of(f"{self.column}: {what}", "laplace", l1, scale))
+        self._charge(Release.of(name, "laplace", l1, scale))
         return laplace(arr, scale), math.sqrt(2.0) * scale
 
     def select_labels(

@@ -49,7 +49,7 @@ from datatwin.privacy.mechanisms import Release
 
 __all__ = ["LedgerEntry", "check_ledger", "privacy_section", "total"]
 
-_MECHANISMS = (*MECHANISM_COSTS, "partition_selection")
+_MECHANISMS = (*MECHANISM_COSTS, "partition_selection", "gaussian_approx")
 _FIELDS = ("what", "mechanism", "sensitivity", "scale", "threshold", "epsilon", "delta", "rho")
 # A recomputed cost goes through a division or two; JSON keeps floats exact.
 _LINE_RTOL = 1e-9
@@ -204,7 +204,7 @@ def _check_line(i: int, e: LedgerEntry) -> list[str]:
     if e.mechanism == "partition_selection" and e.threshold is None:
         return [f"{where}: a partition_selection line needs its 'threshold' to verify δ."]
     try:
-        expected = mechanism_cost(e.mechanism, e.sensitivity, e.scale, e.threshold)
+        expected = mechanism_cost(e.mechanism, e.sensitivity, e.scale, e.threshold, e.delta)
     except PrivacyError as exc:
         return [f"{where}: {exc}"]
     stated = e.cost

@@ -73,26 +73,44 @@ def rounded(r: np.ndarray) -> np.ndarray:
     return (out + out.T) / 2
 
 
+def with_zeros(r: np.ndarray, zero: np.ndarray | None, rounds: int = 5) -> np.ndarray:
+    """``r`` with the entries of the mask ``zero`` at 0, kept positive definite (alternating
+    projections: zero the entries, project back onto correlation matrices; the last step is
+    the projection, so the result is always valid and the entries end up close to 0)."""
+    r = nearest_correlation(r)
+    if zero is None or not zero.any():
+        return r
+    for _ in range(rounds):
+        r = np.where(zero, 0.0, r)
+        r = nearest_correlation(r)
+    return r
+
+
 def calibrate(
     target: np.ndarray,
     simulate: Callable[[np.ndarray], np.ndarray],
     steps: int,
     z: np.ndarray,
+    zero: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """The latent correlation whose simulated score correlation matches ``target``.
 
     ``simulate(w)`` scores latent rows ``w`` (rows x D) and returns their score correlation;
-    ``z`` are fixed standard normal rows (common random numbers). Returns the matrix and the
-    largest remaining absolute difference between the target and the simulated correlations.
+    ``z`` are fixed standard normal rows (common random numbers); ``zero`` marks latent
+    correlations held at 0 (a column's value and its own missing indicator: the values of
+    the rows that are present must keep the column's marginal). Returns the matrix and the
+    largest remaining absolute difference between the target and the simulated correlations
+    (over the entries not held at 0).
     """
-    r = nearest_correlation(np.clip(target, -LIMIT, LIMIT))
+    free = np.ones(target.shape, dtype=bool) if zero is None else ~zero
+    np.fill_diagonal(free, False)
+    r = with_zeros(np.clip(target, -LIMIT, LIMIT), zero)
     error = np.inf
     for step in range(steps + 1):
         simulated = simulate(z @ np.linalg.cholesky(r).T)
-        gap = target - simulated
-        np.fill_diagonal(gap, 0.0)
+        gap = np.where(free, target - simulated, 0.0)
         error = float(np.abs(gap).max()) if gap.size else 0.0
         if step == steps:
             break
-        r = nearest_correlation(np.clip(r + gap, -LIMIT, LIMIT))
+        r = with_zeros(np.clip(r + gap, -LIMIT, LIMIT), zero)
     return r, error

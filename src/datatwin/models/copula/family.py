@@ -32,7 +32,14 @@ from datatwin.models.base import FittedModel, ModelFamily
 from datatwin.models.columns import ColumnModel, column_rng, family_rng
 from datatwin.models.copula import statistics as st
 from datatwin.models.copula.correlation import calibrate, correlation_problem, rounded
-from datatwin.models.copula.margins import Dimension, Margin, margin_for, value_joins, why_independent
+from datatwin.models.copula.margins import (
+    Dimension,
+    Margin,
+    margin_for,
+    missing_joins,
+    value_joins,
+    why_independent,
+)
 from datatwin.models.independent import single_threaded_blas
 from datatwin.models.marginals import fit_marginals
 from datatwin.models.registry import register_family
@@ -41,8 +48,9 @@ from datatwin.privacy.base import PolicySession
 from datatwin.privacy.measurement import Measurement
 
 RELEASE = "copula"
-#: a fraction of the copula's budget share for each round of label profiles (the rest: the correlation)
-PROFILE_FRACTION = 0.2
+#: the fraction of the copula's budget share for each measurement of an ordering round (score moments,
+#: label profiles); the rest goes to the final score moments
+ORDERING_FRACTION = 0.1
 
 
 def _positive_int(name: str, value: Any, low: int, high: int) -> int:
@@ -57,7 +65,7 @@ class Copula(ModelFamily):
 
     Parameters
     ----------
-    calibration_steps : int, default 4
+    calibration_steps : int, default 3
         Fixed-point steps that correct the latent correlation for discrete columns (0: the
         normal-score correlation as is).
     simulated_rows : int, default 20000
@@ -84,7 +92,7 @@ class Copula(ModelFamily):
     def __init__(
         self,
         *,
-        calibration_steps: int = 4,
+        calibration_steps: int = 3,
         simulated_rows: int = 20_000,
         ordering_rounds: int = 2,
         budget_weight: float | None = None,
@@ -131,7 +139,7 @@ def _dimensions(columns: Sequence[ColumnModel]) -> tuple[list[Dimension], list[d
             order = tuple(col.distribution.labels) if col.kind == "categorical" else None
             dims.append(Dimension(col.name, order=order))
             added = True
-        if 0.0 < col.prop_missing < 1.0:
+        if missing_joins(col):
             dims.append(Dimension(col.name, missing=True))
             added = True
         if not added:
@@ -170,7 +178,31 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
     d = len(dims)
     profiled = st.profile_dimensions(dims, margins)
     rounds = family.ordering_rounds if profiled else 0
+    n_w = float(len(x)) if weights is None else float(weights.sum())
+    fraction = ORDERING_FRACTION if rounds else 0.0  # per ordering measurement; the rest: the final moments
+
+    def moments(what: str, share: float) -> tuple[np.ndarray, bool]:
+        """The released score correlation of the current scores (suppressed pairs: 0), and
+        whether it is noisy."""
+        l1, l2 = st.moment_sensitivity(d)
+        cells = st.two_level_cells(x, dims, margins)
+        k = d * (d - 1) // 2
+        released = session.measure(Measurement(
+            release=RELEASE, what=f"score moments of {d} dimensions (products, sums, squares) and the row count{what}",
+            values=np.concatenate([st.moment_sums(x, weights), [n_w]]), l1=l1 + 1.0, l2=math.hypot(l2, 1.0),
+            fraction=share, group_sizes=np.concatenate([cells, np.full(2 * d + 1, n_w)]),
+        ))
+        corr = st.correlation_from_sums(released.values[:-1], d, float(released.values[-1]), released.noise_sd)
+        if released.suppressed is not None and released.suppressed[:k].any():
+            upper = np.triu_indices(d, 1)
+            hidden = released.suppressed[:k]
+            corr[upper[0][hidden], upper[1][hidden]] = corr[upper[1][hidden], upper[0][hidden]] = 0.0
+        return corr, released.noise_sd > 0
+
+    used = 0.0
     for r in range(rounds):
+        current, noisy = moments(f", for ordering labels, round {r + 1}", fraction)
+        used += 2 * fraction
         positions = {j: _label_positions(dims[j], by_name[dims[j].column], table) for j in profiled}
         levels = {j: (positions[j], len(margins[j].probs)) for j in profiled}  # type: ignore[attr-defined]
         l1, l2 = st.profile_sensitivity(d, len(profiled))
@@ -178,43 +210,35 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
                                           .astype(float), d) for j, (_, n) in sorted(levels.items())])
         released = session.measure(Measurement(
             release=RELEASE, what=f"label profiles of {len(profiled)} categorical column(s), round {r + 1}",
-            values=st.profile_sums(x, levels, weights), l1=l1, l2=l2, fraction=PROFILE_FRACTION, group_sizes=sizes,
+            values=st.profile_sums(x, levels, weights), l1=l1, l2=l2, fraction=fraction, group_sizes=sizes,
         )).values
         offset = 0
         for j, (_, n_labels) in sorted(levels.items()):
             block = released[offset : offset + n_labels * d].reshape(n_labels, d)
             offset += n_labels * d
             own = [k for k, dim in enumerate(dims) if dim.column == dims[j].column]
-            perm = st.order_labels(block, margins[j].probs, own)  # type: ignore[attr-defined]
+            counts = np.asarray(margins[j].probs) * n_w  # type: ignore[attr-defined]
+            perm = st.order_labels(block, counts, own, current)
             dims[j] = Dimension(dims[j].column, order=tuple(dims[j].order[i] for i in perm))  # type: ignore[index]
             margins[j] = margin_for(dims[j], by_name[dims[j].column])
             pos = _label_positions(dims[j], by_name[dims[j].column], table)
             x[:, j] = np.where(pos >= 0, margins[j].scores[np.maximum(pos, 0)], 0.0)  # type: ignore[attr-defined]
         st.clip_rows(x)
-    l1, l2 = st.moment_sensitivity(d)
-    n_w = float(len(x)) if weights is None else float(weights.sum())
-    cells = st.two_level_cells(x, dims, margins)
-    k = d * (d - 1) // 2
-    sizes = np.concatenate([cells, np.full(2 * d + 1, n_w)])
-    released = session.measure(Measurement(
-        release=RELEASE, what=f"score moments of {d} dimensions (products, sums, squares) and the row count",
-        values=np.concatenate([st.moment_sums(x, weights), [n_w]]), l1=l1 + 1.0, l2=math.hypot(l2, 1.0),
-        fraction=1.0 - PROFILE_FRACTION * rounds, group_sizes=sizes,
-    ))
-    target = st.correlation_from_sums(released.values[:-1], d, float(released.values[-1]))
-    if released.suppressed is not None and released.suppressed[:k].any():
-        upper = np.triu_indices(d, 1)
-        hidden = released.suppressed[:k]
-        target[upper[0][hidden], upper[1][hidden]] = target[upper[1][hidden], upper[0][hidden]] = 0.0
+        if noisy:  # under noise a second round buys little: the rest of the budget goes to the final moments
+            break
+    target, _ = moments("", 1.0 - used)
     missing_of = {j: m for j, dim in enumerate(dims) if not dim.missing
                   for m, other in enumerate(dims) if other.missing and other.column == dim.column}
 
     def simulate(w: np.ndarray) -> np.ndarray:
         return st.score_correlation(st.clip_rows(latent_scores(w, margins, missing_of)))
 
+    zero = np.zeros((d, d), dtype=bool)  # a value and its own missing indicator stay independent
+    for j, m in missing_of.items():
+        zero[j, m] = zero[m, j] = True
     z = np.random.default_rng(0).standard_normal((family.simulated_rows, d))
     with single_threaded_blas():
-        latent, error = calibrate(target, simulate, family.calibration_steps, z)
+        latent, error = calibrate(target, simulate, family.calibration_steps, z, zero)
     calibration = {"steps": family.calibration_steps, "simulated_rows": family.simulated_rows,
                    "max_abs_error": round(error, 4)}
     return CopulaFit(columns, dims, rounded(latent), independent, calibration, settings)
@@ -263,19 +287,20 @@ class CopulaFit(FittedModel):
         if dims:
             with single_threaded_blas():
                 chol = np.linalg.cholesky(self.correlation[np.ix_(keep, keep)])
-                w = family_rng(seed, self.family).standard_normal((n, len(dims))) @ chol.T
+                # one row per dimension: each dimension's draws contiguous for the per-column work below
+                w = chol @ family_rng(seed, self.family).standard_normal((len(dims), n))
             for j, dim in enumerate(dims):
                 col = by_name[dim.column]
                 margin = margin_for(dim, col)
                 entry = drawn.setdefault(dim.column, {})
                 if dim.missing:
-                    entry["missing"] = margin.level(w[:, j]) == 0  # type: ignore[attr-defined]
+                    entry["missing"] = margin.level(w[j]) == 0  # type: ignore[attr-defined]
                 elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
                     index = {label: i for i, label in enumerate(col.distribution.labels)}
                     to_label = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
-                    entry["codes"] = to_label[margin.level(w[:, j])]  # type: ignore[attr-defined]
+                    entry["codes"] = to_label[margin.level(w[j])]  # type: ignore[attr-defined]
                 else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
-                    entry["uniforms"] = special.ndtr(w[:, j])
+                    entry["uniforms"] = special.ndtr(w[j])
         return pl.DataFrame([col.sample(n, column_rng(seed, col.name), **drawn.get(col.name, {})) for col in self.columns])
 
     # -- the model file --------------------------------------------------------------------

@@ -33,6 +33,10 @@ SCORE_LIMIT = 4.0
 _U_MIN = float(special.ndtr(-SCORE_LIMIT))
 #: families that hold no order a copula could use: they stay independent
 UNORDERED = ("faker", "free_text", "pattern", "random_string", "unique_key", "constant")
+#: a column's missing indicator joins the copula when at least this share of its values is missing
+#: (rarer missingness carries little joint structure, and under differential privacy a share this
+#: small is mostly the noise of a column with no missing value at all)
+MIN_MISSING_SHARE = 0.01
 COPULA_KINDS = ("continuous", "discrete", "date", "datetime", "time", "boolean", "categorical")
 
 
@@ -75,9 +79,14 @@ def why_independent(col: ColumnModel) -> str | None:
         return "every value is missing"
     if col.kind not in COPULA_KINDS:
         return f"a {col.kind} column ({dist.name}) has no order a copula could use"
-    if dist.name in UNORDERED and not 0 < col.prop_missing < 1:
+    if dist.name in UNORDERED and not missing_joins(col):
         return f"{dist.name}: no order a copula could use"
     return None
+
+
+def missing_joins(col: ColumnModel) -> bool:
+    """Whether the column's missing indicator joins the copula."""
+    return MIN_MISSING_SHARE <= col.prop_missing < 1.0
 
 
 def value_joins(col: ColumnModel) -> bool:
@@ -124,6 +133,8 @@ class Levels(Margin):
         return self.scores[self.level(w)]
 
 
+#: grid points of the tabulated score map of a margin with atoms (calibration only)
+_TABLE_POINTS = 8193
 #: families with a density and no atom: the score of ppf(Φ(w)) is w itself
 ATOMLESS = ("uniform", "normal", "truncated_normal", "lognormal", "exponential", "gamma")
 
@@ -149,6 +160,7 @@ class Ordered(Margin):
         self.dimension = dimension
         self.dist = col.distribution
         self.atomless = col.kind == "continuous" and self.dist.name in ATOMLESS
+        self._table: tuple[np.ndarray, np.ndarray] | None = None
 
     def value_scores(self, values: np.ndarray) -> np.ndarray:
         """Scores of values in the distribution's own representation (numbers, datetime64)."""
@@ -162,7 +174,13 @@ class Ordered(Margin):
     def latent_scores(self, w: np.ndarray) -> np.ndarray:
         if self.atomless:
             return np.clip(w, -SCORE_LIMIT, SCORE_LIMIT)
-        return self.value_scores(self.dist.ppf(special.ndtr(w)))
+        if self._table is None:
+            # the score of ppf(Φ(w)) tabulated once on a grid of w: exact on the plateaus (a value
+            # held by many rows, an atom), interpolated across the fine brackets between
+            grid = np.linspace(-SCORE_LIMIT, SCORE_LIMIT, _TABLE_POINTS)
+            self._table = (grid, self.value_scores(self.dist.ppf(special.ndtr(grid))))
+        grid, scores = self._table
+        return np.interp(np.clip(w, -SCORE_LIMIT, SCORE_LIMIT), grid, scores)
 
 
 def margin_for(dim: Dimension, col: ColumnModel) -> Margin:

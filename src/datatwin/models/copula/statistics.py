@@ -28,8 +28,10 @@ from datatwin.models.copula.margins import Dimension, Levels, Margin, Ordered
 from datatwin.prepare import PreparedTable
 from datatwin.prepare.convert import value_codes
 
+#: ridge added to the score correlation before whitening (ordering labels)
+RIDGE = 0.05
 #: rows whose score vector is longer than the chi-square quantile at this level are shrunk to it
-ROW_BOUND_LEVEL = 0.999
+ROW_BOUND_LEVEL = 0.5
 
 
 def row_bound(d: int) -> float:
@@ -106,17 +108,32 @@ def moment_sensitivity(d: int) -> tuple[float, float]:
     return l1, l2
 
 
-def correlation_from_sums(sums: np.ndarray, d: int, n: float) -> np.ndarray:
-    """The Pearson correlation matrix of the scores from :func:`moment_sums` over ``n`` rows
-    (noisy sums give a symmetric matrix with unit diagonal, not necessarily definite)."""
+def correlation_from_sums(sums: np.ndarray, d: int, n: float, noise_sd: float = 0.0) -> np.ndarray:
+    """The Pearson correlation matrix of the scores from :func:`moment_sums` over ``n`` rows.
+
+    ``noise_sd`` is the standard deviation of the noise on each released sum (0: exact).
+    A dimension whose variance is not clearly above what noise alone gives (a missing
+    indicator of a column with no missing value, say) is uncorrelated with every other;
+    every correlation is shrunk towards 0 by twice its noise (soft thresholding), so noise
+    does not become dependence. Noisy sums give a symmetric matrix with unit diagonal, not
+    necessarily definite."""
     n = max(float(n), 1.0)
     k = d * (d - 1) // 2
     cross, first, second = sums[:k] / n, sums[k : k + d] / n, sums[k + d :] / n
-    var = np.maximum(second - first**2, 1e-6)
+    var = second - first**2
+    floor = 1e-9 + 3.0 * noise_sd / n
+    informative = var > floor
+    var = np.maximum(var, floor)
     r = np.eye(d)
     upper = np.triu_indices(d, 1)
+    sd = np.sqrt(var[upper[0]] * var[upper[1]])
     cov = cross - first[upper[0]] * first[upper[1]]
-    r[upper] = np.clip(cov / np.sqrt(var[upper[0]] * var[upper[1]]), -1.0, 1.0)
+    value = np.clip(cov / sd, -1.0, 1.0)
+    if noise_sd > 0:
+        noise = noise_sd / n / sd
+        value = np.sign(value) * np.maximum(np.abs(value) - 2.0 * noise, 0.0)
+    value = np.where(informative[upper[0]] & informative[upper[1]], value, 0.0)
+    r[upper] = value
     r[(upper[1], upper[0])] = r[upper]
     return r
 
@@ -171,19 +188,30 @@ def profile_sensitivity(d: int, m: int) -> tuple[float, float]:
     return m * math.sqrt(d) * c, math.sqrt(m) * c
 
 
-def order_labels(profile: np.ndarray, counts: np.ndarray, exclude: Sequence[int]) -> np.ndarray:
-    """Label positions along the first principal component of their mean score profiles.
+def order_labels(
+    profile: np.ndarray, counts: np.ndarray, exclude: Sequence[int], correlation: np.ndarray | None = None
+) -> np.ndarray:
+    """The label order under which the column's score correlates best with the other dimensions.
 
-    ``profile`` is (labels x D) sums, ``counts`` the (released) rows per label, ``exclude``
-    the dimensions of the column itself. Returns the permutation that sorts the labels
-    (ties and empty labels keep their place)."""
+    The first canonical variate of the labels (one-hot) against the other dimensions'
+    scores: label scores ``a`` maximising corr(label score, any linear combination of the
+    others), from ``profile`` — (labels x D) sums of the scores over each label's rows —,
+    ``counts`` (rows per label, released) and the score ``correlation`` of the dimensions
+    (whitening; None: treated as uncorrelated). ``exclude`` are the column's own dimensions.
+    Returns the permutation that sorts the labels by ``a`` (empty labels keep their place).
+    """
     keep = np.setdiff1d(np.arange(profile.shape[1]), np.asarray(exclude, dtype=int))
     n = np.maximum(np.asarray(counts, dtype=float), 0.0)
     if len(keep) == 0 or n.sum() <= 0:
         return np.arange(len(counts))
-    means = np.where(n[:, None] > 0, profile[:, keep] / np.maximum(n, 1.0)[:, None], 0.0)
-    centre = (n[:, None] * means).sum(0) / n.sum()
-    centred = np.where(n[:, None] > 0, means - centre, 0.0)
-    _, _, vt = np.linalg.svd(np.sqrt(n)[:, None] * centred, full_matrices=False)
-    position = centred @ vt[0]
+    p = profile[:, keep]
+    centred = p - np.outer(n, p.sum(0) / n.sum())  # cross-products about the means
+    s = np.eye(len(keep)) if correlation is None else np.asarray(correlation, dtype=float)[np.ix_(keep, keep)]
+    # a ridge keeps the whitening stable under noise and near-collinear dimensions
+    w, v = np.linalg.eigh((s + s.T) / 2 + RIDGE * np.eye(len(keep)))
+    inv_sqrt = (v / np.sqrt(np.maximum(w, RIDGE))) @ v.T
+    root_n = np.sqrt(np.where(n > 0, n, 1.0))
+    k = (centred / root_n[:, None]) @ inv_sqrt / math.sqrt(n.sum())
+    u, _, _ = np.linalg.svd(k, full_matrices=False)
+    position = np.where(n > 0, u[:, 0] / root_n, 0.0)
     return np.argsort(position, kind="stable")
