@@ -6,6 +6,11 @@
 >>> synth = dt.load("adult.model.json").sample(1000, seed=7)  # doctest: +SKIP
 """
 
+from datatwin import (
+    evaluate,  # a callable subpackage: dt.evaluate(real, synth, ...)
+    families,  # dt.families.available(), dt.families.Copula(...)
+    privacy,  # dt.privacy.DifferentialPrivacy(...), dt.privacy.DisclosureControl(...)
+)
 from datatwin._version import __version__
 from datatwin.api import Model, fit, load, validate
 from datatwin.errors import (
@@ -22,9 +27,6 @@ from datatwin.errors import (
     UnsupportedFormatVersionError,
 )
 from datatwin.schema import ColumnSpec, FitSpec
-from datatwin import families  # dt.families.available(), dt.families.Copula(...)
-from datatwin import evaluate  # a callable subpackage: dt.evaluate(real, synth, ...)
-from datatwin import privacy  # dt.privacy.DifferentialPrivacy(...), dt.privacy.DisclosureControl(...)
 
 __all__ = [
     "ColumnError",

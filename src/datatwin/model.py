@@ -12,12 +12,13 @@ import numpy as np
 import polars as pl
 
 from datatwin import modelfile
+from datatwin.distributions import CategoricalDistribution
 from datatwin.errors import DistributionError, ModelFileError, SamplingError
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import ColumnCheckError, ColumnModel
-from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
 from datatwin.models.registry import available, registered_families
 from datatwin.privacy.ledger import check_ledger
+from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
 
 
 @dataclasses.dataclass
@@ -173,7 +174,7 @@ class Model:
         k = self.rare_threshold
         for col in self.columns:
             dist = col.distribution
-            if dist is None or dist.name != "categorical" or col.categories is not None:
+            if not isinstance(dist, CategoricalDistribution) or col.categories is not None:
                 continue
             bucket = (col.rare_labels or {}).get("into")
             rows = self.n_rows * (1.0 - col.prop_missing)

@@ -10,17 +10,20 @@ inside the plug-in.
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from typing import TypeVar
 
 from datatwin.errors import DatatwinError
 
+T = TypeVar("T")
 
-def load_plugins(group: str, base: type, error: type[DatatwinError], what: str) -> list[tuple[str, type]]:
+
+def load_plugins(group: str, base: type[T], error: type[DatatwinError], what: str) -> list[tuple[str, type[T]]]:
     """``(entry-point name, class)`` for every plug-in registered under ``group``.
 
     Raises ``error`` naming the plug-in when it cannot be loaded or is not a subclass of
     ``base``; ``what`` names the kind of plug-in in that message ("privacy", "distribution").
     """
-    found = []
+    found: list[tuple[str, type[T]]] = []
     for ep in entry_points(group=group):
         try:
             cls = ep.load()

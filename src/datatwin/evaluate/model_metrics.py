@@ -120,7 +120,7 @@ def distinguishability_scores(
             found["lr"].append(_pmse(p_lr, c))
             found["lr_null"].append(x.shape[1] * (1 - c) ** 2 * c / big_n)  # k - 1 = number of features
 
-            def tree_pmse(labels: np.ndarray) -> float:
+            def tree_pmse(labels: np.ndarray, x: np.ndarray = x, r: int = r) -> float:
                 tree = DecisionTreeClassifier(min_samples_leaf=leaf, random_state=seed + r).fit(x, labels)
                 return _pmse(tree.predict_proba(x)[:, 1], c)
 

@@ -19,8 +19,8 @@ from datatwin.privacy.base import (
     registered_policies,
 )
 from datatwin.privacy.disclosure import DisclosureControl
-from datatwin.privacy.measurement import Measurement, Released
 from datatwin.privacy.dp import DifferentialPrivacy
+from datatwin.privacy.measurement import Measurement, Released
 
 __all__ = [
     "ColumnData",

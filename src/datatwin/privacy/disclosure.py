@@ -47,8 +47,8 @@ from datatwin.privacy.base import (
 )
 from datatwin.privacy.ledger import LedgerEntry
 from datatwin.privacy.measurement import Measurement, Released
-from datatwin.privacy.rare_labels import merge_rare_labels
 from datatwin.privacy.microaggregation import NUMERIC_KINDS, TEMPORAL_KINDS, TailCoding, parameter_numbers
+from datatwin.privacy.rare_labels import merge_rare_labels
 
 __all__ = ["DisclosureControl"]
 
