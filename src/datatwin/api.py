@@ -55,7 +55,8 @@ def fit(
     empirical
         Also try the binned empirical distribution (releases quantiles of the data).
     progress
-        Called with each column's name after it is fitted.
+        Called with each column's name after it is fitted. If it also has a ``start``
+        method, that is called once before, with the number of columns to fit.
     privacy
         The privacy policy: ``dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)``,
         ``dt.privacy.DisclosureControl(k=10)``, a plug-in policy, or a registered policy
@@ -142,6 +143,9 @@ def fit_prepared(
     if not session.publishes_row_count and "rows" in provenance.get("source", {}):
         # a private policy releases the row count through its mechanism (n_rows), never as is
         provenance = {**provenance, "source": {k: v for k, v in provenance["source"].items() if k != "rows"}}
+    start = getattr(progress, "start", None)
+    if callable(start):  # a progress bar can show "3/15" rather than "3/?"
+        start(len(table.columns))
     fitted = family.fit(table, session, progress)
     return Model(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
