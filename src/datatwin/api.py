@@ -188,10 +188,10 @@ def _load_gmf(gmf_data: dict[str, Any], file: str, strict: bool) -> Model:
     try:
         return Model.from_dict(data, file)
     except ModelFileError as exc:  # report it where the user can fix it: in the GMF
-        message = str(exc).split(f"{exc.path}: ", 1)[-1]
+        message = exc.message
         raise ModelFileError(
             f"{message} (found in the datatwin model converted from this GMF, at {exc.path})",
-            gmf.source_path(gmf_data, data, exc.path), file,
+            gmf.source_path(gmf_data, data, exc.path), file, exc.column,
         ) from None
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from datatwin import modelfile
-from datatwin.errors import DistributionError, ModelFileError, SamplingError
+from datatwin.errors import DistributionError, ModelFileError, SamplingError, did_you_mean
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import ColumnCheckError, ColumnModel
 from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
@@ -106,7 +106,8 @@ class Model:
         families = registered_families()
         if name not in families:
             raise ModelFileError(
-                f"unknown model family {name!r}; known families: {', '.join(available())} (a plug-in family "
+                f"unknown model family {name!r}{did_you_mean(name, available())}; known families: "
+                f"{', '.join(available())} (a plug-in family "
                 "must be installed to read its files)", "$.model.family", file,
             )
         family = families[name]
@@ -117,7 +118,7 @@ class Model:
         try:
             fitted = family.fitted.from_dict(own, columns)
         except ModelFileError as exc:  # the family's paths are relative to $.model
-            raise ModelFileError(str(exc).split(": ", 1)[-1], "$.model" + exc.path[1:], file) from None
+            raise ModelFileError(exc.message, "$.model" + exc.path[1:], file) from None
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
@@ -191,15 +192,15 @@ def _columns(raw_columns: list[dict[str, Any]], file: str | None) -> list[Column
     seen: set[str] = set()
     for i, raw in enumerate(raw_columns):
         if raw["name"] in seen:
-            raise ModelFileError(f"duplicate column name {raw['name']!r}", f"$.columns[{i}].name", file)
+            raise ModelFileError(f"duplicate column name {raw['name']!r}", f"$.columns[{i}].name", file, raw["name"])
         seen.add(raw["name"])
         try:
             col = ColumnModel.from_dict(raw)
         except DistributionError as exc:
-            raise ModelFileError(str(exc), f"$.columns[{i}].distribution", file) from None
+            raise ModelFileError(str(exc), f"$.columns[{i}].distribution", file, raw["name"]) from None
         try:
             col.check()
         except ColumnCheckError as exc:
-            raise ModelFileError(str(exc), f"$.columns[{i}].{exc.field}", file) from None
+            raise ModelFileError(str(exc), f"$.columns[{i}].{exc.field}", file, raw["name"]) from None
         columns.append(col)
     return columns

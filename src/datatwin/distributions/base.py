@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from datatwin.errors import DistributionError
+from datatwin.errors import DistributionError, did_you_mean
 from datatwin.plugins import load_plugins
 
 #: Column kinds a distribution can declare support for.
@@ -209,7 +209,7 @@ def get_distribution_class(name: str) -> type[Distribution]:
         return _REGISTRY[name]
     except KeyError:
         raise DistributionError(
-            f"unknown distribution {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+            f"unknown distribution {name!r}{did_you_mean(name, _REGISTRY)}; known: {', '.join(sorted(_REGISTRY))}"
         ) from None
 
 
