@@ -77,3 +77,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return code, captured.out, captured.err
 
     return run
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the docs' snippets (tests/test_docs.py) in the background as soon as they are
+    collected, so they run on the cores pytest leaves idle."""
+    docs = [item for item in session.items if getattr(item, "originalname", None) == "test_doc_snippets_run"]
+    if docs:
+        docs[0].module.start_runs(session.config, [item.callspec.params["doc"] for item in docs])

@@ -197,25 +197,25 @@ def test_model_file_missing_field(tmp_path: Path, good_model: dict) -> None:
 
 def test_model_file_wrong_type(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][0]["prop_missing"] = "none"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.prop_missing: 'none' is not of type 'number'"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.prop_missing \(column '[^']+'\): 'none' is not of type 'number'"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_unknown_distribution(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][0]["distribution"]["name"] = "banana"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: unknown distribution 'banana'"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution \(column '[^']+'\): unknown distribution 'banana'"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_negative_probability(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][1]["distribution"]["parameters"]["probs"] = [1.2, -0.1, -0.1]
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution: categorical: parameter 'probs' must hold finite numbers >= 0"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution \(column '[^']+'\): categorical: parameter 'probs' must hold finite numbers >= 0"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_probabilities_not_normalised(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][1]["distribution"]["parameters"]["probs"] = [0.5, 0.5, 0.5]
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution: .*must sum to 1. Got a sum of 1.5"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.distribution \(column '[^']+'\): .*must sum to 1. Got a sum of 1.5"):
         _load(tmp_path, good_model)
 
 
@@ -249,25 +249,25 @@ def test_model_file_of_another_tool(tmp_path: Path) -> None:
 
 def test_model_file_duplicate_column(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][1]["name"] = "x"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.name: duplicate column name 'x'"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.name \(column '[^']+'\): duplicate column name 'x'"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_distribution_for_the_wrong_kind(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][0]["kind"] = "discrete"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: 'truncated_normal' cannot model a discrete column"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution \(column '[^']+'\): 'truncated_normal' cannot model a discrete column"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_kind_for_the_wrong_dtype(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][1]["kind"] = "boolean"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.kind: a String column cannot be of kind 'boolean'"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.kind \(column '[^']+'\): a String column cannot be of kind 'boolean'"):
         _load(tmp_path, good_model)
 
 
 def test_model_file_unique_categorical(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][1]["unique"] = True
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.unique: a categorical column cannot be unique"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[1\]\.unique \(column '[^']+'\): a categorical column cannot be unique"):
         _load(tmp_path, good_model)
 
 
@@ -275,7 +275,7 @@ def test_model_file_labels_outside_the_enum(tmp_path: Path) -> None:
     frame = pl.DataFrame({"e": pl.Series(["a", "b", "a"] * 5).cast(pl.Enum(["a", "b"]))})
     data = json.loads(dt.fit(frame).to_json())
     data["columns"][0]["distribution"]["parameters"]["labels"] = ["a", "zz"]
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: labels \['zz'\] are not among the Enum"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution \(column '[^']+'\): labels \['zz'\] are not among the Enum"):
         _load(tmp_path, data)
 
 
@@ -283,7 +283,7 @@ def test_model_file_labels_of_the_wrong_type(tmp_path: Path) -> None:
     data = json.loads(dt.fit(pl.DataFrame({"k": [1, 2, 2, 3] * 5}),
                              {"rare_threshold": 1, "columns": {"k": {"kind": "categorical"}}}).to_json())
     data["columns"][0]["distribution"]["parameters"]["labels"] = ["one", "two", "three"]
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution: labels .* cannot be values of dtype Int64"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.distribution \(column '[^']+'\): labels .* cannot be values of dtype Int64"):
         _load(tmp_path, data)
 
 
@@ -301,7 +301,7 @@ def test_model_file_dp_policy_needs_its_budget(tmp_path: Path, good_model: dict)
 
 def test_model_file_bad_dtype(tmp_path: Path, good_model: dict) -> None:
     good_model["columns"][0]["dtype"] = "Float99"
-    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.dtype: unknown dtype 'Float99'"):
+    with pytest.raises(dt.ModelFileError, match=r"\$\.columns\[0\]\.dtype \(column '[^']+'\): unknown dtype 'Float99'"):
         _load(tmp_path, good_model)
 
 

@@ -460,7 +460,7 @@ def _entry(**changes: Any) -> dict[str, Any]:
 def test_model_file_checks_text_format(tmp_path: Path, changes: dict[str, Any], path: str, message: str) -> None:
     file = tmp_path / "m.json"
     file.write_text(json.dumps(_entry(**changes)), encoding="utf-8")
-    with pytest.raises(ModelFileError, match=f"{path}: .*{message}"):
+    with pytest.raises(ModelFileError, match=f"{path} \\(column 'd'\\): .*{message}"):
         dt.load(file)
 
 

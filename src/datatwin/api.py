@@ -55,7 +55,8 @@ def fit(
     empirical
         Also try the binned empirical distribution (releases quantiles of the data).
     progress
-        Called with each column's name after it is fitted.
+        Called with each column's name after it is fitted. If it also has a ``start``
+        method, that is called once before, with the number of columns to fit.
     privacy
         The privacy policy: ``dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)``,
         ``dt.privacy.DisclosureControl(k=10)``, a plug-in policy, or a registered policy
@@ -142,6 +143,9 @@ def fit_prepared(
     if not session.publishes_row_count and "rows" in provenance.get("source", {}):
         # a private policy releases the row count through its mechanism (n_rows), never as is
         provenance = {**provenance, "source": {k: v for k, v in provenance["source"].items() if k != "rows"}}
+    start = getattr(progress, "start", None)
+    if callable(start):  # a progress bar can show "3/15" rather than "3/?"
+        start(len(table.columns))
     fitted = family.fit(table, session, progress)
     return Model(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
@@ -184,10 +188,10 @@ def _load_gmf(gmf_data: dict[str, Any], file: str, strict: bool) -> Model:
     try:
         return Model.from_dict(data, file)
     except ModelFileError as exc:  # report it where the user can fix it: in the GMF
-        message = str(exc).split(f"{exc.path}: ", 1)[-1]
+        message = exc.message
         raise ModelFileError(
             f"{message} (found in the datatwin model converted from this GMF, at {exc.path})",
-            gmf.source_path(gmf_data, data, exc.path), file,
+            gmf.source_path(gmf_data, data, exc.path), file, exc.column,
         ) from None
 
 

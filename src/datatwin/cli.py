@@ -20,20 +20,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from datatwin import api
+from datatwin._cliconventions import CONTEXT_SETTINGS, App, Group
 from datatwin._version import __version__
 from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
 from datatwin.io import check_output, read_table, write_table
 
-app = typer.Typer(
+app = App(
     name="datatwin",
+    cls=Group,
+    context_settings=CONTEXT_SETTINGS,
     help="Privacy-preserving synthetic tabular data: fit a model file, audit it, sample from it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -45,7 +48,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """datatwin command line."""
 
@@ -55,6 +58,20 @@ _READ_HELP = {
     "decimal": "CSV: numbers are written with a decimal comma (1,5); default: detected.",
     "encoding": "CSV, SPSS, Stata, SAS: the text encoding (utf-8, cp1252, latin-1, ...); default: detected.",
 }
+
+
+class _FitProgress:
+    """api.fit's progress: told the column count first (``start``), then each column's name."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("fit", total=None, column="")
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+    def __call__(self, name: str) -> None:
+        self.progress.update(self.task, advance=1, column=name)
 
 
 def _fit_with_progress(data: object, quiet: bool, **kwargs: object) -> api.Model:
@@ -67,19 +84,15 @@ def _fit_with_progress(data: object, quiet: bool, **kwargs: object) -> api.Model
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,  # nothing to redraw in a pipe or a log; rich would leave a blank line there
     )
     with progress:
-        task = progress.add_task("fit", total=None, column="")
-
-        def step(name: str) -> None:
-            progress.update(task, advance=1, column=name)
-
-        return api.fit(data, progress=step, **kwargs)
+        return api.fit(data, progress=_FitProgress(progress), **kwargs)
 
 
 @app.command()
 def fit(
-    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, NDJSON, Arrow, Excel, SPSS, Stata or SAS file to model."),
+    data: Path = typer.Argument(..., metavar="DATA", help="CSV, TSV, Parquet, NDJSON, Arrow, Excel, SPSS, Stata or SAS file to model."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the model file (.json)."),
     spec: Optional[Path] = typer.Option(None, "--spec", help="Per-column options, TOML or JSON (see docs/spec.md)."),
     missing: list[str] = typer.Option([], "--missing", help="A value meaning 'missing' in every column (repeatable), e.g. --missing '?'."),
@@ -96,7 +109,7 @@ def fit(
     ),
     family: Optional[str] = typer.Option(
         None, "--family", help="Model family: independent (default; no relationships kept), copula, or a plug-in. "
-        "Family options go in the spec file ([family] table)."
+        "Family options go in the spec file's family table."
     ),
     separator: Optional[str] = typer.Option(None, "--separator", help=_READ_HELP["separator"]),
     decimal_comma: Optional[bool] = typer.Option(None, "--decimal-comma/--no-decimal-comma", help=_READ_HELP["decimal"]),
@@ -148,7 +161,7 @@ def _policy(name: str, given: dict[str, object], options: list[str]) -> object:
 
 
 @app.command()
-def inspect(model_file: Path = typer.Argument(..., help="A datatwin model file.")) -> None:
+def inspect(model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A datatwin model file.")) -> None:
     """Show a model file as a readable table."""
     model = api.load(model_file)
     d = model.to_dict()
@@ -216,7 +229,7 @@ def _print_rare_warnings(model: api.Model) -> None:
 
 
 @app.command()
-def validate(model_file: Path = typer.Argument(..., help="A datatwin model file.")) -> None:
+def validate(model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A datatwin model file.")) -> None:
     """Check a model file against the schema and semantic rules; exit 0 if valid, 1 if not.
     Published categorical labels held by fewer than k rows are warned about (exit stays 0)."""
     model = api.validate(model_file)
@@ -231,7 +244,7 @@ def validate(model_file: Path = typer.Argument(..., help="A datatwin model file.
 
 @app.command()
 def sample(
-    model_file: Path = typer.Argument(..., help="A datatwin model file."),
+    model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A datatwin model file."),
     n: Optional[int] = typer.Option(None, "-n", "--rows", help="Rows to draw (default: the row count of the original data)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help=".csv, .parquet, .ndjson or .arrow; omitted: CSV on stdout."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
@@ -250,7 +263,7 @@ def sample(
 
 @app.command("export-gmf")
 def export_gmf(
-    model_file: Path = typer.Argument(..., help="A datatwin model file."),
+    model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A datatwin model file."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the metasyn GMF file (.json)."),
     strict: bool = typer.Option(
         True, "--strict/--no-strict",
@@ -311,8 +324,8 @@ def demo(
 
 @app.command()
 def report(
-    real: Path = typer.Argument(..., help="The real data file."),
-    synthetic: Path = typer.Argument(..., help="The synthetic data file, with the real data's columns."),
+    real: Path = typer.Argument(..., metavar="REAL", help="The real data file."),
+    synthetic: Path = typer.Argument(..., metavar="SYNTH", help="The synthetic data file, with the real data's columns."),
     output: Path = typer.Option(..., "-o", "--output", help="The report: .html, or .json for the scores."),
     holdout: Optional[Path] = typer.Option(None, "--holdout", help="Real rows the model never saw."),
     target: Optional[str] = typer.Option(None, "--target", help="Column to predict for machine-learning efficacy."),
@@ -330,7 +343,7 @@ def report(
     encoding: Optional[str] = typer.Option(None, "--encoding", help=_READ_HELP["encoding"] + " Applies to REAL and --holdout."),
     repeats: int = typer.Option(5, "--repeats", min=1, help="Bootstrap replicates of the seed-dependent scores."),
 ) -> None:
-    """Compare SYNTHETIC with REAL: utility and disclosure risk, as an HTML report (or JSON)."""
+    """Compare SYNTH with REAL: utility and disclosure risk, as an HTML report (or JSON)."""
     from datatwin.evaluate.report import report_format
     from datatwin.evaluate.run import evaluate
 

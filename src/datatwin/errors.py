@@ -6,6 +6,9 @@ so the CLI can print it as is and exit with code 1, without a traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class DatatwinError(Exception):
     """Root of every error datatwin raises on purpose."""
@@ -38,14 +41,20 @@ class DistributionError(DatatwinError):
 class ModelFileError(DatatwinError):
     """A model file is not valid JSON, breaks the schema, or fails a semantic check.
 
-    ``path`` is the JSON path of the offending field (``$.columns[2].distribution``).
+    ``path`` is the JSON path of the offending field (``$.columns[2].distribution``);
+    ``column``, when the path is under one column, that column's name, which the message
+    names too (``$.columns[2].distribution (column 'age'): ...``); ``message`` is the
+    message without the file, path and column.
     """
 
-    def __init__(self, message: str, path: str = "$", file: str | None = None) -> None:
+    def __init__(self, message: str, path: str = "$", file: str | None = None, column: str | None = None) -> None:
+        self.message = message
         self.path = path
         self.file = file
+        self.column = column
         where = f"{file}: " if file else ""
-        super().__init__(f"{where}{path}: {message}")
+        named = f" (column {column!r})" if column is not None else ""
+        super().__init__(f"{where}{path}{named}: {message}")
 
 
 class UnsupportedFormatVersionError(ModelFileError):
@@ -66,3 +75,27 @@ class SamplingError(DatatwinError):
 
 class DatatwinWarning(UserWarning):
     """Something was handled in a documented way the user should know about."""
+
+
+def did_you_mean(words: str | Iterable[str], choices: Iterable[str]) -> str:
+    """`` (did you mean 'age'?)`` for the closest of ``choices`` to a misspelled word, or ""
+    when none is close (:func:`difflib.get_close_matches`). With several words, each one
+    that has a close match is named: `` (did you mean 'age' for 'agee', 'sex' for 'sexx'?)``.
+
+    >>> did_you_mean("discrete_normall", ["normal", "discrete_normal"])
+    " (did you mean 'discrete_normal'?)"
+    >>> did_you_mean("zzz", ["age"])
+    ''
+    """
+    options = [str(c) for c in choices]
+    asked = [words] if isinstance(words, str) else [str(w) for w in words]
+    found = [
+        (word, match[0])
+        for word in asked
+        if (match := difflib.get_close_matches(word, options, n=1, cutoff=0.6))
+    ]
+    if not found:
+        return ""
+    if len(asked) == 1:
+        return f" (did you mean {found[0][1]!r}?)"
+    return " (did you mean " + ", ".join(f"{m!r} for {w!r}" for w, m in found) + "?)"

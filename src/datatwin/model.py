@@ -13,7 +13,7 @@ import polars as pl
 
 from datatwin import modelfile
 from datatwin.distributions import CategoricalDistribution
-from datatwin.errors import DistributionError, ModelFileError, SamplingError
+from datatwin.errors import DistributionError, ModelFileError, SamplingError, did_you_mean
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import ColumnCheckError, ColumnModel
 from datatwin.models.registry import available, registered_families
@@ -61,20 +61,27 @@ class Model:
         raise KeyError(f"no column {name!r} in the model; columns are {[c.name for c in self.columns]}")
 
     # -- sampling ---------------------------------------------------------------
-    def sample(self, n: int | None = None, seed: int | None = None) -> pl.DataFrame:
+    def sample(self, n: int | None = None, seed: int | None = None, *, output: str = "polars") -> Any:
         """Draw ``n`` synthetic rows (default: as many as the original data).
 
         The same ``seed`` gives the same values. Columns drawn on their own (all of them in
         the independent family) have a random stream keyed by their name, so reordering or
         dropping columns does not change the others.
+
+        ``output="polars"`` (default) returns a polars DataFrame in the model file's dtypes;
+        ``output="pandas"`` a pandas DataFrame with nullable dtypes (``Int64``, ``boolean``,
+        ``string``, ``category``, zoned ``datetime64``; see :mod:`datatwin.io.pandas_out`),
+        whatever frame the model was fitted on.
         """
+        _check_output(output)
         if n is None:
             n = self.n_rows
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise SamplingError(f"the number of rows to sample must be an integer >= 0. Got {n!r}.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise SamplingError(f"seed must be an integer >= 0. Got {seed!r}.")
-        return self.fitted.sample(int(n), np.random.SeedSequence(seed))
+        frame = self.fitted.sample(int(n), np.random.SeedSequence(seed))
+        return _as_output(frame, output)
 
     # -- model file -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -107,7 +114,8 @@ class Model:
         families = registered_families()
         if name not in families:
             raise ModelFileError(
-                f"unknown model family {name!r}; known families: {', '.join(available())} (a plug-in family "
+                f"unknown model family {name!r}{did_you_mean(name, available())}; known families: "
+                f"{', '.join(available())} (a plug-in family "
                 "must be installed to read its files)", "$.model.family", file,
             )
         family = families[name]
@@ -118,7 +126,7 @@ class Model:
         try:
             fitted = family.fitted.from_dict(own, columns)
         except ModelFileError as exc:  # the family's paths are relative to $.model
-            raise ModelFileError(str(exc).split(": ", 1)[-1], "$.model" + exc.path[1:], file) from None
+            raise ModelFileError(exc.message, "$.model" + exc.path[1:], file) from None
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
@@ -141,11 +149,12 @@ class Model:
         return modelfile.write_model_dict(data, path)
 
     # -- reading it ---------------------------------------------------------------
-    def summary(self) -> pl.DataFrame:
+    def summary(self, *, output: str = "polars") -> Any:
         """One row per column: kind, dtype, distribution, missing share, uniqueness, and
-        how the family uses it (``role``)."""
+        how the family uses it (``role``); a polars frame, or pandas with ``output="pandas"``."""
+        _check_output(output)
         roles = self.fitted.roles()
-        return pl.DataFrame(
+        return _as_output(pl.DataFrame(
             {
                 "column": [c.name for c in self.columns],
                 "kind": [c.kind for c in self.columns],
@@ -155,7 +164,7 @@ class Model:
                 "unique": [bool(c.unique) for c in self.columns],
                 "role": [roles.get(c.name, "independent") for c in self.columns],
             }
-        )
+        ), output)
 
     def __repr__(self) -> str:
         lines = [
@@ -187,20 +196,38 @@ class Model:
         return lines
 
 
+OUTPUTS = ("polars", "pandas")
+
+
+def _check_output(output: object) -> None:
+    if output not in OUTPUTS:
+        raise SamplingError(
+            f"output must be one of {', '.join(map(repr, OUTPUTS))}{did_you_mean(str(output), OUTPUTS)}. Got {output!r}."
+        )
+
+
+def _as_output(frame: pl.DataFrame, output: str) -> Any:
+    if output == "pandas":
+        from datatwin.io.pandas_out import to_pandas
+
+        return to_pandas(frame)
+    return frame
+
+
 def _columns(raw_columns: list[dict[str, Any]], file: str | None) -> list[ColumnModel]:
     columns = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_columns):
         if raw["name"] in seen:
-            raise ModelFileError(f"duplicate column name {raw['name']!r}", f"$.columns[{i}].name", file)
+            raise ModelFileError(f"duplicate column name {raw['name']!r}", f"$.columns[{i}].name", file, raw["name"])
         seen.add(raw["name"])
         try:
             col = ColumnModel.from_dict(raw)
         except DistributionError as exc:
-            raise ModelFileError(str(exc), f"$.columns[{i}].distribution", file) from None
+            raise ModelFileError(str(exc), f"$.columns[{i}].distribution", file, raw["name"]) from None
         try:
             col.check()
         except ColumnCheckError as exc:
-            raise ModelFileError(str(exc), f"$.columns[{i}].{exc.field}", file) from None
+            raise ModelFileError(str(exc), f"$.columns[{i}].{exc.field}", file, raw["name"]) from None
         columns.append(col)
     return columns

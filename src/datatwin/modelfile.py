@@ -98,11 +98,25 @@ def validate_dict(data: Any, file: str | None = None, versions: tuple[int, ...] 
         raise UnsupportedFormatVersionError(message, "$.format", file)
     problem = schema_violation(data, json_schema(version))
     if problem is not None:
-        raise ModelFileError(*problem, file)
+        raise ModelFileError(*problem, file, column=column_at(data, problem[1]))
     bad = _non_finite(data)
     if bad is not None:
-        raise ModelFileError("NaN and infinity are not allowed; give a finite number", bad, file)
+        raise ModelFileError("NaN and infinity are not allowed; give a finite number", bad, file, column_at(data, bad))
     return data
+
+
+_COLUMN_PATH = re.compile(r"^\$\.columns\[(\d+)\]")
+
+
+def column_at(data: Any, path: str) -> str | None:
+    """The name of the column a JSON path ``$.columns[i]...`` points into, if it has one."""
+    m = _COLUMN_PATH.match(path)
+    columns = data.get("columns") if m is not None and isinstance(data, dict) else None
+    if not isinstance(columns, list) or int(m.group(1)) >= len(columns):
+        return None
+    entry = columns[int(m.group(1))]
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def read_model_dict(path: str | Path) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from datatwin.errors import InputFileError, SpecError
+from datatwin.errors import InputFileError, SpecError, did_you_mean
 from datatwin.personal import PROVIDERS, available_locales
 
 KINDS = ("continuous", "discrete", "categorical", "boolean", "date", "datetime", "time", "string")
@@ -224,7 +224,10 @@ def parse_column_spec(name: str, raw: Any) -> ColumnSpec:
         raise SpecError(f"{where}: must be a mapping of options. Got {raw!r}.")
     unknown = set(raw) - _COLUMN_KEYS
     if unknown:
-        raise SpecError(f"{where}: unknown option(s) {sorted(unknown)}; allowed: {sorted(_COLUMN_KEYS)}")
+        raise SpecError(
+            f"{where}: unknown option(s) {sorted(unknown)}{did_you_mean(sorted(unknown), _COLUMN_KEYS)}; "
+            f"allowed: {sorted(_COLUMN_KEYS)}"
+        )
     kind = raw.get("kind")
     if kind is not None and kind not in KINDS:
         raise SpecError(f"{where}: 'kind' must be one of {list(KINDS)}. Got {kind!r}.")
@@ -338,7 +341,10 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
         raise SpecError(f"a spec must be a mapping or a TOML/JSON file. Got {type(raw).__name__}.")
     unknown = set(raw) - _GLOBAL_KEYS
     if unknown:
-        raise SpecError(f"spec: unknown option(s) {sorted(unknown)}; allowed: {sorted(_GLOBAL_KEYS)}")
+        raise SpecError(
+            f"spec: unknown option(s) {sorted(unknown)}{did_you_mean(sorted(unknown), _GLOBAL_KEYS)}; "
+            f"allowed: {sorted(_GLOBAL_KEYS)}"
+        )
     columns = raw.get("columns") or {}
     if not isinstance(columns, dict):
         raise SpecError("spec: 'columns' must map column names to options")

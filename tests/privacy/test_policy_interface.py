@@ -29,7 +29,7 @@ def test_default_policy_is_none(frame: pl.DataFrame) -> None:
 
 
 def test_unknown_policy_names_the_known_ones(frame: pl.DataFrame) -> None:
-    with pytest.raises(dt.PrivacyError, match=r"unknown privacy policy 'nope'; known policies: \[.*'none'"):
+    with pytest.raises(dt.PrivacyError, match=r"unknown privacy policy 'nope' \(did you mean 'none'\?\); known policies: \[.*'none'"):
         dt.fit(frame, privacy="nope")
 
 

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 
 from datatwin.distributions.inversion import cdf_from_pmf, continuous_ppf, integer_ppf
 from datatwin.distributions.moments import Moments
-from datatwin.errors import DistributionError
+from datatwin.errors import DistributionError, did_you_mean
 from datatwin.plugins import load_plugins
 
 #: Column kinds a distribution can declare support for.
@@ -361,7 +361,7 @@ def get_distribution_class(name: str) -> type[Distribution]:
         return _REGISTRY[name]
     except KeyError:
         raise DistributionError(
-            f"unknown distribution {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+            f"unknown distribution {name!r}{did_you_mean(name, _REGISTRY)}; known: {', '.join(sorted(_REGISTRY))}"
         ) from None
 
 

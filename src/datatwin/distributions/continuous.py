@@ -161,7 +161,7 @@ class TruncatedNormalDistribution(ContinuousDistribution):
         require_positive(self.name, "sigma", self.sigma)
         if not self.upper > self.lower:
             raise DistributionError(
-                f"truncated_normal: 'upper' must be > 'lower'. Got lower={self.lower}, upper={self.upper}."
+                f"{self.name}: 'upper' must be > 'lower'. Got lower={self.lower}, upper={self.upper}."
             )
 
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from datatwin.errors import SpecError
+from datatwin.errors import SpecError, did_you_mean
 from datatwin.models.base import ModelFamily
 from datatwin.plugins import load_plugins
 
@@ -55,7 +55,7 @@ def get_family_class(name: str) -> type[ModelFamily]:
     families = registered_families() if name not in _REGISTRY else _REGISTRY
     if name not in families:
         raise SpecError(
-            f"unknown model family {name!r}; known families: {', '.join(available())} "
+            f"unknown model family {name!r}{did_you_mean(name, available())}; known families: {', '.join(available())} "
             "(a plug-in registers more through the 'datatwin.models' entry-point group)"
         )
     return families[name]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from datatwin.errors import ColumnError, DatatwinWarning, SpecError
+from datatwin.errors import ColumnError, DatatwinWarning, SpecError, did_you_mean
 from datatwin.prepare.column import PreparedColumn, prepare_column
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
@@ -66,7 +66,10 @@ def modelled_columns(frame: pl.DataFrame, spec: FitSpec) -> tuple[list[str], lis
     which are skipped, with the reason."""
     unknown = sorted(set(spec.columns) - set(frame.columns))
     if unknown:
-        raise SpecError(f"spec names column(s) {unknown} that are not in the data; columns are {frame.columns}")
+        raise SpecError(
+            f"spec names column(s) {unknown} that are not in the data{did_you_mean(unknown, frame.columns)}; "
+            f"columns are {frame.columns}"
+        )
     skipped: list[dict[str, str]] = []
     modelled: list[str] = []
     for name in frame.columns:

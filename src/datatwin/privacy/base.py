@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from datatwin.errors import PrivacyError
+from datatwin.errors import PrivacyError, did_you_mean
 from datatwin.plugins import load_plugins
 from datatwin.privacy.measurement import Measurement, Released
 from datatwin.privacy.rare_labels import merge_rare_labels
@@ -243,7 +243,7 @@ def get_policy_class(name: str) -> type[PrivacyPolicy]:
     policies = registered_policies()
     if name not in policies:
         raise PrivacyError(
-            f"unknown privacy policy {name!r}; known policies: {sorted(policies)} "
+            f"unknown privacy policy {name!r}{did_you_mean(name, policies)}; known policies: {sorted(policies)} "
             "(a plug-in registers more through the 'datatwin.privacy' entry-point group)"
         )
     return policies[name]
