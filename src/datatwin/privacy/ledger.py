@@ -26,8 +26,9 @@ The ``privacy`` section of a model file has this shape (JSON)::
   Σ(ρ + ε²/2) and Σδ for a ρ budget (an ε-DP line counts as ε²/2-zCDP). Fields
   ``epsilon``, ``delta``, ``rho``, each a number >= 0, default 0.
 - ``ledger`` lines: ``what`` (string, required); ``mechanism`` (one of ``laplace``,
-  ``discrete_laplace``, ``gaussian``, ``discrete_gaussian``, ``exponential``,
-  ``partition_selection``, or ``null`` for a public declaration); ``sensitivity`` and
+  ``discrete_laplace``, ``gaussian``, ``discrete_gaussian``, ``gaussian_approx`` (Gaussian
+  noise charged as (ε, δ) through zCDP: its ε follows from sensitivity, scale and the line's
+  δ), ``exponential``, ``partition_selection``, or ``null`` for a public declaration); ``sensitivity`` and
   ``scale`` (numbers > 0, required with a mechanism); ``threshold`` (whole number, only
   for ``partition_selection``); ``epsilon``, ``delta``, ``rho`` (numbers >= 0, default 0).
 
