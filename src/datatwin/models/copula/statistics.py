@@ -176,9 +176,10 @@ def profile_sums(
     w = np.ones(len(x)) if weights is None else weights
     for _, (lab, n_labels) in sorted(levels.items()):
         ok = lab >= 0
-        sums = np.zeros((n_labels, x.shape[1]))
-        np.add.at(sums, lab[ok], x[ok] * w[ok, None])
-        parts.append(sums.ravel())
+        idx, wx = lab[ok], x[ok] * w[ok, None]
+        # one weighted bincount per dimension (a loop over columns, not rows)
+        sums = np.column_stack([np.bincount(idx, weights=wx[:, k], minlength=n_labels) for k in range(x.shape[1])])
+        parts.append(sums.reshape(n_labels, x.shape[1]).ravel())
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
