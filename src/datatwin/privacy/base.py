@@ -119,6 +119,9 @@ class PolicySession:
     #: is the exact row count published (in the provenance)? A DP policy releases it
     #: through its mechanism only (``n_rows``).
     publishes_row_count: ClassVar[bool] = True
+    #: does :meth:`measure` add noise? A family plans its budget by it (a copula orders labels
+    #: in one cheap round under noise, where a second round would cost more than it buys)
+    adds_noise: ClassVar[bool] = False
 
     def release_n_rows(self, n_rows: float) -> int:
         """The row count written to the model file."""

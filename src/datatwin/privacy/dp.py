@@ -141,6 +141,7 @@ def _round_up(x: float) -> float:
 
 class _DPSession(PolicySession):
     publishes_row_count: ClassVar[bool] = False
+    adds_noise: ClassVar[bool] = True
 
     def __init__(self, policy: DifferentialPrivacy, table: TableInfo) -> None:
         self.policy = policy

@@ -51,6 +51,10 @@ RELEASE = "copula"
 #: the fraction of the copula's budget share for each measurement of an ordering round (score moments,
 #: label profiles); the rest goes to the final score moments
 ORDERING_FRACTION = 0.1
+#: under noise, labels are ordered in one round from label profiles alone (no whitening moments),
+#: which take this fraction of the copula's budget: orders matter more than a slightly less
+#: noisy final matrix, since a wrong order turns a strong association into none
+NOISY_ORDERING_FRACTION = 0.4
 
 
 def _positive_int(name: str, value: Any, low: int, high: int) -> int:
@@ -200,29 +204,15 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
         return corr, released.noise_sd > 0
 
     used = 0.0
+    if rounds and session.adds_noise:
+        _order_under_noise(dims, margins, x, profiled, by_name, table, session, n_w, weights)
+        used = NOISY_ORDERING_FRACTION
+        rounds = 0
     for r in range(rounds):
         current, noisy = moments(f", for ordering labels, round {r + 1}", fraction)
         used += 2 * fraction
-        positions = {j: _label_positions(dims[j], by_name[dims[j].column], table) for j in profiled}
-        levels = {j: (positions[j], len(margins[j].probs)) for j in profiled}  # type: ignore[attr-defined]
-        l1, l2 = st.profile_sensitivity(d, len(profiled))
-        sizes = np.concatenate([np.repeat(np.bincount(positions[j][positions[j] >= 0], minlength=n)
-                                          .astype(float), d) for j, (_, n) in sorted(levels.items())])
-        released = session.measure(Measurement(
-            release=RELEASE, what=f"label profiles of {len(profiled)} categorical column(s), round {r + 1}",
-            values=st.profile_sums(x, levels, weights), l1=l1, l2=l2, fraction=fraction, group_sizes=sizes,
-        )).values
-        offset = 0
-        for j, (_, n_labels) in sorted(levels.items()):
-            block = released[offset : offset + n_labels * d].reshape(n_labels, d)
-            offset += n_labels * d
-            own = [k for k, dim in enumerate(dims) if dim.column == dims[j].column]
-            counts = np.asarray(margins[j].probs) * n_w  # type: ignore[attr-defined]
-            perm = st.order_labels(block, counts, own, current)
-            dims[j] = Dimension(dims[j].column, order=tuple(dims[j].order[i] for i in perm))  # type: ignore[index]
-            margins[j] = margin_for(dims[j], by_name[dims[j].column])
-            pos = _label_positions(dims[j], by_name[dims[j].column], table)
-            x[:, j] = np.where(pos >= 0, margins[j].scores[np.maximum(pos, 0)], 0.0)  # type: ignore[attr-defined]
+        released = session.measure(_profile_request(dims, x, profiled, by_name, table, weights, fraction, r + 1))
+        _reorder(dims, margins, x, profiled, by_name, table, released.values, n_w, current)
         st.clip_rows(x)
         if noisy:  # under noise a second round buys little: the rest of the budget goes to the final moments
             break
@@ -242,6 +232,64 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
     calibration = {"steps": family.calibration_steps, "simulated_rows": family.simulated_rows,
                    "max_abs_error": round(error, 4)}
     return CopulaFit(columns, dims, rounded(latent), independent, calibration, settings)
+
+
+def _profile_request(
+    dims: list[Dimension], x: np.ndarray, profiled: list[int], by_name: Mapping[str, ColumnModel],
+    table: PreparedTable, weights: np.ndarray | None, fraction: float, round_: int,
+) -> Measurement:
+    """The label profiles of the ``profiled`` dimensions over the score columns of ``x``."""
+    d = x.shape[1]
+    positions = {j: _label_positions(dims[j], by_name[dims[j].column], table) for j in profiled}
+    levels = {j: (positions[j], len(dims[j].order or ())) for j in profiled}
+    l1, l2 = st.profile_sensitivity(d, len(profiled))
+    sizes = np.concatenate([np.repeat(np.bincount(positions[j][positions[j] >= 0], minlength=n)
+                                      .astype(float), d) for j, (_, n) in sorted(levels.items())])
+    return Measurement(
+        release=RELEASE, what=f"label profiles of {len(profiled)} categorical column(s), round {round_}",
+        values=st.profile_sums(x, levels, weights), l1=l1, l2=l2, fraction=fraction, group_sizes=sizes,
+    )
+
+
+def _reorder(
+    dims: list[Dimension], margins: list[Margin], x: np.ndarray, profiled: list[int],
+    by_name: Mapping[str, ColumnModel], table: PreparedTable, released: np.ndarray, n_w: float,
+    correlation: np.ndarray | None, profile_dims: Sequence[int] | None = None,
+) -> None:
+    """Order each profiled column's labels from its released profile (over ``profile_dims``
+    of the dimensions, default all), and rescore its dimension in ``x`` (in place)."""
+    over = list(range(len(dims))) if profile_dims is None else list(profile_dims)
+    offset = 0
+    for j in sorted(profiled):
+        n_labels = len(dims[j].order or ())
+        block = released[offset : offset + n_labels * len(over)].reshape(n_labels, len(over))
+        offset += n_labels * len(over)
+        own = [i for i, k in enumerate(over) if dims[k].column == dims[j].column]
+        counts = np.asarray(margins[j].probs) * n_w  # type: ignore[attr-defined]
+        perm = st.order_labels(block, counts, own, correlation)
+        dims[j] = Dimension(dims[j].column, order=tuple(dims[j].order[i] for i in perm))  # type: ignore[index]
+        margins[j] = margin_for(dims[j], by_name[dims[j].column])
+        pos = _label_positions(dims[j], by_name[dims[j].column], table)
+        x[:, j] = np.where(pos >= 0, margins[j].scores[np.maximum(pos, 0)], 0.0)  # type: ignore[attr-defined]
+
+
+def _order_under_noise(
+    dims: list[Dimension], margins: list[Margin], x: np.ndarray, profiled: list[int],
+    by_name: Mapping[str, ColumnModel], table: PreparedTable, session: PolicySession, n_w: float,
+    weights: np.ndarray | None,
+) -> None:
+    """One ordering round for a noisy session: profiles over the dimensions whose order is
+    already meaningful (numbers, two-label columns, missing indicators) only, clipped on their
+    own, so each row moves them less; labels along the first principal component of the
+    profiles (no whitening moments to pay for)."""
+    fixed = [k for k in range(len(dims)) if k not in set(profiled)]
+    if not fixed:
+        return
+    sub = st.clip_rows(x[:, fixed].copy())
+    request = _profile_request(dims, sub, profiled, by_name, table, weights, NOISY_ORDERING_FRACTION, 1)
+    released = session.measure(request).values
+    _reorder(dims, margins, x, profiled, by_name, table, released, n_w, None, fixed)
+    st.clip_rows(x)
 
 
 def latent_scores(w: np.ndarray, margins: Sequence[Margin], missing_of: Mapping[int, int]) -> np.ndarray:
