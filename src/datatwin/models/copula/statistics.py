@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 
 from datatwin.models.columns import ColumnModel
 from datatwin.models.copula.margins import Dimension, Levels, Margin, Ordered
@@ -173,13 +173,14 @@ def profile_sums(
     the number of labels), the (labels x D) sums of all scores over the rows of each label,
     flattened and concatenated in the order of j."""
     parts = []
-    w = np.ones(len(x)) if weights is None else weights
+    n = len(x)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    rows = np.arange(n)
     for _, (lab, n_labels) in sorted(levels.items()):
         ok = lab >= 0
-        idx, wx = lab[ok], x[ok] * w[ok, None]
-        # one weighted bincount per dimension (a loop over columns, not rows)
-        sums = np.column_stack([np.bincount(idx, weights=wx[:, k], minlength=n_labels) for k in range(x.shape[1])])
-        parts.append(sums.reshape(n_labels, x.shape[1]).ravel())
+        # a sparse (labels x rows) indicator times the scores: one pass over the rows
+        member = sparse.csr_matrix((w[ok], (lab[ok], rows[ok])), shape=(n_labels, n))
+        parts.append(np.asarray(member @ x).ravel())
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
