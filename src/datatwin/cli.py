@@ -409,7 +409,7 @@ def main() -> None:
     warnings.simplefilter("default", DatatwinWarning)
     warnings.showwarning = lambda message, category, *a, **k: err.print(f"[yellow]warning[/]: {escape(str(message))}")
     try:
-        app()  # standalone: usage errors print click's message and exit 2
+        app(prog_name="datatwin")  # standalone: usage errors print click's message and exit 2
     except DatatwinError as exc:
         err.print(f"[red]error[/]: {escape(str(exc))}", highlight=False)
         sys.exit(1)
