@@ -74,6 +74,9 @@ def numpy_floor_draw(dist: Distribution, n: int, rng: np.random.Generator) -> np
         rest = getattr(dist, "rest", None)
         k = int((comp == len(w) - 1).sum())
         return numpy_floor_draw(rest, k, rng) if rest is not None else comp
+    if name in ("histogram", "finite"):  # a bin (a value), then a uniform draw inside it
+        idx = rng.choice(len(p["probs"]), n, p=np.asarray(p["probs"]) / np.sum(p["probs"]))
+        return idx + rng.random(n) if name == "histogram" else idx
     if name == "constant":
         return np.full(n, 0)
     return rng.random(n)

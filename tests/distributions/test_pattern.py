@@ -235,7 +235,7 @@ def test_unique_text_with_a_small_format_is_left_to_random_string() -> None:
 def test_forcing_pattern_on_a_unique_column_without_room_names_the_column() -> None:
     frame = pl.DataFrame({"note": [f"free text {i}" for i in range(1000)]})
     with pytest.raises(dt.ColumnError, match=r"column 'note': no candidate distribution fits this string data "
-                       r"\(tried pattern\)"):
+                       r"\(tried pattern: the column is unique, but its format allows at most"):
         dt.fit(frame, {"columns": {"note": {"distribution": "pattern"}}})
     assert dt.fit(frame, {"columns": {"note": {"distribution": "pattern", "unique": False}}}).column(
         "note").distribution.shapes[0]["pattern"] == "free text [0-9]{3}"

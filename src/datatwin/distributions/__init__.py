@@ -37,6 +37,8 @@ from datatwin.distributions.discrete import (
     UniqueKeyDistribution,
 )
 from datatwin.distributions.fake import FakerDistribution, FreeTextDistribution
+from datatwin.distributions.finite import FiniteDistribution
+from datatwin.distributions.histogram import HistogramDistribution
 from datatwin.distributions.mixture import EmpiricalDistribution, PointMassMixtureDistribution
 from datatwin.distributions.moments import Moments, log_support
 from datatwin.distributions.pattern import PatternDistribution
@@ -62,9 +64,11 @@ __all__ = [
     "EmpiricalDistribution",
     "ExponentialDistribution",
     "FakerDistribution",
+    "FiniteDistribution",
     "FreeTextDistribution",
     "GammaDistribution",
     "GeometricDistribution",
+    "HistogramDistribution",
     "LogNormalDistribution",
     "Moments",
     "NegativeBinomialDistribution",

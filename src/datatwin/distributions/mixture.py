@@ -29,6 +29,12 @@ MIN_POINT_COUNT = 10
 MAX_POINTS = 10
 
 
+def whole_numbers(dist: Distribution) -> bool:
+    """Does ``dist`` draw whole numbers only? The discrete families, and the families of both
+    kinds (histogram, finite, empirical) fitted to whole numbers (their ``integer``)."""
+    return "continuous" not in dist.kinds or bool(getattr(dist, "integer", False))
+
+
 def find_point_masses(
     values: np.ndarray, counts: np.ndarray, min_share: float = MIN_POINT_SHARE, min_count: int = MIN_POINT_COUNT
 ) -> np.ndarray:
@@ -75,11 +81,11 @@ class PointMassMixtureDistribution(Distribution):
             raise DistributionError("point_mass_mixture: 'rest' must be a distribution or null")
 
     @classmethod
-    def _fit(cls, values, counts, criterion: str = "bic"):
+    def _fit(cls, values, counts, criterion: str = "bic", k: int = MIN_POINT_COUNT):
         from datatwin.distributions.selection import select_distribution  # avoid an import cycle
 
         values, counts = merge_repeats(values, counts)
-        mask = find_point_masses(values, counts)
+        mask = find_point_masses(values, counts, min_count=max(MIN_POINT_COUNT, int(k)))
         if not mask.any():
             raise DistributionError("point_mass_mixture: no value is frequent enough to be a point mass")
         n = counts.sum()
@@ -88,7 +94,9 @@ class PointMassMixtureDistribution(Distribution):
         rest = None
         if not mask.all():
             kind = "discrete" if values.dtype.kind in "iu" else "continuous"
-            rest = select_distribution(values[~mask], counts[~mask], kind, criterion=criterion, composite=False).best
+            rest = select_distribution(
+                values[~mask], counts[~mask], kind, criterion=criterion, composite=False, literal_threshold=k
+            ).best
         else:
             weights = list(np.asarray(weights) / sum(weights))
         return cls(points, [float(w) for w in weights], rest)
@@ -152,7 +160,7 @@ class PointMassMixtureDistribution(Distribution):
     def _rest_mass_at_points(self) -> float:
         """P(rest lands on a point): what sampling redraws, so the rest is normalised
         without it. Zero for a rest with a density; whole points only for an integer rest."""
-        if self.rest is None or "continuous" in self.rest.kinds:
+        if not self._integer_rest():
             return 0.0
         whole = np.asarray([p for p in self.points if float(p).is_integer()], dtype=float)
         if not len(whole):
@@ -174,7 +182,7 @@ class PointMassMixtureDistribution(Distribution):
         return points[order], w[order] / total, rest_w / total
 
     def _integer_rest(self) -> bool:
-        return self.rest is not None and "continuous" not in self.rest.kinds
+        return self.rest is not None and whole_numbers(self.rest)
 
     def _point_mass_below(self, x: np.ndarray, points: np.ndarray) -> np.ndarray:
         """M(x): the integer rest's mass at the whole points <= x (0 for a continuous rest)."""

@@ -10,6 +10,18 @@ from typing import Any
 _MAX_EXPANDED_LABELS = 10_000
 
 
+def histogram_as_empirical(dist: dict[str, Any]) -> dict[str, Any]:
+    """A ``histogram`` as the ``empirical`` distribution of the same bins ([lo, hi] pairs;
+    whole numbers: the integers from ceil(edge) up to the next edge's ceil - 1)."""
+    p = dist["parameters"]
+    e = p["edges"]
+    if p["integer"]:
+        bins = [[math.ceil(a), math.ceil(b) - 1] for a, b in zip(e[:-1], e[1:])]
+    else:
+        bins = [[float(a), float(b)] for a, b in zip(e[:-1], e[1:])]
+    return {"name": "empirical", "parameters": {"bins": bins, "probs": p["probs"], "integer": p["integer"]}}
+
+
 def _expand_empirical(p: dict[str, Any]) -> tuple[list[Any], list[float]] | None:
     """An integer (or all-point) histogram as the exact multinoulli over its values, if small."""
     bins, probs = p["bins"], p["probs"]
@@ -49,7 +61,13 @@ def _expand_mixture(p: dict[str, Any]) -> tuple[list[Any], list[float]] | None:
 
 def _bounded_pmf(dist: dict[str, Any]) -> dict[int, float] | None:
     """{value: probability} of a discrete distribution on a small range of integers, in closed form."""
+    if dist["name"] == "histogram":
+        dist = histogram_as_empirical(dist)
     name, p = dist["name"], dist["parameters"]
+    if name == "finite" and p["integer"]:
+        return {int(v): q for v, q in zip(p["values"], p["probs"])}
+    if name == "empirical" and (expanded := _expand_empirical(p)) is not None:
+        return dict(zip(expanded[0], expanded[1]))
     if name == "discrete_uniform" and p["upper"] - p["lower"] < _MAX_EXPANDED_LABELS:
         return {k: 1.0 / (p["upper"] - p["lower"] + 1) for k in range(p["lower"], p["upper"] + 1)}
     if name == "discrete_truncated_normal":
@@ -76,8 +94,13 @@ def _moments(dist: dict[str, Any] | None) -> tuple[float, float] | None:
     """(mean, variance) of a numeric datatwin distribution in closed form, or None."""
     if dist is None:
         return None
+    if dist["name"] == "histogram":
+        dist = histogram_as_empirical(dist)
     name, p = dist["name"], dist["parameters"]
     try:
+        if name == "finite":
+            m1 = sum(q * x for q, x in zip(p["probs"], p["values"]))
+            return m1, sum(q * x * x for q, x in zip(p["probs"], p["values"])) - m1 * m1
         if name in ("normal", "discrete_normal"):
             return p["mu"], p["sigma"] ** 2
         if name in ("truncated_normal", "discrete_truncated_normal"):

@@ -19,7 +19,7 @@ from datatwin.gmf.common import (
     _Unsupported,
 )
 from datatwin.gmf.dtypes import _dtype_out
-from datatwin.gmf.moments import _expand_empirical, _expand_mixture, _moments
+from datatwin.gmf.moments import _expand_empirical, _expand_mixture, _moments, histogram_as_empirical
 
 #: GMF versions written by metasyn 2.x (flat) and 3.x (tables)
 GMF_VERSIONS = ("1.1", "2.1")
@@ -221,6 +221,10 @@ def _dist_out(dist: dict[str, Any], kind: str, dtype: str) -> dict[str, Any]:
     if name == "point_mass_mixture" and p["rest"] is None:
         return _m("core.multinoulli", "MultinoulliDistribution", {"labels": p["points"], "probs": p["weights"]})
     if name == "point_mass_mixture" and kind == "discrete" and (expanded := _expand_mixture(p)) is not None:
+        return _m("core.multinoulli", "MultinoulliDistribution", {"labels": expanded[0], "probs": expanded[1]})
+    if name == "finite":  # the column's own values: exactly metasyn's multinoulli
+        return _m("core.multinoulli", "MultinoulliDistribution", {"labels": p["values"], "probs": p["probs"]})
+    if name == "histogram" and (expanded := _expand_empirical(histogram_as_empirical(dist)["parameters"])) is not None:
         return _m("core.multinoulli", "MultinoulliDistribution", {"labels": expanded[0], "probs": expanded[1]})
     if name == "empirical" and (expanded := _expand_empirical(p)) is not None:
         return _m("core.multinoulli", "MultinoulliDistribution", {"labels": expanded[0], "probs": expanded[1]})

@@ -37,6 +37,10 @@ def column_data(column: PreparedColumn, fit_spec: FitSpec) -> ColumnData:
     )
 
 
+#: families that publish no value held by fewer than k rows and cannot be fitted with fewer
+#: rows: forced by a spec on too small a column, they give way to the usual choice
+K_ANONYMOUS = ("histogram", "finite")
+
 #: how many times the session's output check may send coded value counts back to be refitted
 MAX_REVIEWS = 3
 
@@ -116,15 +120,23 @@ def _choose_distribution(
         dist = distribution_from_dict(forced)
         _check_kind(dist.name, kind)
         return dist, {"method": "spec"}
+    note = None
     if forced is not None:
         name = forced if isinstance(forced, str) else forced["name"]
         _check_kind(name, kind)
-        sel = select_distribution(
-            values, counts, kind, criterion=fit_spec.criterion, candidates=(name,),
-            empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
-        )
-        # one distinct value is always 'constant', whatever was forced: say so
-        return sel.best, {"method": "single value" if sel.best.name == "constant" and name != "constant" else "spec"}
+        try:
+            sel = select_distribution(
+                values, counts, kind, criterion=fit_spec.criterion, candidates=(name,),
+                empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
+            )
+        except DistributionError as exc:
+            if name not in K_ANONYMOUS:
+                raise
+            # too few rows for the k-rule (a histogram of 7 rows): the usual choice, and say so
+            note = f"the spec's {name} cannot be fitted ({exc}); chosen among the candidates instead"
+        else:
+            # one distinct value is always 'constant', whatever was forced: say so
+            return sel.best, {"method": "single value" if sel.best.name == "constant" and name != "constant" else "spec"}
     if unique and kind == "discrete" and _key_like(values):  # unique: no repeats, checked by the caller
         return get_distribution_class("unique_key").fit(values, counts), {"method": "unique"}
     if kind == "categorical" and len(values) > 1:  # zero-count Enum labels stay
@@ -135,9 +147,14 @@ def _choose_distribution(
         empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
     )
     scores = {k: _round_score(v) for k, v in sel.scores.items() if not math.isnan(v)}
+    extra: dict[str, Any] = {}
+    if sel.excluded:  # fitted, but not allowed to win (unreadable parameters, implausible tails)
+        extra["excluded"] = dict(sel.excluded)
+    if note is not None:
+        extra["note"] = note
     if len(scores) <= 1:
-        return sel.best, {"method": "only candidate"}
-    return sel.best, {"method": sel.criterion, "scores": scores}
+        return sel.best, {"method": "only candidate", **extra}
+    return sel.best, {"method": sel.criterion, "scores": scores, **extra}
 
 
 def _key_like(values: np.ndarray) -> bool:

@@ -393,7 +393,8 @@ class _DisclosureSession(PolicySession):
                 "suppression",
             )
             sel = select_distribution(
-                data.values, data.counts, data.kind, criterion=data.fit_spec.criterion, composite=False
+                data.values, data.counts, data.kind, criterion=data.fit_spec.criterion, composite=False,
+                literal_threshold=data.fit_spec.rare_threshold,
             )
             scores = {n: round(s, 2) for n, s in sel.scores.items() if not math.isnan(s)}
             selection = {"method": sel.criterion, "scores": scores} if len(scores) > 1 else {"method": "only candidate"}
@@ -413,7 +414,8 @@ class _DisclosureSession(PolicySession):
         tails = TailCoding.of(values, counts, data.kind, self.k, low=low, high=high)
         self._note_tails(data.name, tails, " (values other than the point masses)")
         rest = select_distribution(
-            tails.values, tails.counts, data.kind, criterion=data.fit_spec.criterion, composite=False
+            tails.values, tails.counts, data.kind, criterion=data.fit_spec.criterion, composite=False,
+            literal_threshold=data.fit_spec.rare_threshold,
         ).best
         # the mixture's score was of the uncoded rest: it would give the rest's range away
         return _without_scores(dataclasses.replace(est, distribution=dataclasses.replace(dist, rest=rest)))
@@ -442,6 +444,7 @@ class _DisclosureSession(PolicySession):
 def _without_scores(est: Estimate) -> Estimate:
     """Drop the candidates' information-criterion scores: a score is a log-likelihood, and
     that of a bounded family (uniform: n log(max - min)) lets its range be recomputed."""
-    if not est.selection or "scores" not in est.selection:
+    if not est.selection or not {"scores", "excluded"} & set(est.selection):
         return est
-    return dataclasses.replace(est, selection={k: v for k, v in est.selection.items() if k != "scores"})
+    # which candidates were excluded (a tail past the real maximum) was judged on the real values too
+    return dataclasses.replace(est, selection={k: v for k, v in est.selection.items() if k not in ("scores", "excluded")})
