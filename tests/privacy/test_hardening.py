@@ -26,3 +26,16 @@ def test_random_string_class_needs_k_rows(policy: str, extra: str) -> None:
     assert plus.column("w").distribution.classes == ["lower"]
     many = dt.fit(pl.DataFrame({"w": [*_words(), *[extra] * 10]}), spec, privacy=policy)
     assert len(many.column("w").distribution.classes) == 2
+
+
+def test_disclosure_small_missing_count_is_not_recomputable_from_shape_probabilities() -> None:
+    """1,000 distinct codes, 3 missing: no value is frequent enough to absorb the missing rows,
+    yet every published probability must be a ratio over the public row count (before the
+    fix: 600/997 and 397/997, which give the 3 missing rows away)."""
+    codes = [f"{'AB' if i < 600 else 'C'}{i:05d}" for i in range(1000)]
+    model = dt.fit(pl.DataFrame({"c": [*codes[:997], None, None, None]}), privacy="disclosure")
+    col = model.to_dict()["columns"][0]
+    assert col["prop_missing"] == 0.0
+    probs = np.array([s["prob"] for s in col["distribution"]["parameters"]["shapes"]])
+    assert np.allclose(probs * 1000, np.round(probs * 1000), atol=1e-6)
+    assert not any("fewer than" in line["what"] for line in model.to_dict()["privacy"]["ledger"])
