@@ -39,3 +39,29 @@ def test_disclosure_small_missing_count_is_not_recomputable_from_shape_probabili
     probs = np.array([s["prob"] for s in col["distribution"]["parameters"]["shapes"]])
     assert np.allclose(probs * 1000, np.round(probs * 1000), atol=1e-6)
     assert not any("fewer than" in line["what"] for line in model.to_dict()["privacy"]["ledger"])
+
+
+@pytest.mark.parametrize("budget", [{"epsilon": 1.0, "delta": 1e-9}, {"rho": 0.5, "delta": 1e-9}], ids=["approx", "zcdp"])
+def test_public_n_rows_calibrates_to_replace_one_row(budget: dict) -> None:
+    """With the row count public the relation is replace-one-row: every charged line states
+    twice the add/remove sensitivity, and the file says which relation it is for."""
+    rng = np.random.default_rng(3)
+    frame = pl.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(["a", "b", "c"], 3000).tolist()})
+    public = dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(**budget, public_n_rows=True))
+    private = dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(**budget))
+    assert public.privacy["neighbours"] == "replace_one_row"
+    assert private.privacy["neighbours"] == "add_remove_one_row"
+
+    def sens(model: dt.Model) -> dict[str, float]:
+        return {
+            line["what"]: line["sensitivity"] for line in model.privacy["ledger"]
+            if line.get("sensitivity") and not line["what"].startswith("n_rows")
+        }
+
+    pub, priv = sens(public), sens(private)
+    assert pub and set(pub) == set(priv)
+    for what, s in priv.items():
+        assert pub[what] == pytest.approx(2 * s), what
+    from datatwin.privacy.ledger import check_ledger
+
+    assert check_ledger(public.privacy) == []
