@@ -65,3 +65,33 @@ def test_public_n_rows_calibrates_to_replace_one_row(budget: dict) -> None:
     from datatwin.privacy.ledger import check_ledger
 
     assert check_ledger(public.privacy) == []
+
+
+def _dp_file() -> dict:
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(["a", "b"], 2000).tolist()})
+    return dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)).to_dict()
+
+
+def _refused(d: dict) -> str:
+    with pytest.raises(dt.errors.ModelFileError) as err:
+        dt.Model.from_dict(d)
+    return str(err.value)
+
+
+def test_ledger_audit_refuses_a_flipped_public_n_rows() -> None:
+    d = _dp_file()
+    dt.Model.from_dict(d)  # untouched: loads
+    d["privacy"]["settings"]["public_n_rows"] = True
+    assert "public_n_rows" in _refused(d)
+
+
+def test_ledger_audit_refuses_a_column_without_lines() -> None:
+    d = _dp_file()
+    lines = d["privacy"]["ledger"]
+    gone = [line for line in lines if line["what"].startswith("x:")]
+    d["privacy"]["ledger"] = [line for line in lines if not line["what"].startswith("x:")]
+    spent = d["privacy"]["spent"]
+    spent["epsilon"] -= sum(line.get("epsilon", 0.0) for line in gone)
+    spent["delta"] -= sum(line.get("delta", 0.0) for line in gone)
+    assert "'x'" in _refused(d)
