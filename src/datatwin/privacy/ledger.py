@@ -233,7 +233,8 @@ def _check_dp_settings(privacy: dict[str, Any], entries: list[tuple[int, LedgerE
     (issue 10, item 7). A flipped ``public_n_rows`` would claim a relation the row count's
     line contradicts; a column without any line was released without being accounted for."""
     problems: list[str] = []
-    settings = privacy.get("settings") if isinstance(privacy.get("settings"), dict) else {}
+    raw = privacy.get("settings")
+    settings: dict[str, Any] = raw if isinstance(raw, dict) else {}
     public = settings.get("public_n_rows")
     rows = [e for _, e in entries if e.what == "n_rows" or e.what.startswith("n_rows:")]
     charged_rows = [e for e in rows if e.mechanism not in (None, "public")]
