@@ -105,7 +105,8 @@ class Model:
     def from_dict(cls, data: dict[str, Any], file: str | None = None) -> Model:
         """Build from a model-file dict (format 1 or 2); checks schema and semantics, errors carry JSON paths."""
         modelfile.validate_dict(data, file)
-        problems = check_ledger(data["privacy"])
+        modelled = [c["name"] for c in data["columns"] if isinstance(c, dict) and isinstance(c.get("name"), str)]
+        problems = check_ledger(data["privacy"], modelled)
         if problems:  # an auditor's sum must match: a tampered or overspent ledger is refused
             raise ModelFileError(problems[0], "$.privacy", file)
         columns = _columns(data["columns"], file)

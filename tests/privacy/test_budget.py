@@ -215,3 +215,17 @@ def test_cost_addition_and_text() -> None:
     assert Cost.sum([Cost(epsilon=0.1)] * 10) == Cost(epsilon=1.0)  # exact, unlike a running +
     assert Cost(epsilon=0.5, rho=0.1, delta=1e-9).describe() == "ε=0.5, ρ=0.1, δ=1e-09"
     assert Cost().describe() == "nothing"
+
+
+def test_docs_conversion_example_matches_code() -> None:
+    """The worked example in docs/privacy.md is computed by the code it documents."""
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).parents[2] / "docs" / "privacy.md").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("Example: ρ = 0.5 gives"))
+    eps = float(re.search(r"gives \(([\d.]+), 10⁻⁹\)-DP", line).group(1))
+    rho = float(re.search(r"gives ρ ≈ ([\d.]+)\.", line).group(1))
+    assert eps == pytest.approx(zcdp_to_approx(0.5, 1e-9), abs=0.005)
+    # Stated to four significant figures: it must round to the computed value.
+    assert f"{approx_to_zcdp(1.0, 1e-9):.4g}" == f"{rho:.4g}"

@@ -223,11 +223,11 @@ class RandomStringDistribution(Distribution):
         texts = [str(v) for v in values]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         low, high = _length_range(lengths, counts, k)
-        seen = set("".join(texts))  # every text, so the fit covers its own data
-        named = set("".join(chars for k, chars in _CHAR_CLASSES.items() if k != "other"))
-        classes = [k for k, chars in _CHAR_CLASSES.items() if k != "other" and seen & set(chars)]
-        if seen - named:
-            classes.append("other")
+        # A class is published only when at least k rows use it: one row with a digit or
+        # an "é" must not add a class (issue 10, item 5). Rows using an unpublished class
+        # are coded to the published alphabet, as the length range codes odd lengths.
+        rows = _class_row_counts(texts, np.asarray(counts, dtype=np.float64))
+        classes = [name for name in _CHAR_CLASSES if rows[name] >= k]
         classes = classes or ["lower"]
         return cls(low, high, classes)
 
@@ -255,13 +255,28 @@ class RandomStringDistribution(Distribution):
         # the fit codes the few odd rows that set the real extremes
         lengths = np.clip(lengths, self.min_length, self.max_length)
         logp = -math.log(self.max_length - self.min_length + 1) - lengths * math.log(len(alphabet))
-        outside = set("".join(texts)) - set(alphabet)
-        # characters of a named class that is not in the model (any character outside them
-        # is drawn as "other", when that class is in)
-        bad = outside if "other" not in self.classes else outside & set("".join(_CHAR_CLASSES.values()))
-        if bad:
-            logp[np.fromiter((not bad.isdisjoint(t) for t in texts), dtype=bool, count=len(texts))] = -np.inf
+        # Characters of classes outside the model are coded to the alphabet (the fit drops a
+        # class fewer than k rows use), so they count as drawn from it: a finite density, and
+        # the selection score does not turn on the few rows that use a rare class.
         return logp
+
+
+def _class_row_counts(texts: list[str], counts: np.ndarray) -> dict[str, float]:
+    """For each character class, the number of rows (weighted by ``counts``) with at least
+    one character of it; ``other`` is any character outside the named classes."""
+    import polars as pl
+
+    def esc(chars: str) -> str:  # inside a [...] set only these are special
+        return "".join("\\" + c if c in "\\]^-[" else c for c in chars)
+
+    series = pl.Series(texts, dtype=pl.String)
+    named = "".join(chars for name, chars in _CHAR_CLASSES.items() if name != "other")
+    out: dict[str, float] = {}
+    for name, chars in _CHAR_CLASSES.items():  # six classes, each one vectorised pass
+        pattern = f"[^{esc(named)}]" if name == "other" else f"[{esc(chars)}]"
+        hit = series.str.contains(pattern).to_numpy()
+        out[name] = float(counts[hit].sum())
+    return out
 
 
 def _length_range(lengths: np.ndarray, counts: np.ndarray, k: int) -> tuple[int, int]:

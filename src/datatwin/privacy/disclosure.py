@@ -9,8 +9,8 @@ Control*, Wiley), applied to every parameter of the model file:
 - **No count below k.** Categorical labels held by fewer than ``k`` rows are merged
   (the rare-label rule of :mod:`datatwin.privacy.rare_labels` at ``max(k, rare_threshold)``); a
   remainder that would still be under ``k`` rows, a boolean value held by fewer than
-  ``k`` rows and a missing count between 1 and ``k - 1`` are recoded to the column's most
-  frequent value; a column with fewer than ``k`` values is suppressed (released as all
+  ``k`` rows are recoded to the column's most frequent value, a missing count between 1
+  and ``k - 1`` to a present value; a column with fewer than ``k`` values is suppressed (released as all
   missing). Point masses and the rest of a point-mass mixture need ``k`` rows each.
 - **No real extreme.** Maxima and minima are not released (Brandt et al., 2010, "maxima,
   minima"): numeric and temporal values below the mean of the ``k`` smallest rows are
@@ -265,22 +265,28 @@ class _DisclosureSession(PolicySession):
     # -- counts ------------------------------------------------------------------
     def _missing(self, data: ColumnData) -> tuple[ColumnData, bool]:
         """A missing count between 1 and k-1 is released as 0. The missing rows are recoded to
-        the most frequent value when that value is published anyway (held by enough rows), so
-        that no ratio in the file (a label's probability) lets the small count be recomputed."""
+        a present value, so that every ratio in the file (a label's or shape's probability) is
+        over the public row count and the small count cannot be recomputed (issue 10, item 3).
+        The target is the most frequent value when it is published anyway (held by enough
+        rows); otherwise a value that stays under the threshold after the recoding (so no
+        literal from fewer than k real rows appears), the middle one of them, not an extreme.
+        Only when no value qualifies is the missing share alone set to 0."""
         m = data.n_missing
         if not 0 < m < self.k:
             return data, False
         need = data.fit_spec.rare_threshold if data.kind in ("categorical", "string") else self.k
         i = int(np.argmax(data.counts))
         if data.counts[i] < need:
-            self._note(f"{data.name}: fewer than {self.k} missing values; missing share released as 0", "suppression")
-            return data, True
+            small = np.flatnonzero(data.counts + m < need)
+            if small.size == 0:
+                self._note(f"{data.name}: missing share released as 0", "suppression")
+                return data, True
+            i = int(small[len(small) // 2])
         counts = data.counts.astype(float if data.counts.dtype.kind == "f" or m != int(m) else np.int64, copy=True)
         counts[i] += m if counts.dtype.kind == "f" else int(m)
-        self._note(
-            f"{data.name}: fewer than {self.k} missing values; recoded to the most frequent value "
-            "(missing share released as 0)", "recoding",
-        )
+        # the line names no count, not even "fewer than k" (docs/privacy.md: the ledger never
+        # states how many rows were recoded)
+        self._note(f"{data.name}: missing values recoded to a present value (missing share released as 0)", "recoding")
         return dataclasses.replace(data, counts=counts, n_missing=0.0), False
 
     def _recode_rare_boolean(self, data: ColumnData) -> ColumnData:

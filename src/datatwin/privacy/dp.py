@@ -40,7 +40,7 @@ from datatwin.privacy.base import (
 from datatwin.privacy.budget import Accountant, Budget, _fmt
 from datatwin.privacy.dp_bounds import numeric_data
 from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categorical
-from datatwin.privacy.dp_column import ColumnBudget, whole_counts
+from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ColumnBudget, whole_counts
 from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
 from datatwin.privacy.ledger import LedgerEntry, privacy_section
 from datatwin.privacy.measurement import Measurement, Released
@@ -156,6 +156,9 @@ class _DPSession(PolicySession):
         self.releases: dict[str, ColumnBudget] = {}
         self.n_rows_hat: float | None = None
         self.n_rows_var = 0.0
+        # with the row count public, add/remove-one-row neighbours differ in their public row
+        # count: the guarantee that means something is replace-one-row (issue 10, item 1)
+        self.neighbours = REPLACE if policy.public_n_rows else ADD_REMOVE
 
     # -- the row count ------------------------------------------------------------
     def release_n_rows(self, n_rows: float) -> int:
@@ -166,7 +169,7 @@ class _DPSession(PolicySession):
         else:
             total_w = sum(self.weights.values()) or 1.0
             share = self.accountant.split(2, [N_ROWS_WEIGHT, total_w])[0]
-            budget = ColumnBudget("n_rows", share, self.budget.unit, self.accountant, self.ledger)
+            budget = ColumnBudget("n_rows", share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
             noisy, sd = budget.counts("row count", [n], 1.0)
             self.n_rows_hat, self.n_rows_var = float(max(int(noisy[0]), 1)), sd * sd
         self._check_enough()
@@ -218,7 +221,7 @@ class _DPSession(PolicySession):
         weight = self.pending.pop(data.name, data.spec.budget_weight)
         others = list(self.pending.values())
         share = self.accountant.split(1 + len(others), [weight, *others])[0]
-        return ColumnBudget(data.name, share, self.budget.unit, self.accountant, self.ledger)
+        return ColumnBudget(data.name, share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
 
     def release_column(self, data: ColumnData) -> ColumnRelease:
         """The column's marginal built from its noisy releases (never its value counts)."""
@@ -306,7 +309,7 @@ class _DPSession(PolicySession):
             weight = self.pending.pop(key)
             others = list(self.pending.values())
             share = self.accountant.split(1 + len(others), [weight, *others])[0]
-            budget = ColumnBudget(request.release, share, self.budget.unit, self.accountant, self.ledger)
+            budget = ColumnBudget(request.release, share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
             self.releases[request.release] = budget
         noisy, sd = budget.vector(request.what, request.values, request.l1, request.l2, request.fraction)
         return Released(noisy, sd)
@@ -319,5 +322,6 @@ class _DPSession(PolicySession):
             "budget": section["budget"],
             "spent": section["spent"],
             "settings": self.policy.settings,
+            "neighbours": self.neighbours,
             "ledger": section["ledger"],
         }

@@ -39,7 +39,12 @@ from datatwin.privacy.mechanisms import (
     select_partitions,
 )
 
-__all__ = ["ColumnBudget", "whole_counts"]
+__all__ = ["ADD_REMOVE", "NEIGHBOURS", "REPLACE", "ColumnBudget", "whole_counts"]
+
+#: the neighbouring relations: which tables the guarantee says are indistinguishable
+ADD_REMOVE = "add_remove_one_row"
+REPLACE = "replace_one_row"
+NEIGHBOURS = (ADD_REMOVE, REPLACE)
 
 
 def whole_counts(column: str, counts: np.ndarray) -> np.ndarray:
@@ -74,9 +79,23 @@ class ColumnBudget:
         The fit's accountant; every release is charged to it.
     ledger : list of LedgerEntry
         The fit's ledger; every release appends one line.
+    neighbours : str
+        The neighbouring relation in force: ``"add_remove_one_row"`` (the default) or
+        ``"replace_one_row"`` (when the row count is public, the only meaningful one).
+        Replacing a row is removing one and adding one, so every sensitivity of the
+        add/remove relation is doubled (triangle inequality, in every norm): a histogram
+        cell pair moves by 2 in L1, a clamped sum by up to twice as much (issue 10, item 1).
     """
 
-    def __init__(self, column: str, share: Cost, unit: str, accountant: Accountant, ledger: list[LedgerEntry]) -> None:
+    def __init__(
+        self, column: str, share: Cost, unit: str, accountant: Accountant, ledger: list[LedgerEntry],
+        neighbours: str = ADD_REMOVE,
+    ) -> None:
+        if neighbours not in NEIGHBOURS:  # pragma: no cover - set by the session, never by a user
+            raise PrivacyError(f"The 'neighbours' parameter must be one of {', '.join(NEIGHBOURS)}. Got {neighbours!r}.")
+        self.neighbours = neighbours
+        #: multiplier of every add/remove-one-row sensitivity under the relation in force
+        self.factor = 2.0 if neighbours == REPLACE else 1.0
         self.column = column
         self.share = share
         self.unit = unit
@@ -107,8 +126,8 @@ class ColumnBudget:
         ``fraction`` of the share."""
         amount = (self.share.rho if self.unit == "zcdp" else self.share.epsilon) * fraction
         if self.unit == "zcdp":
-            return gaussian_sigma(math.sqrt(cells_per_row), amount)
-        return math.sqrt(2.0) * laplace_scale(float(cells_per_row), amount)
+            return gaussian_sigma(self.factor * math.sqrt(cells_per_row), amount)
+        return math.sqrt(2.0) * laplace_scale(self.factor * cells_per_row, amount)
 
     # -- releases ---------------------------------------------------------------
     def counts(self, what: str, counts: np.ndarray, fraction: float, cells_per_row: int = 1) -> tuple[np.ndarray, float]:
@@ -123,11 +142,11 @@ class ColumnBudget:
         amount = self._take(fraction)
         arr = np.asarray(counts, dtype=np.int64)
         if self.unit == "zcdp":
-            l2 = math.sqrt(cells_per_row)
+            l2 = self.factor * math.sqrt(cells_per_row)
             sigma = gaussian_sigma(l2, amount)
             self._charge(Release.of(f"{self.column}: {what}", "discrete_gaussian", l2, sigma))
             return discrete_gaussian(arr, sigma), sigma
-        l1 = float(cells_per_row)
+        l1 = self.factor * cells_per_row
         scale = laplace_scale(l1, amount)
         self._charge(Release.of(f"{self.column}: {what}", "discrete_laplace", l1, scale))
         return discrete_laplace(arr, scale), math.sqrt(2.0) * scale
@@ -142,11 +161,13 @@ class ColumnBudget:
         arr = np.asarray(values, dtype=np.float64)
         k = float(arr.size)
         if self.unit == "zcdp":
-            sigma = gaussian_sigma(math.sqrt(k), amount)
-            self._charge(Release.of(f"{self.column}: {what}", "gaussian", math.sqrt(k), sigma))
+            l2 = self.factor * math.sqrt(k)
+            sigma = gaussian_sigma(l2, amount)
+            self._charge(Release.of(f"{self.column}: {what}", "gaussian", l2, sigma))
             return gaussian(arr, sigma)
-        scale = laplace_scale(k, amount)
-        self._charge(Release.of(f"{self.column}: {what}", "laplace", k, scale))
+        l1 = self.factor * k
+        scale = laplace_scale(l1, amount)
+        self._charge(Release.of(f"{self.column}: {what}", "laplace", l1, scale))
         return laplace(arr, scale)
 
     def averages(self, what: str, values: np.ndarray, sensitivity: float, fraction: float) -> np.ndarray:
@@ -156,11 +177,11 @@ class ColumnBudget:
         arr = np.asarray(values, dtype=np.float64)
         k = float(arr.size)
         if self.unit == "zcdp":
-            l2 = sensitivity * math.sqrt(k)
+            l2 = self.factor * sensitivity * math.sqrt(k)
             sigma = gaussian_sigma(l2, amount)
             self._charge(Release.of(f"{self.column}: {what}", "gaussian", l2, sigma))
             return gaussian(arr, sigma)
-        l1 = sensitivity * k
+        l1 = self.factor * sensitivity * k
         scale = laplace_scale(l1, amount)
         self._charge(Release.of(f"{self.column}: {what}", "laplace", l1, scale))
         return laplace(arr, scale)
@@ -174,6 +195,7 @@ class ColumnBudget:
         amount = self._take(fraction)
         arr = np.asarray(values, dtype=np.float64)
         name = f"{self.column}: {what}"
+        l1, l2 = self.factor * l1, self.factor * l2
         if self.unit == "zcdp":
             sigma = gaussian_sigma(l2, amount)
             self._charge(Release.of(name, "gaussian", l2, sigma))
@@ -207,13 +229,18 @@ class ColumnBudget:
         delta = self.share.delta
         if delta <= 0:  # pragma: no cover - the caller checks first, with a better message
             raise PrivacyError(f"column {self.column!r}: partition selection needs a delta > 0")
-        scale, threshold = partition_parameters(epsilon, delta)
+        # Under replace-one-row neighbours are two add/remove steps apart: run the selection
+        # at (ε/2, δ/(1 + e^(ε/2))), which group privacy turns into (ε, δ) (Dwork & Roth 2014,
+        # Thm 2.2); the line states sensitivity 2, whose recomputed δ bounds the real one.
+        run_eps = epsilon / self.factor
+        run_delta = delta if self.factor == 1 else delta / (1.0 + math.exp(run_eps))
+        scale, threshold = partition_parameters(run_eps, run_delta)
         name = f"{self.column}: {what}"
         # Charge first (select_partitions would draw the noise before we could refuse).
         cost = Cost(epsilon=epsilon, delta=delta)
         self._accountant.spend(name, cost)
-        kept, noisy, _ = select_partitions(labels, counts, epsilon, delta)
+        kept, noisy, _ = select_partitions(labels, counts, run_eps, run_delta)
         self._ledger.append(
-            LedgerEntry.from_release(Release(name, "partition_selection", 1.0, scale, cost, float(threshold)))
+            LedgerEntry.from_release(Release(name, "partition_selection", self.factor, scale, cost, float(threshold)))
         )
         return kept, noisy, math.sqrt(2.0) * scale

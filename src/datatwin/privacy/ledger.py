@@ -228,12 +228,45 @@ def _check_line(i: int, e: LedgerEntry) -> list[str]:
     ]
 
 
-def check_ledger(privacy: dict[str, Any]) -> list[str]:
+def _check_dp_settings(privacy: dict[str, Any], entries: list[tuple[int, LedgerEntry]], columns: list[str] | None) -> list[str]:
+    """Under ``dp``: the settings agree with the lines, and every modelled column has a line
+    (issue 10, item 7). A flipped ``public_n_rows`` would claim a relation the row count's
+    line contradicts; a column without any line was released without being accounted for."""
+    problems: list[str] = []
+    raw = privacy.get("settings")
+    settings: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    public = settings.get("public_n_rows")
+    rows = [e for _, e in entries if e.what == "n_rows" or e.what.startswith("n_rows:")]
+    charged_rows = [e for e in rows if e.mechanism not in (None, "public")]
+    if public is True and charged_rows:
+        problems.append("settings.public_n_rows is true, but the ledger charges the row count; one of them was changed.")
+    if public is False and rows and not charged_rows:
+        problems.append("settings.public_n_rows is false, but the ledger declares the row count public.")
+    neighbours = privacy.get("neighbours")
+    if neighbours is not None and isinstance(public, bool) and (neighbours == "replace_one_row") != public:
+        problems.append(
+            f"'neighbours' is {neighbours!r} but settings.public_n_rows is {public}: a public row count goes "
+            "with replace_one_row, a noisy one with add_remove_one_row."
+        )
+    if columns is not None:
+        named = {e.what.split(":", 1)[0] for _, e in entries if ":" in e.what}
+        missing = [c for c in columns if c not in named]
+        if missing:
+            problems.append(
+                f"column(s) {', '.join(repr(c) for c in missing)} have no ledger line: every modelled column's "
+                "release must be accounted for."
+            )
+    return problems
+
+
+def check_ledger(privacy: dict[str, Any], columns: list[str] | None = None) -> list[str]:
     """Audit a model file's ``privacy`` section; return the problems found (empty: all good).
 
     Checks that every line parses and its stated cost matches its mechanism, sensitivity
     and scale; that the stated ``spent`` equals the recomputed sum; and that the sum fits
-    in the stated ``budget``. A policy ``"dp"`` must state a budget.
+    in the stated ``budget``. A policy ``"dp"`` must state a budget, its settings must agree
+    with its lines (``public_n_rows``, ``neighbours``), and, given the modelled ``columns``,
+    each of them must have a line.
     """
     if not isinstance(privacy, dict):
         return [f"the privacy section must be an object. Got {type(privacy).__name__} instead."]
@@ -258,6 +291,9 @@ def check_ledger(privacy: dict[str, Any]) -> list[str]:
             problems.append(f"budget: {exc}")
     elif privacy.get("policy") == "dp":
         problems.append("the 'dp' policy must state its 'budget', e.g. {'epsilon': 1.0, 'delta': 1e-9}.")
+
+    if privacy.get("policy") == "dp":
+        problems.extend(_check_dp_settings(privacy, entries, columns))
 
     if budget is not None or privacy.get("policy") == "dp":
         # Descriptive lines are for policies without a budget: under a budget, a line with

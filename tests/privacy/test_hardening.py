@@ -1,0 +1,97 @@
+"""Neighbouring-table regressions from the privacy audit (issue 10): one added row must not
+change a published field."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+import datatwin as dt
+
+
+def _words(n: int = 2000) -> list[str]:
+    rng = np.random.default_rng(0)
+    letters = np.array(list("abcdefghij"))
+    return ["".join(w) for w in letters[rng.integers(0, 10, (n, 6))]]
+
+
+@pytest.mark.parametrize("policy", ["none", "disclosure"])
+@pytest.mark.parametrize("extra", ["abcde1", "abcdé"], ids=["digit", "other"])
+def test_random_string_class_needs_k_rows(policy: str, extra: str) -> None:
+    spec = {"columns": {"w": {"distribution": "random_string"}}}
+    base = dt.fit(pl.DataFrame({"w": _words()}), spec, privacy=policy)
+    plus = dt.fit(pl.DataFrame({"w": [*_words(), extra]}), spec, privacy=policy)
+    assert base.column("w").distribution.classes == ["lower"]
+    assert plus.column("w").distribution.classes == ["lower"]
+    many = dt.fit(pl.DataFrame({"w": [*_words(), *[extra] * 10]}), spec, privacy=policy)
+    assert len(many.column("w").distribution.classes) == 2
+
+
+def test_disclosure_small_missing_count_is_not_recomputable_from_shape_probabilities() -> None:
+    """1,000 distinct codes, 3 missing: no value is frequent enough to absorb the missing rows,
+    yet every published probability must be a ratio over the public row count (before the
+    fix: 600/997 and 397/997, which give the 3 missing rows away)."""
+    codes = [f"{'AB' if i < 600 else 'C'}{i:05d}" for i in range(1000)]
+    model = dt.fit(pl.DataFrame({"c": [*codes[:997], None, None, None]}), privacy="disclosure")
+    col = model.to_dict()["columns"][0]
+    assert col["prop_missing"] == 0.0
+    probs = np.array([s["prob"] for s in col["distribution"]["parameters"]["shapes"]])
+    assert np.allclose(probs * 1000, np.round(probs * 1000), atol=1e-6)
+    assert not any("fewer than" in line["what"] for line in model.to_dict()["privacy"]["ledger"])
+
+
+@pytest.mark.parametrize("budget", [{"epsilon": 1.0, "delta": 1e-9}, {"rho": 0.5, "delta": 1e-9}], ids=["approx", "zcdp"])
+def test_public_n_rows_calibrates_to_replace_one_row(budget: dict) -> None:
+    """With the row count public the relation is replace-one-row: every charged line states
+    twice the add/remove sensitivity, and the file says which relation it is for."""
+    rng = np.random.default_rng(3)
+    frame = pl.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(["a", "b", "c"], 3000).tolist()})
+    public = dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(**budget, public_n_rows=True))
+    private = dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(**budget))
+    assert public.privacy["neighbours"] == "replace_one_row"
+    assert private.privacy["neighbours"] == "add_remove_one_row"
+
+    def sens(model: dt.Model) -> dict[str, float]:
+        return {
+            line["what"]: line["sensitivity"] for line in model.privacy["ledger"]
+            if line.get("sensitivity") and not line["what"].startswith("n_rows")
+        }
+
+    pub, priv = sens(public), sens(private)
+    assert pub and set(pub) == set(priv)
+    for what, s in priv.items():
+        assert pub[what] == pytest.approx(2 * s), what
+    from datatwin.privacy.ledger import check_ledger
+
+    assert check_ledger(public.privacy) == []
+
+
+def _dp_file() -> dict:
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(["a", "b"], 2000).tolist()})
+    return dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)).to_dict()
+
+
+def _refused(d: dict) -> str:
+    with pytest.raises(dt.errors.ModelFileError) as err:
+        dt.Model.from_dict(d)
+    return str(err.value)
+
+
+def test_ledger_audit_refuses_a_flipped_public_n_rows() -> None:
+    d = _dp_file()
+    dt.Model.from_dict(d)  # untouched: loads
+    d["privacy"]["settings"]["public_n_rows"] = True
+    assert "public_n_rows" in _refused(d)
+
+
+def test_ledger_audit_refuses_a_column_without_lines() -> None:
+    d = _dp_file()
+    lines = d["privacy"]["ledger"]
+    gone = [line for line in lines if line["what"].startswith("x:")]
+    d["privacy"]["ledger"] = [line for line in lines if not line["what"].startswith("x:")]
+    spent = d["privacy"]["spent"]
+    spent["epsilon"] -= sum(line.get("epsilon", 0.0) for line in gone)
+    spent["delta"] -= sum(line.get("delta", 0.0) for line in gone)
+    assert "'x'" in _refused(d)
