@@ -118,3 +118,43 @@ def score(train: pl.DataFrame, holdout: pl.DataFrame, synth: pl.DataFrame, targe
     if target is not None:
         out["tstr_auc"] = tstr_auc(synth, holdout, target)
     return out
+
+
+def _distance_features(reference: pl.DataFrame, frame: pl.DataFrame) -> np.ndarray:
+    """Rows as points: numbers scaled by the reference's interquartile range (missing: its own
+    indicator, value at the median), labels one-hot (a different label is distance 1)."""
+    cols = []
+    for c in reference.columns:
+        ref = reference[c]
+        if ref.dtype.is_numeric():
+            r = ref.cast(pl.Float64).to_numpy()
+            v = frame[c].cast(pl.Float64, strict=False).to_numpy()
+            finite = r[np.isfinite(r)]
+            q1, med, q3 = np.quantile(finite, [0.25, 0.5, 0.75]) if len(finite) else (0.0, 0.0, 1.0)
+            scale = (q3 - q1) or (np.std(finite) if len(finite) else 1.0) or 1.0
+            miss = ~np.isfinite(v)
+            cols.append(np.where(miss, med, v) / scale)
+            if (~np.isfinite(r)).any():
+                cols.append(miss.astype(float))
+        else:
+            labels = ref.cast(pl.String).fill_null("\x00missing").unique().sort().to_list()
+            s = frame[c].cast(pl.String).fill_null("\x00missing")
+            for label in labels:
+                cols.append((s == label).to_numpy().astype(float) / np.sqrt(2))
+    return np.column_stack(cols)
+
+
+def dcr_ratio(train: pl.DataFrame, holdout: pl.DataFrame, synth: pl.DataFrame, n: int = 5000, seed: int = 0) -> dict[str, float]:
+    """Distance to closest record: the median distance from synthetic rows to their nearest
+    training row over the same for holdout rows (``n`` of each). Below 1: synthetic rows sit
+    closer to the training people than fresh people do. Also the share of exact matches."""
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.default_rng(seed)
+    h = holdout[np.sort(rng.choice(holdout.height, min(n, holdout.height), replace=False))]
+    s = synth[np.sort(rng.choice(synth.height, min(n, synth.height), replace=False))]
+    index = NearestNeighbors(n_neighbors=1).fit(_distance_features(train, train))
+    ds = index.kneighbors(_distance_features(train, s))[0][:, 0]
+    dh = index.kneighbors(_distance_features(train, h))[0][:, 0]
+    return {"dcr_ratio": float(np.median(ds) / max(np.median(dh), 1e-12)),
+            "synth_exact": float(np.mean(ds < 1e-9)), "holdout_exact": float(np.mean(dh < 1e-9))}

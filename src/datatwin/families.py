@@ -6,6 +6,7 @@ True
 """
 
 from datatwin.models import (
+    Cart,
     Copula,
     FittedModel,
     Independent,
@@ -15,4 +16,4 @@ from datatwin.models import (
     register_family,
 )
 
-__all__ = ["Copula", "FittedModel", "Independent", "ModelFamily", "available", "get_family_class", "register_family"]
+__all__ = ["Cart", "Copula", "FittedModel", "Independent", "ModelFamily", "available", "get_family_class", "register_family"]
