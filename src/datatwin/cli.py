@@ -23,7 +23,7 @@ from datatwin import api
 from datatwin._cliconventions import CONTEXT_SETTINGS, App, Group
 from datatwin._version import __version__
 from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
-from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError
+from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError, SpecError, did_you_mean
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
 from datatwin.io import check_output, read_table, write_table
 
@@ -161,9 +161,17 @@ def _policy(name: str, given: dict[str, object], options: list[str]) -> object:
 
 
 @app.command()
-def inspect(model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A datatwin model file.")) -> None:
+def inspect(
+    model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A datatwin model file."),
+    column: Optional[str] = typer.Option(
+        None, "--column", "-c", metavar="NAME",
+        help="Show what the model holds about one column (for family cart: its tree, readably)."),
+) -> None:
     """Show a model file as a readable table."""
     model = api.load(model_file)
+    if column is not None:
+        _inspect_column(model, column)
+        return
     d = model.to_dict()
     prov = d["provenance"]
     src = prov.get("source", {})
@@ -402,6 +410,19 @@ def report(
         out.print(escape(line), highlight=False)
     written = f"{output} and {json_path}" if json_path is not None else str(output)
     out.print(f"evaluated in {time.perf_counter() - start:.1f} s → {escape(written)}")
+
+
+def _inspect_column(model: api.Model, name: str) -> None:
+    """One column's entry and what the family holds about it."""
+    entry = next((c for c in model.to_dict()["columns"] if c["name"] == name), None)
+    if entry is None:
+        names = [c["name"] for c in model.to_dict()["columns"]]
+        raise SpecError(f"--column: {name!r} is not a column of the model{did_you_mean(name, names)}; its columns are "
+                        f"{', '.join(names)}")
+    out.print(f"[bold]{escape(name)}[/]  {entry['kind']}  {escape(entry['dtype'])}  ·  "
+              f"{escape(describe_distribution(entry['distribution']))}  ·  missing {entry['prop_missing']:.1%}")
+    for line in model.fitted.column_lines(name):
+        out.print(escape(line), highlight=False)
 
 
 def main() -> None:

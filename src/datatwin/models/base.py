@@ -77,6 +77,11 @@ class FittedModel:
         """How the family uses each column, by name (``Model.summary()``'s ``role``)."""
         return {c.name: "independent" for c in self.columns}
 
+    def column_lines(self, name: str) -> list[str]:
+        """What the family holds about one column, readably (``datatwin inspect --column``;
+        default: its role). ``name`` is one of ``columns``."""
+        return [f"{name}: {self.roles().get(name, 'independent')}"]
+
 
 class ModelFamily:
     """Base class of model families (constructor stores settings; ``fit`` learns).

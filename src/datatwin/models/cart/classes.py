@@ -40,6 +40,13 @@ MAX_VALUE_BINS = 64
 _INSIDE = 1e-9
 
 
+def distribution(col: ColumnModel) -> Any:
+    """The column's distribution, with its family's own attributes (``labels``, ``probs``,
+    ``p``); only called on modelled columns, which have one."""
+    assert col.distribution is not None
+    return col.distribution
+
+
 def why_not_modelled(col: ColumnModel) -> str | None:
     """Why a column is drawn on its own instead of by a tree (None: a tree models it)."""
     dist = col.distribution
@@ -49,7 +56,7 @@ def why_not_modelled(col: ColumnModel) -> str | None:
         return f"a {col.kind} column ({dist.name}) has no classes a tree could predict"
     if dist.name in UNORDERED:
         return f"{dist.name}: no classes a tree could predict"
-    if col.unique:
+    if col.unique and col.kind in ("categorical", "boolean"):
         return "unique values: drawn on their own so they stay distinct"
     return None
 
@@ -88,7 +95,7 @@ class ColumnClasses:
 
     def marginal(self, col: ColumnModel) -> np.ndarray:
         """Each class's probability under the column's released marginal (sums to 1)."""
-        dist = col.distribution
+        dist = distribution(col)
         if self.ordered:
             lo, hi = self.bounds()
             p = hi - lo
@@ -108,7 +115,7 @@ def classes_for(col: ColumnModel, prepared: PreparedColumn | None, n_bins: int, 
     """The classes of a modelled column at fit time (``prepared`` adds the frequent values'
     own bins of a whole-number column; without it, as read back from a file, pass the cuts)."""
     has_missing = col.prop_missing > 0
-    dist = col.distribution
+    dist = distribution(col)
     if col.kind == "categorical":
         return ColumnClasses(col.name, False, tuple(dist.labels), has_missing)
     if col.kind == "boolean":
@@ -130,7 +137,7 @@ def ordered_classes(col: ColumnModel, cuts: np.ndarray, has_missing: bool) -> Co
 
 def _probabilities(col: ColumnModel, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """P(X < v) and P(X <= v) under the column's marginal."""
-    dist = col.distribution
+    dist = distribution(col)
     upper = np.asarray(dist.cdf(values), dtype=float)
     lower = np.asarray(dist.cdf(just_below(values)), dtype=float)
     return lower, upper
@@ -139,7 +146,7 @@ def _probabilities(col: ColumnModel, values: np.ndarray) -> tuple[np.ndarray, np
 def _grid_cuts(col: ColumnModel, n_bins: int) -> np.ndarray:
     """Quantile cuts of the marginal; a cut inside an atom moves to both ends of the atom."""
     grid = np.arange(1, n_bins) / n_bins
-    values = np.asarray(col.distribution.ppf(grid))
+    values = np.asarray(distribution(col).ppf(grid))
     lower, upper = _probabilities(col, values)
     atom = upper - lower > 1e-12
     return np.concatenate([grid[~atom], lower[atom], upper[atom]])
@@ -180,7 +187,7 @@ def draw_arguments(cc: ColumnClasses, col: ColumnModel, classes: np.ndarray, rng
         if cc.ordered:
             lo, hi = cc.bounds()
         else:
-            q = 1.0 - float(col.distribution.p)
+            q = 1.0 - float(distribution(col).p)
             lo, hi = np.array([0.0, q]), np.array([q, 1.0])
         low, width = lo[present], (hi - lo)[present]
         v = rng.random(len(classes))

@@ -47,10 +47,12 @@ from datatwin.models.registry import register_family
 from datatwin.prepare import PreparedTable
 from datatwin.privacy.base import PolicySession
 
+#: trees are grown only on tables of at least this many times min_leaf rows (fewer: at most a few
+#: leaves, each pooling most classes, so the marginals say as much)
+MIN_ROWS_PER_LEAF = 4
 
-def _int_setting(name: str, value: Any, low: int, high: int | None, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
+
+def _int_setting(name: str, value: Any, low: int, high: int | None, allow_none: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high is not None and value > high):
         bound = f"from {low} to {high}" if high is not None else f">= {low}"
         extra = " or None" if allow_none else ""
@@ -107,7 +109,7 @@ class Cart(ModelFamily):
                 raise SpecError(f"The 'order' parameter of Cart names {twice} more than once; name each column once.")
         self.order = None if order is None else list(order)
         self.min_leaf = _int_setting("min_leaf", min_leaf, 1, None)
-        self.max_depth = _int_setting("max_depth", max_depth, 1, 200, allow_none=True)
+        self.max_depth = None if max_depth is None else _int_setting("max_depth", max_depth, 1, 200, allow_none=True)
         if (isinstance(complexity, bool) or not isinstance(complexity, (int, float)) or not math.isfinite(complexity)
                 or not 0 <= complexity < 1):
             raise SpecError(f"The 'complexity' parameter of Cart must be a number from 0 to 1 (e.g. 1e-4). "
@@ -166,10 +168,11 @@ def _fit_cart(family: Cart, table: PreparedTable, session: PolicySession, column
     by_name = {c.name: c for c in columns}
     order = _resolve_order(family.order, list(classes), by_name, independent, codes, classes, table.weights)
     settings = family.settings()
-    if table.n_rows < 2 * k and len(order) > 1:
+    if table.n_rows < MIN_ROWS_PER_LEAF * k and len(order) > 1:
         warnings.warn(
-            f"family cart: {table.n_rows:g} rows are too few for trees whose leaves hold at least {k} rows; every "
-            "column is drawn from its marginal (as family independent). Fit more rows or lower min_leaf.",
+            f"family cart: {table.n_rows:g} rows are too few for trees whose leaves hold at least {k} rows (it needs "
+            f"{MIN_ROWS_PER_LEAF * k}); every column is drawn from its marginal (as family independent). Fit more "
+            "rows or lower min_leaf.",
             DatatwinWarning, stacklevel=4,
         )
         return CartFit(columns, order, [classes[c] for c in order], [None] * len(order), independent, k, settings)
@@ -480,15 +483,16 @@ class CartFit(FittedModel):
                 out[c.name] = f"cart #{j + 1}: tree on the {j} before it"
         return out
 
-    def tree_lines(self, name: str) -> list[str]:
-        """A readable tree of one column (for ``datatwin inspect --column``)."""
+    def column_lines(self, name: str) -> list[str]:
+        """The column's tree, readably: splits with the values they stand for, leaf sizes and
+        each leaf's most likely classes."""
         from datatwin.models.cart.show import show_tree
 
         if name not in self.order:
             reason = next((e["reason"] for e in self.independent if e["column"] == name), None)
             if reason is not None:
                 return [f"{name}: drawn on its own ({reason})"]
-            raise KeyError(name)
+            return super().column_lines(name)
         j = self.order.index(name)
         by_name = {c.name: c for c in self.columns}
         return show_tree(j, self.order, self.classes, self.trees[j], by_name)

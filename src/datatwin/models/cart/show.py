@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from datatwin.models.cart.classes import ColumnClasses
+from datatwin.models.cart.classes import ColumnClasses, distribution
 from datatwin.models.cart.tree import Tree, split_to_dict
 from datatwin.models.columns import ColumnModel
 
@@ -24,7 +24,7 @@ def bin_value(cc: ColumnClasses, col: ColumnModel, b: int) -> str:
     assert cc.cuts is not None
     if b >= len(cc.cuts):
         return "max"
-    value = np.asarray(col.distribution.ppf(np.array([cc.cuts[b]])))[0]
+    value = np.asarray(distribution(col).ppf(np.array([cc.cuts[b]])))[0]
     return _text(value)
 
 

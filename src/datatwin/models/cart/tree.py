@@ -32,6 +32,11 @@ from datatwin.models.cart.classes import ColumnClasses
 
 #: leaf probabilities are written with this many decimals (renormalised when read)
 PROB_DECIMALS = 5
+#: under disclosure control, node sizes are rounded to a multiple of this and shares to
+#: STRICT_DECIMALS decimals (summing to 1), so a count under k cannot be recovered by
+#: differencing a node against its children or the marginal
+SIZE_BASE = 5
+STRICT_DECIMALS = 2
 
 
 @dataclasses.dataclass(eq=False)
@@ -132,17 +137,33 @@ def publish_leaf(counts: np.ndarray, target: ColumnClasses, k: float, strict: bo
     for _, _, members in entries:
         listed[members] = True
     rest = n - sum(count for _, count, _ in entries)
-    if rest < k and strict or rest <= 0:
+    if rest < k and strict or rest <= 1e-9:
         rest = 0.0
-    total = rest + sum(count for _, count, _ in entries)
-    leaf: dict[str, Any] = {
-        "n": int(round(n)),
-        "classes": [cls for cls, _, _ in entries],
-        "probs": [round(count / total, PROB_DECIMALS) for _, count, _ in entries],
-    }
-    if rest > 0:
-        leaf["rest"] = round(rest / total, PROB_DECIMALS)
+    shares = np.array([count for _, count, _ in entries] + [rest]) / (rest + sum(count for _, count, _ in entries))
+    if strict:  # disclosure control: sizes and shares rounded, so no count can be recovered exactly
+        size, shares = _round_to(n, SIZE_BASE), _largest_remainder(shares, STRICT_DECIMALS)
+    else:
+        size, shares = int(round(n)), np.round(shares, PROB_DECIMALS)
+    leaf: dict[str, Any] = {"n": size, "classes": [cls for cls, _, _ in entries],
+                            "probs": [float(p) for p in shares[:-1]]}
+    if shares[-1] > 0:
+        leaf["rest"] = float(shares[-1])
     return leaf
+
+
+def _round_to(n: float, base: int) -> int:
+    return int(base * round(n / base))
+
+
+def _largest_remainder(shares: np.ndarray, decimals: int) -> np.ndarray:
+    """Shares rounded to ``decimals`` that still sum to 1 (the largest remainders round up)."""
+    unit = 10**decimals
+    scaled = shares * unit
+    out = np.floor(scaled)
+    short = int(round(unit - out.sum()))
+    if short > 0:
+        out[np.argsort(-(scaled - out), kind="stable")[:short]] += 1
+    return out / unit
 
 
 def _runs(values: np.ndarray, k: float) -> list[tuple[int, int]]:
