@@ -119,7 +119,7 @@ def test_personal_data_and_codes_stay_independent() -> None:
 # -- bad input ----------------------------------------------------------------------------
 def test_unknown_family_lists_the_known_ones() -> None:
     frame = pl.DataFrame({"x": [1.0, 2.0, 3.0]})
-    with pytest.raises(dt.SpecError, match=r"unknown model family 'coupla' \(did you mean 'copula'\?\); known families: copula, independent"):
+    with pytest.raises(dt.SpecError, match=r"unknown model family 'coupla' \(did you mean 'copula'\?\); known families: cart, copula, independent"):
         dt.fit(frame, family="coupla")
     with pytest.raises(dt.SpecError, match=r"family must be a name such as 'copula'"):
         dt.fit(frame, family=3)
