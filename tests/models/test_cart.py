@@ -110,6 +110,7 @@ def test_the_order_is_kept_and_completed(related: pl.DataFrame) -> None:
     ({"min_leaf": 0}, "'min_leaf' parameter of Cart must be an integer >= 1"),
     ({"min_leaf": 10_000}, "'min_leaf' parameter of Cart (10000) is larger than the table (4000 rows)"),
     ({"max_depth": 0}, "'max_depth' parameter of Cart must be an integer from 1 to 200 or None"),
+    ({"max_leaves": 1}, "'max_leaves' parameter of Cart must be an integer from 2 to 1000000 or None"),
     ({"complexity": -1}, "'complexity' parameter of Cart must be a number from 0 to 1"),
     ({"bins": 1}, "'bins' parameter of Cart must be an integer from 2 to 1000"),
 ])

@@ -75,6 +75,9 @@ class Cart(ModelFamily):
         held by fewer rows of a leaf are pooled.
     max_depth : int, optional
         The deepest a tree may grow (default: no limit but ``min_leaf``).
+    max_leaves : int, optional, default 500
+        The most leaves one tree may have (grown best split first), which keeps the file of a
+        large table readable; None: no limit but ``min_leaf`` and ``complexity``.
     complexity : float, default 1e-4
         Cost-complexity pruning (scikit-learn's ``ccp_alpha``): a split is kept only when it
         lowers the tree's Gini impurity, per row of the table, by more than this. Larger: smaller
@@ -99,7 +102,7 @@ class Cart(ModelFamily):
 
     def __init__(
         self, *, order: Sequence[str] | None = None, min_leaf: int = 10, max_depth: int | None = None,
-        complexity: float = 1e-4, bins: int = 32,
+        max_leaves: int | None = 500, complexity: float = 1e-4, bins: int = 32,
     ) -> None:
         if order is not None:
             if isinstance(order, str) or not all(isinstance(c, str) for c in order):
@@ -110,6 +113,7 @@ class Cart(ModelFamily):
         self.order = None if order is None else list(order)
         self.min_leaf = _int_setting("min_leaf", min_leaf, 1, None)
         self.max_depth = None if max_depth is None else _int_setting("max_depth", max_depth, 1, 200, allow_none=True)
+        self.max_leaves = None if max_leaves is None else _int_setting("max_leaves", max_leaves, 2, 1_000_000, True)
         if (isinstance(complexity, bool) or not isinstance(complexity, (int, float)) or not math.isfinite(complexity)
                 or not 0 <= complexity < 1):
             raise SpecError(f"The 'complexity' parameter of Cart must be a number from 0 to 1 (e.g. 1e-4). "
@@ -119,7 +123,7 @@ class Cart(ModelFamily):
 
     def settings(self) -> dict[str, Any]:
         return {"order": self.order, "min_leaf": self.min_leaf, "max_depth": self.max_depth,
-                "complexity": self.complexity, "bins": self.bins}
+                "max_leaves": self.max_leaves, "complexity": self.complexity, "bins": self.bins}
 
     def fit(
         self, table: PreparedTable, session: PolicySession, progress: Callable[[str], None] | None = None
@@ -296,7 +300,8 @@ def _grow(
     if len(np.unique(y)) < 2:
         counts = np.bincount(y, weights=weights, minlength=target.n_classes).astype(float)
         return _rebuilt(publish_leaf(counts, target, k, strict), j, ccs, order, marginal)
-    clf = DecisionTreeClassifier(min_samples_leaf=k, max_depth=family.max_depth, ccp_alpha=family.complexity, random_state=0)
+    clf = DecisionTreeClassifier(min_samples_leaf=k, max_depth=family.max_depth, max_leaf_nodes=family.max_leaves,
+                                 ccp_alpha=family.complexity, random_state=0)
     clf.fit(X, y, sample_weight=weights)
     t = clf.tree_
     class_of = clf.classes_.astype(np.int64)
