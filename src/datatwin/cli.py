@@ -22,6 +22,7 @@ from rich.table import Table
 from datatwin import api
 from datatwin._cliconventions import CONTEXT_SETTINGS, App, Group
 from datatwin._version import __version__
+from datatwin.constraints import conditions_from_where
 from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
@@ -248,12 +249,17 @@ def sample(
     n: Optional[int] = typer.Option(None, "-n", "--rows", help="Rows to draw (default: the row count of the original data)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help=".csv, .parquet, .ndjson or .arrow; omitted: CSV on stdout."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
+    where: Optional[list[str]] = typer.Option(
+        None, "--where",
+        help="A condition every row meets, e.g. \"sex == 'Female'\" or \"age >= 30\" (repeatable; also 'and', 'in [...]', '== None').",
+    ),
 ) -> None:
-    """Draw synthetic rows from a model file (no original data needed)."""
+    """Draw synthetic rows from a model file (no original data needed); --where conditions them."""
     if output is not None:
         check_output(output, option="-o/--output")  # a bad extension or folder fails before the sampling
+    conditions = conditions_from_where(where) if where else None
     model = api.load(model_file)
-    frame = model.sample(n, seed=seed)
+    frame = model.sample(n, seed=seed, conditions=conditions)
     if output is None:
         sys.stdout.write(frame.write_csv())
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from typing import Any
 
 import polars as pl
@@ -26,15 +27,34 @@ _CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">
 _MAX_LENGTH = 1000
 
 
+_QUOTED = re.compile(r"`([^`]+)`")
+
+
 def _parse(text: Any, what: str) -> ast.expr:
+    """The expression's tree; a column name that is not an identifier is written in
+    backticks (`native-country`)."""
     if not isinstance(text, str) or not text.strip():
         raise ConstraintError(f"{what} must be non-empty text. Got {text!r}.")
     if len(text) > _MAX_LENGTH:
         raise ConstraintError(f"{what} is longer than {_MAX_LENGTH} characters")
+    quoted: dict[str, str] = {}
+
+    def placeholder(match: re.Match[str]) -> str:
+        key = f"_dt_quoted_{len(quoted)}_"
+        quoted[key] = match.group(1)
+        return key
+
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        tree = ast.parse(_QUOTED.sub(placeholder, text.strip()), mode="eval").body
     except SyntaxError as exc:
-        raise ConstraintError(f"{what} {text!r} is not a valid expression: {exc.msg} (at character {exc.offset})") from None
+        raise ConstraintError(
+            f"{what} {text!r} is not a valid expression: {exc.msg} (at character {exc.offset}); write a column "
+            "name that is not an identifier in backticks, e.g. `native-country`"
+        ) from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in quoted:
+            node.id = quoted[node.id]
+    return tree
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from datatwin.constraints.enforce import report_entry, share_violating, violating_rows
-from datatwin.constraints.kinds import Constraint, FixedCombinations, _check_known, parse_constraints
+from datatwin.constraints.kinds import Constraint, FixedCombinations, parse_constraints
 from datatwin.errors import ConstraintError, DataError, DatatwinWarning
 
 
@@ -59,7 +59,7 @@ def prepare_constraints(frame: pl.DataFrame, spec: Any, private: bool, excluded:
         if getattr(column, "kind", None) is not None and name in kinds:
             kinds[name] = column.kind
     for c in constraints:
-        _check_known(c, kinds, excluded)
+        c.check(kinds, excluded)
     if private:
         if spec.on_violation == "fail":
             raise ConstraintError(
