@@ -113,10 +113,14 @@ def sample_constrained(
         return frame
     counts = broken_counts(last, constraints, last_conditions) if last is not None else []
     tight = max(counts, key=lambda t: t[1])[0] if counts else "the constraints"
+    advice = (
+        "widen it, or use a family that conditions by construction (independent, copula)"
+        if tight.startswith("the condition") else
+        "loosen or remove it, or condition on its columns (conditions=...) so the family draws them by construction"
+    )
     raise SamplingError(
         f"could produce only {n - bad.size:,} of the {n:,} rows asked for: {tight} is too tight for the model "
-        f"(after {ROUNDS} rounds of redrawing the rows that broke it, {bad.size:,} still did); loosen or remove "
-        "it, or condition on it directly (conditions=...) so the family draws it by construction"
+        f"(after {ROUNDS} rounds of redrawing the rows that broke it, {bad.size:,} still did); {advice}"
     )
 
 
