@@ -168,7 +168,7 @@ def _cast_rows(series: pl.Series, col: Any) -> pl.Series:
     return out
 
 
-def _value_dtype(col: Any) -> pl.DataType | None:
+def _value_dtype(col: Any) -> Any:
     kind = col.kind
     if kind == "categorical":
         return pl.String if not isinstance(col.polars_dtype, (pl.Int8, pl.Int16, pl.Int32, pl.Int64)) else col.polars_dtype
@@ -237,7 +237,9 @@ def _coerce(col: Any, value: Any) -> Any:
             return int(value)
         if kind in ("date", "datetime", "time"):
             if isinstance(value, str):
-                return {"date": _dt.date, "datetime": _dt.datetime, "time": _dt.time}[kind].fromisoformat(value)
+                parse: dict[str, Any] = {"date": _dt.date.fromisoformat, "datetime": _dt.datetime.fromisoformat,
+                                         "time": _dt.time.fromisoformat}
+                return parse[kind](value)
             if isinstance(value, (_dt.date, _dt.time)):
                 return value
             raise ValueError
@@ -281,7 +283,8 @@ def _to_dist(col: Any, value: Any) -> Any:
     if col.kind == "datetime":
         return np.datetime64(value.replace(tzinfo=None) if isinstance(value, _dt.datetime) else value, "us")
     if col.kind == "time":
-        return np.timedelta64(value.hour * 3600_000_000 + value.minute * 60_000_000 + value.second * 1_000_000 + value.microsecond, "us")
+        micros = int(value.hour * 3600_000_000 + value.minute * 60_000_000 + value.second * 1_000_000 + value.microsecond)
+        return np.timedelta64(micros, "us")
     return value
 
 
@@ -316,7 +319,7 @@ def _below(col: Any, value: Any) -> Any:
     if v.dtype.kind in "iu":
         return v - 1
     if v.dtype.kind in "Mm":
-        return v - np.timedelta64(1, np.datetime_data(v.dtype)[0])
+        return v - np.timedelta64(1, np.datetime_data(v.dtype)[0])  # type: ignore[call-overload]
     return v
 
 

@@ -111,7 +111,7 @@ def _check_formula(node: ast.AST, text: str, what: str, names: list[str]) -> Non
 
 def _compile(node: ast.AST) -> pl.Expr:
     if isinstance(node, ast.Constant):
-        return pl.lit(float(node.value))
+        return pl.lit(float(node.value))  # type: ignore[arg-type]  # checked: a number
     if isinstance(node, ast.Name):
         return pl.col(node.id).cast(pl.Float64)
     if isinstance(node, ast.BinOp):

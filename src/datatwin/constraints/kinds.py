@@ -237,7 +237,7 @@ class FixedCombinations(Constraint):
         return _key(self.columns_).is_in(keys.implode())
 
 
-def _list_dtype(dtype: pl.DataType | None) -> pl.DataType | None:
+def _list_dtype(dtype: pl.DataType | None) -> Any:
     if dtype is None:
         return None
     if isinstance(dtype, (pl.Categorical, pl.Enum)):

@@ -19,7 +19,7 @@ from scipy import special
 
 from datatwin.constraints.conditions import ColumnCondition, Conditions, _to_dist, cdf_interval
 from datatwin.models.columns import ColumnModel
-from datatwin.models.copula.margins import Dimension, Levels, margin_for
+from datatwin.models.copula.margins import Dimension, Levels, just_below, margin_for
 from datatwin.models.independent import literal_series, pick, set_weights
 
 #: Gibbs sweeps when several conditioned dimensions are intervals
@@ -116,7 +116,7 @@ def plan(
             if has.any():
                 v = given.filter(pl.Series(has))
                 raw = _dist_values(col, v)
-                a = np.asarray(col.distribution.cdf(_below(raw)), dtype=float)
+                a = np.asarray(col.distribution.cdf(just_below(raw)), dtype=float)
                 b = np.asarray(col.distribution.cdf(raw), dtype=float)
                 if col.kind == "continuous":
                     a = b
@@ -129,16 +129,6 @@ def _dist_values(col: ColumnModel, values: pl.Series) -> np.ndarray:
     if col.kind in ("date", "datetime", "time"):
         return np.array([_to_dist(col, v) for v in values.to_list()])
     return values.cast(pl.Float64).to_numpy() if col.kind == "continuous" else values.cast(pl.Int64).to_numpy()
-
-
-def _below(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind == "f":
-        return np.nextafter(values, -np.inf)
-    if values.dtype.kind in "iu":
-        return values - 1
-    if values.dtype.kind in "Mm":
-        return values - np.timedelta64(1, np.datetime_data(values.dtype)[0])
-    return values
 
 
 def draw_latent(corr: np.ndarray, bounds: Mapping[int, tuple[np.ndarray, np.ndarray]], n: int, rng: np.random.Generator) -> np.ndarray:
