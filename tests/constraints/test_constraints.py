@@ -148,6 +148,21 @@ def test_every_constraint_holds_in_samples(shop: pl.DataFrame, family: str) -> N
     assert sample["total"].to_list() == (sample["price"] * sample["quantity"]).to_list()  # computed, not drawn
     assert set(sample.select("city", "province").unique().rows()) <= {("Lyon", "ARA"), ("Paris", "IDF"), ("Nice", "PACA")}
     assert model.sample(500, seed=9).equals(model.sample(500, seed=9))
+    assert sample.select("joined", "left").n_unique() == sample.height  # redrawn rows are fresh, not replays
+
+
+def test_redrawn_rows_are_fresh_draws() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=3000)
+    frame = pl.DataFrame({"a": a, "b": a + rng.normal(size=3000)})
+    with pytest.warns(DatatwinWarning, match="1,496 of 3,000 rows"):
+        model = dt.fit(frame, spec={"constraints": [{"kind": "inequality", "low": "a", "high": "b"}]})
+    sample = model.sample(10_000, seed=1)  # independent columns: about half the rows are redrawn
+    assert (sample["a"] <= sample["b"]).all() and sample.n_unique() == 10_000
+    # the rows that met the constraint at once are kept as drawn
+    plain = dt.fit(frame).sample(10_000, seed=1)
+    kept = (plain["a"] <= plain["b"]).to_numpy()
+    assert sample.filter(pl.Series(kept)).equals(plain.filter(pl.Series(kept)))
 
 
 def test_constraints_written_and_enforced_from_the_file(shop: pl.DataFrame, tmp_path: Path) -> None:

@@ -32,8 +32,10 @@ Draw = Callable[[int, np.random.SeedSequence, "Conditions | None"], pl.DataFrame
 
 
 def child_seed(seed: np.random.SeedSequence, round_: int) -> np.random.SeedSequence:
-    """The seed of resampling round ``round_`` (a child of ``seed``, apart from its own streams)."""
-    return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 0xC0457, round_))
+    """The seed of resampling round ``round_``: new entropy derived from ``seed`` (families key
+    their streams on the entropy, so a spawn key alone would replay the first draw)."""
+    words = [int(w) for w in seed.generate_state(4)]
+    return np.random.SeedSequence([*words, 0xC0457, round_])
 
 
 def apply_formulas(frame: pl.DataFrame, constraints: Sequence[Constraint]) -> pl.DataFrame:
