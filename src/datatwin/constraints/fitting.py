@@ -82,7 +82,8 @@ def prepare_constraints(frame: pl.DataFrame, spec: Any, private: bool, excluded:
                 f"real rows break the constraints ({lines}); fix the data, or set on_violation to 'drop' or 'keep'"
             )
         action = "dropped before fitting" if spec.on_violation == "drop" else "kept (on_violation = 'keep'); samples still satisfy the constraints"
-        warnings.warn(f"real rows break constraints ({lines}); they are {action}", DatatwinWarning, stacklevel=4)
+        if not private:  # under differential privacy even whether a warning appears would depend on one row
+            warnings.warn(f"real rows break constraints ({lines}); they are {action}", DatatwinWarning, stacklevel=4)
         if spec.on_violation == "drop":
             frame = frame.filter(pl.Series(~violating_rows(frame, [c for c in constraints if _countable(c)])))
             if frame.height == 0:
