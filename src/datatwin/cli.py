@@ -193,6 +193,7 @@ def inspect(model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A
         out.print(escape(line))
     for line in describe_special_text(d["columns"]):
         out.print(escape(line))
+    _print_constraints(model)
     _print_privacy(d["privacy"])
     for c in d["columns"]:
         rare = c.get("rare_labels")
@@ -201,6 +202,19 @@ def inspect(model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A
             out.print(f"rare labels in {escape(c['name'])}: {rare['count']} held by fewer than {rare['threshold']} rows, "
                       f"{escape(where)} ({rare['share']:.2%} of rows)")
     _print_rare_warnings(model)
+
+
+def _print_constraints(model: api.Model) -> None:
+    """One line per constraint, with the share of real rows that broke it where published."""
+    report = {r["constraint"]: r for r in model.provenance.get("constraints", {}).get("real_rows", [])}
+    for i, c in enumerate(model.parsed_constraints()):
+        entry = report.get(i, {})
+        if "violating_share" in entry:
+            note = f" ({entry['violating_share']:.2%} of real rows broke it)"
+        else:
+            note = f" ({entry['violating']})" if "violating" in entry else ""
+        extra = f", {len(c.combinations)} combinations" if getattr(c, "combinations", None) else ""
+        out.print(f"constraint: {escape(c.describe())}{extra}{escape(note)}")
 
 
 def _print_privacy(privacy: dict) -> None:

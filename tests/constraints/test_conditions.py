@@ -127,6 +127,14 @@ def test_condition_on_excluded_or_computed_column(people: pl.DataFrame) -> None:
     assert s["age"].is_between(20, 25).all() and (s["income"] == s["age"] * 2).all()
 
 
+def test_condition_on_unique_column_only_row_by_row() -> None:
+    m = dt.fit(pl.DataFrame({"id": [f"k{i:03d}" for i in range(200)], "x": [float(i % 7) for i in range(200)]}))
+    assert m.column("id").unique
+    with pytest.raises(ConditionError, match="column 'id': the column is unique"):
+        m.sample(5, seed=1, conditions={"id": "k001"})
+    assert m.sample(seed=1, conditions=pl.DataFrame({"id": ["a", "b"]}))["id"].to_list() == ["a", "b"]
+
+
 def test_generic_fallback_for_families_without_conditioning(people: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     m = dt.fit(people)
     monkeypatch.setattr(IndependentFit, "conditions_native", False)

@@ -233,3 +233,23 @@ def test_dp_never_publishes_the_count(shop: pl.DataFrame) -> None:
     assert all(r["violating"] == "not published under differential privacy" and "violating_share" not in r for r in report)
     sample = model.sample(5000, seed=1)
     assert sample.filter((pl.col("age") < 18) & (pl.col("pension") != 0)).height == 0
+
+
+def test_toml_spec_fit_inspect_and_sample(shop: pl.DataFrame, tmp_path: Path, run_cli) -> None:
+    data = tmp_path / "shop.csv"
+    shop.write_csv(data)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'on_violation = "drop"\n\n[[constraints]]\nkind = "formula"\ncolumn = "total"\nexpression = "price * quantity"\n\n'
+        '[[constraints]]\nkind = "implication"\nif = "age < 18"\nthen = "pension == 0"\n', encoding="utf-8",
+    )
+    model = tmp_path / "m.json"
+    code, stdout, err = run_cli(["fit", str(data), "--spec", str(spec), "-o", str(model)])
+    assert code == 0, stdout + err
+    code, stdout, _ = run_cli(["inspect", str(model)])
+    assert code == 0 and "constraint: implication if age < 18 then pension == 0 (0.20% of real rows broke it)" in stdout
+    out = tmp_path / "out.csv"
+    code, _, err = run_cli(["sample", str(model), "-n", "2000", "--seed", "1", "-o", str(out)])
+    sample = pl.read_csv(out)
+    assert code == 0 and sample.filter((pl.col("age") < 18) & (pl.col("pension") != 0)).height == 0
+    assert (sample["total"] - sample["price"] * sample["quantity"]).abs().max() < 1e-9

@@ -138,7 +138,17 @@ def parse_conditions(raw: Any, columns: Sequence[Any], excluded: Sequence[str] =
         )
     if not raw:
         return None
-    return Conditions(tuple(_one(str(name), value, _column(str(name), by_name, excluded)) for name, value in raw.items()))
+    out = []
+    for name, value in raw.items():
+        col = _column(str(name), by_name, excluded)
+        fixes = value is not None and not isinstance(value, tuple)  # an exact value or a list, not a range
+        if getattr(col, "unique", False) and col.kind != "continuous" and fixes:
+            raise ConditionError(
+                f"condition on column {col.name!r}: the column is unique (every row a new value), so a condition shared "
+                "by many rows would break that; give its values row by row in a frame of condition rows"
+            )
+        out.append(_one(str(name), value, col))
+    return Conditions(tuple(out))
 
 
 def _column(name: str, by_name: Mapping[str, Any], excluded: Sequence[str]) -> Any:
