@@ -253,3 +253,20 @@ def test_toml_spec_fit_inspect_and_sample(shop: pl.DataFrame, tmp_path: Path, ru
     sample = pl.read_csv(out)
     assert code == 0 and sample.filter((pl.col("age") < 18) & (pl.col("pension") != 0)).height == 0
     assert (sample["total"] - sample["price"] * sample["quantity"]).abs().max() < 1e-9
+
+
+def test_disclosure_hides_counts_below_k_and_uses_its_k(shop: pl.DataFrame) -> None:
+    frame = shop.select("age", "city", "province", "pension")
+    frame = frame.with_columns(  # 12 rows of a rare pair: published with k = 10, not with k = 20
+        pl.when(pl.int_range(pl.len()) < 12).then(pl.lit("Lille")).otherwise(pl.col("city")).alias("city"),
+        pl.when(pl.int_range(pl.len()) < 12).then(pl.lit("HDF")).otherwise(pl.col("province")).alias("province"),
+    )
+    spec = {"constraints": [{"kind": "implication", "if": "age < 18", "then": "pension == 0"},
+                            {"kind": "fixed_combinations", "columns": ["city", "province"]}]}
+    with pytest.warns(DatatwinWarning):
+        model = dt.fit(frame, spec={**spec, "rare_threshold": 10})
+    assert ["Lille", "HDF"] in model.constraints[1]["combinations"]
+    with pytest.warns(DatatwinWarning):
+        private = dt.fit(frame, spec=spec, privacy=dt.privacy.DisclosureControl(k=20))
+    assert ["Lille", "HDF"] not in private.constraints[1]["combinations"]
+    assert private.provenance["constraints"]["real_rows"][0]["violating"] == "fewer than 20 rows"
