@@ -11,6 +11,7 @@ from typing import Any
 
 from datatwin import gmf, modelfile
 from datatwin._version import __version__
+from datatwin.constraints.fitting import finish_constraints, prepare_constraints
 from datatwin.errors import DatatwinWarning, ModelFileError, PrivacyError, SpecError
 from datatwin.io import read_table
 from datatwin.model import Model
@@ -134,6 +135,9 @@ def fit_prepared(
 ) -> Model:
     """The pipeline after reading: prepare the columns once, open the privacy session, let the
     family fit, and assemble the model (file-level parts from the session)."""
+    excluded = [n for n, c in spec.columns.items() if c.exclude] + ([spec.weight_column] if spec.weight_column else [])
+    constrained = prepare_constraints(frame, spec, not privacy.reads_values, excluded)
+    frame = constrained.frame
     table = prepare_table(frame, spec, reads_values=privacy.reads_values)
     info = TableInfo(
         n_rows=table.n_rows, columns=table.names, fit_spec=spec, releases=family.table_releases(table)
@@ -147,9 +151,18 @@ def fit_prepared(
     if callable(start):  # a progress bar can show "3/15" rather than "3/?"
         start(len(table.columns))
     fitted = family.fit(table, session, progress)
+    section = session.privacy_section()
+    constraints: list[dict[str, Any]] = []
+    if constrained.constraints:
+        k = max(spec.rare_threshold, int(getattr(session, "k", 0) or 0))
+        constraints, report = finish_constraints(
+            constrained, fitted.columns, k,
+            "private" if not privacy.reads_values else str(section.get("policy", "none")), constrained.n_rows
+        )
+        provenance = {**provenance, "constraints": {"on_violation": spec.on_violation, "real_rows": report}}
     return Model(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
-        privacy=session.privacy_section(), skipped=list(table.skipped),
+        privacy=section, skipped=list(table.skipped), constraints=constraints,
     )
 
 

@@ -22,6 +22,7 @@ from rich.table import Table
 from datatwin import api
 from datatwin._cliconventions import CONTEXT_SETTINGS, App, Group
 from datatwin._version import __version__
+from datatwin.constraints import conditions_from_where
 from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError, SpecError, did_you_mean
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
@@ -200,6 +201,7 @@ def inspect(
         out.print(escape(line))
     for line in describe_special_text(d["columns"]):
         out.print(escape(line))
+    _print_constraints(model)
     _print_privacy(d["privacy"])
     for c in d["columns"]:
         rare = c.get("rare_labels")
@@ -208,6 +210,19 @@ def inspect(
             out.print(f"rare labels in {escape(c['name'])}: {rare['count']} held by fewer than {rare['threshold']} rows, "
                       f"{escape(where)} ({rare['share']:.2%} of rows)")
     _print_rare_warnings(model)
+
+
+def _print_constraints(model: api.Model) -> None:
+    """One line per constraint, with the share of real rows that broke it where published."""
+    report = {r["constraint"]: r for r in model.provenance.get("constraints", {}).get("real_rows", [])}
+    for i, c in enumerate(model.parsed_constraints()):
+        entry = report.get(i, {})
+        if "violating_share" in entry:
+            note = f" ({entry['violating_share']:.2%} of real rows broke it)"
+        else:
+            note = f" ({entry['violating']})" if "violating" in entry else ""
+        extra = f", {len(c.combinations)} combinations" if getattr(c, "combinations", None) else ""
+        out.print(f"constraint: {escape(c.describe())}{extra}{escape(note)}")
 
 
 def _print_privacy(privacy: dict) -> None:
@@ -256,12 +271,17 @@ def sample(
     n: Optional[int] = typer.Option(None, "-n", "--rows", help="Rows to draw (default: the row count of the original data)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help=".csv, .parquet, .ndjson or .arrow; omitted: CSV on stdout."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
+    where: Optional[list[str]] = typer.Option(
+        None, "--where",
+        help="A condition every row meets, e.g. \"sex == 'Female'\" or \"age >= 30\" (repeatable; also 'and', 'in [...]', '== None').",
+    ),
 ) -> None:
-    """Draw synthetic rows from a model file (no original data needed)."""
+    """Draw synthetic rows from a model file (no original data needed); --where conditions them."""
     if output is not None:
         check_output(output, option="-o/--output")  # a bad extension or folder fails before the sampling
+    conditions = conditions_from_where(where) if where else None
     model = api.load(model_file)
-    frame = model.sample(n, seed=seed)
+    frame = model.sample(n, seed=seed, conditions=conditions)
     if output is None:
         sys.stdout.write(frame.write_csv())
     else:

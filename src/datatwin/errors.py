@@ -73,6 +73,15 @@ class SamplingError(DatatwinError):
     """A model cannot produce the requested sample (e.g. too many unique values)."""
 
 
+class ConstraintError(SpecError):
+    """A constraint is malformed, unsafe, contradictory or names a column it cannot apply to."""
+
+
+class ConditionError(SamplingError):
+    """A sampling condition names an unknown column, a value the model does not know, or
+    has (almost) no probability under the model."""
+
+
 class DatatwinWarning(UserWarning):
     """Something was handled in a documented way the user should know about."""
 

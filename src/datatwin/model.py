@@ -12,8 +12,26 @@ import numpy as np
 import polars as pl
 
 from datatwin import modelfile
+from datatwin.constraints import (
+    Conditions,
+    Constraint,
+    FormulaConstraint,
+    Range,
+    constraint_from_dict,
+    parse_conditions,
+)
+from datatwin.constraints.conditions import intersects_range
+from datatwin.constraints.enforce import sample_constrained
+from datatwin.constraints.kinds import parse_constraints
 from datatwin.distributions import CategoricalDistribution
-from datatwin.errors import DistributionError, ModelFileError, SamplingError, did_you_mean
+from datatwin.errors import (
+    ConditionError,
+    ConstraintError,
+    DistributionError,
+    ModelFileError,
+    SamplingError,
+    did_you_mean,
+)
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import ColumnCheckError, ColumnModel
 from datatwin.models.registry import available, registered_families
@@ -61,8 +79,22 @@ class Model:
         raise KeyError(f"no column {name!r} in the model; columns are {[c.name for c in self.columns]}")
 
     # -- sampling ---------------------------------------------------------------
-    def sample(self, n: int | None = None, seed: int | None = None, *, output: str = "polars") -> Any:
+    def parsed_constraints(self) -> tuple[Constraint, ...]:
+        """The file's constraints as :mod:`datatwin.constraints` objects."""
+        return parse_constraints(self.constraints, "constraints")
+
+    def sample(
+        self, n: int | None = None, seed: int | None = None, *, conditions: Any = None, output: str = "polars"
+    ) -> Any:
         """Draw ``n`` synthetic rows (default: as many as the original data).
+
+        The file's constraints always hold in the rows returned (formula columns computed,
+        the others by bounded resampling: a ``SamplingError`` names a constraint too tight
+        to meet). ``conditions`` fixes columns: a mapping of exact values (``None``:
+        missing), ``(low, high)`` ranges and lists of labels, e.g. ``{"sex": "Female",
+        "age": (30, 40)}``; comparisons such as ``"age >= 30"``; or a polars/pandas frame of
+        condition rows (one synthetic row per row; ``n`` may then be left out). See
+        ``docs/constraints.md``.
 
         The same ``seed`` gives the same values. Columns drawn on their own (all of them in
         the independent family) have a random stream keyed by their name, so reordering or
@@ -74,14 +106,50 @@ class Model:
         whatever frame the model was fitted on.
         """
         _check_output(output)
+        asked = n
         if n is None:
             n = self.n_rows
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise SamplingError(f"the number of rows to sample must be an integer >= 0. Got {n!r}.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise SamplingError(f"seed must be an integer >= 0. Got {seed!r}.")
-        frame = self.fitted.sample(int(n), np.random.SeedSequence(seed))
+        root = np.random.SeedSequence(seed)
+        constraints = self.parsed_constraints()
+        conds = self._conditions(conditions, constraints)
+        if conds is not None and conds.n_rows is not None:
+            if asked is not None and asked != conds.n_rows:
+                raise SamplingError(
+                    f"with a frame of {conds.n_rows:,} condition rows, sample one row per condition row: leave n out "
+                    f"or give n={conds.n_rows}. Got n={n}."
+                )
+            n = conds.n_rows
+        if not constraints and conds is None:
+            return _as_output(self.fitted.sample(int(n), root), output)
+        native = type(self.fitted).conditions_native
+        frame = sample_constrained(
+            lambda k, ss, c: self.fitted.sample(k, ss, c if native else None),
+            int(n), root, constraints, conds, check_conditions=not native,
+        )
         return _as_output(frame, output)
+
+    def _conditions(self, raw: Any, constraints: tuple[Constraint, ...]) -> Conditions | None:
+        skipped = [s["name"] for s in self.skipped]
+        conds = parse_conditions(raw, self.columns, skipped)
+        if conds is None:
+            return None
+        computed = {c.column for c in constraints if isinstance(c, FormulaConstraint)}
+        for cond in conds.columns:
+            if cond.column in computed:
+                raise ConditionError(
+                    f"condition on column {cond.column!r}: it is computed by a formula, so it cannot be conditioned "
+                    "on; condition on the columns the formula reads"
+                )
+            for c in constraints:
+                if isinstance(c, Range) and c.column == cond.column and not intersects_range(cond, c.low, c.high):
+                    raise ConditionError(
+                        f"condition {cond.describe()} lies outside the declared {c.describe()}; no row could meet both"
+                    )
+        return conds
 
     # -- model file -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +196,8 @@ class Model:
             fitted = family.fitted.from_dict(own, columns)
         except ModelFileError as exc:  # the family's paths are relative to $.model
             raise ModelFileError(exc.message, "$.model" + exc.path[1:], file) from None
+        constraints = data.get("constraints", [])
+        _check_constraints(constraints, columns, [s["name"] for s in data.get("skipped", [])], file)
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
@@ -136,7 +206,7 @@ class Model:
             rare_threshold=section.get("rare_threshold", DEFAULT_RARE_THRESHOLD),
             privacy=data["privacy"],
             skipped=data.get("skipped", []),
-            constraints=data.get("constraints", []),
+            constraints=list(constraints),
         )
 
     def to_json(self) -> str:
@@ -213,6 +283,23 @@ def _as_output(frame: pl.DataFrame, output: str) -> Any:
 
         return to_pandas(frame)
     return frame
+
+
+def _check_constraints(raw: list[Any], columns: list[ColumnModel], skipped: list[str], file: str | None) -> None:
+    """Each constraint parses (formulas too) and fits the columns' kinds; errors with its JSON path."""
+    kinds = {c.name: c.kind for c in columns}
+    parsed = []
+    for i, d in enumerate(raw):
+        try:
+            c = constraint_from_dict(d, f"constraint {i}")
+            c.check(kinds, skipped)
+        except ConstraintError as exc:
+            raise ModelFileError(str(exc), f"$.constraints[{i}]", file) from None
+        parsed.append(c)
+    try:
+        parse_constraints(parsed, "constraints")
+    except ConstraintError as exc:
+        raise ModelFileError(str(exc), "$.constraints", file) from None
 
 
 def _columns(raw_columns: list[dict[str, Any]], file: str | None) -> list[ColumnModel]:

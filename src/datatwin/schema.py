@@ -199,8 +199,14 @@ class FitSpec:
     #: the model family's name (None: the caller's choice, "independent" by default) and its options
     family: str | None = None
     family_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: the constraints as declared (mappings; parsed and checked by :mod:`datatwin.constraints`)
+    constraints: tuple[dict[str, Any], ...] = ()
+    #: what fitting does with real rows that break a constraint: "keep" (default), "drop" or "fail"
+    on_violation: str = "keep"
 
 
+#: what fitting may do with real rows that break a constraint
+ON_VIOLATION = ("keep", "drop", "fail")
 _COLUMN_KEYS = {f.name for f in dataclasses.fields(ColumnSpec)}
 _GLOBAL_KEYS = {f.name for f in dataclasses.fields(FitSpec)} - {"family_options"}
 
@@ -375,7 +381,21 @@ def parse_spec(raw: FitSpec | dict[str, Any] | str | Path | None) -> FitSpec:
     if not isinstance(detect_personal, bool):
         raise SpecError(f"spec: 'detect_personal' must be true or false. Got {detect_personal!r}.")
     family, family_options = _family(raw.get("family"))
+    constraints = raw.get("constraints") or []
+    if not isinstance(constraints, (list, tuple)) or not all(isinstance(c, dict) for c in constraints):
+        raise SpecError(
+            "spec: 'constraints' must be a list of tables such as {kind = \"range\", column = \"age\", low = 0}. "
+            f"Got {constraints!r}."
+        )
+    on_violation = raw.get("on_violation", "keep")
+    if on_violation not in ON_VIOLATION:
+        raise SpecError(
+            f"spec: 'on_violation' must be one of {', '.join(map(repr, ON_VIOLATION))} (what to do with real rows "
+            f"that break a constraint). Got {on_violation!r}."
+        )
     return FitSpec(
+        constraints=tuple(dict(c) for c in constraints),
+        on_violation=on_violation,
         family=family,
         family_options=family_options,
         columns={str(k): parse_column_spec(str(k), v) for k, v in columns.items()},

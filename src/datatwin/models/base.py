@@ -46,10 +46,18 @@ class FittedModel:
     """
 
     family: ClassVar[str] = ""
+    #: does :meth:`sample` meet ``conditions`` by itself? If not (the default), ``Model.sample``
+    #: draws unconditioned rows and keeps those meeting the conditions, a bounded effort that
+    #: fails with a clear error for rare conditions
+    conditions_native: ClassVar[bool] = False
     columns: list[ColumnModel]
 
     def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
-        """``n`` synthetic rows, every column of ``columns`` in order, from ``seed``."""
+        """``n`` synthetic rows, every column of ``columns`` in order, from ``seed``.
+
+        ``conditions`` (a :class:`datatwin.constraints.Conditions`, already checked against
+        the columns) is passed only when ``conditions_native`` is True: each row must then
+        meet it (a frame of condition rows: row ``i`` meets condition row ``i``)."""
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:

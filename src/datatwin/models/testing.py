@@ -189,6 +189,43 @@ def check_settings_validated(family: ModelFamily, frame: pl.DataFrame | None = N
     _require(clone.settings() == settings, family, "settings() does not rebuild the same family")
 
 
+def check_conditions_met(family: ModelFamily, frame: pl.DataFrame | None = None) -> None:
+    """Conditioned samples (a label, a range, a frame of condition rows) meet their conditions
+    row by row, with exactly the rows asked for, and the same seed gives the same rows; a
+    family without its own conditioning passes through the generic bounded path."""
+    if frame is not None:  # the conditions below name the conformance table's columns
+        return
+    model = _fit(family, conformance_table())
+    conditions = {"group": "high", "x": (45.0, 60.0)}
+    sample = model.sample(400, seed=3, conditions=conditions)
+    _require(sample.height == 400, family, f"a conditioned sample has {sample.height} rows, not 400")
+    _require(bool((sample["group"] == "high").all() and sample["x"].is_between(45.0, 60.0).all()), family,
+             "conditioned rows do not all meet {'group': 'high', 'x': (45, 60)}")
+    _require(sample.equals(model.sample(400, seed=3, conditions=conditions)), family,
+             "the same seed and conditions gave different rows")
+    rows = pl.DataFrame({"group": ["low", "high", "low"], "flag": [True, False, True]})
+    given = model.sample(seed=4, conditions=rows)
+    _require(given.select("group", "flag").equals(rows), family, "rows conditioned on a frame do not carry its values")
+
+
+def check_constraints_hold(family: ModelFamily, frame: pl.DataFrame | None = None) -> None:
+    """The file's constraints hold in every sample (bounded resampling, formulas computed)."""
+    if frame is not None:
+        return
+    model = _fit(family, conformance_table())
+    model.constraints = [
+        {"kind": "range", "column": "x", "low": 40.0, "high": 60.0},
+        {"kind": "implication", "if": "flag == True", "then": "group == 'high'"},
+        {"kind": "formula", "column": "count", "expression": "round(x / 10)"},
+    ]
+    sample = model.sample(500, seed=5)
+    _require(bool(sample["x"].is_between(40.0, 60.0).all()), family, "a sample breaks the range constraint on x")
+    _require(sample.filter(pl.col("flag") & (pl.col("group") != "high")).height == 0, family,
+             "a sample breaks the implication flag == True -> group == 'high'")
+    _require(sample["count"].to_list() == (sample["x"] / 10).round(0).cast(pl.Int64).to_list(), family,
+             "the formula column count is not computed from x")
+
+
 _CHECKS = (
     check_registered,
     check_json_schema,
@@ -200,6 +237,8 @@ _CHECKS = (
     check_rejects_hand_edits,
     check_summary,
     check_settings_validated,
+    check_conditions_met,
+    check_constraints_hold,
 )
 
 

@@ -27,10 +27,12 @@ import numpy as np
 import polars as pl
 from scipy import special
 
+from datatwin.constraints.conditions import Conditions
 from datatwin.errors import DatatwinWarning, ModelFileError, SpecError
 from datatwin.models.base import FittedModel, ModelFamily
 from datatwin.models.columns import ColumnModel, column_rng, family_rng
 from datatwin.models.copula import statistics as st
+from datatwin.models.copula.conditioning import condition_outputs, draw_latent, plan
 from datatwin.models.copula.correlation import calibrate, correlation_problem, rounded
 from datatwin.models.copula.margins import (
     Dimension,
@@ -40,7 +42,7 @@ from datatwin.models.copula.margins import (
     value_joins,
     why_independent,
 )
-from datatwin.models.independent import single_threaded_blas
+from datatwin.models.independent import sample_condition, single_threaded_blas
 from datatwin.models.marginals import fit_marginals
 from datatwin.models.registry import register_family
 from datatwin.prepare import PreparedTable
@@ -308,6 +310,7 @@ class CopulaFit(FittedModel):
     """Per-column marginals, the copula's dimensions and their latent correlation matrix."""
 
     family: ClassVar[str] = "copula"
+    conditions_native: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -326,17 +329,26 @@ class CopulaFit(FittedModel):
         self.settings = settings or {}
 
     # -- sampling ------------------------------------------------------------------------
-    def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
+    def sample(self, n: int, seed: np.random.SeedSequence, conditions: Conditions | None = None) -> pl.DataFrame:
         by_name = {c.name: c for c in self.columns}
         present = {c.name for c in self.columns}
         dims = [d for d in self.dimensions if d.column in present]
         keep = [i for i, d in enumerate(self.dimensions) if d.column in present]
         drawn: dict[str, dict[str, Any]] = {}
+        fixed = conditions.by_column() if conditions is not None else {}
+        joint = {d.column for d in dims}
+        conditioned = Conditions(tuple(c for c in fixed.values() if c.column in joint)) if fixed else None
+        plan_ = None
         if dims:
             with single_threaded_blas():
-                chol = np.linalg.cholesky(self.correlation[np.ix_(keep, keep)])
-                # one row per dimension: each dimension's draws contiguous for the per-column work below
-                w = chol @ family_rng(seed, self.family).standard_normal((len(dims), n))
+                corr = self.correlation[np.ix_(keep, keep)]
+                rng = family_rng(seed, self.family)
+                if conditioned is not None and conditioned.columns:
+                    plan_ = plan(dims, by_name, conditioned, n, rng)
+                    w = draw_latent(corr, plan_.bounds, n, rng)
+                else:
+                    # one row per dimension: each dimension's draws contiguous for the per-column work below
+                    w = np.linalg.cholesky(corr) @ rng.standard_normal((len(dims), n))
             for j, dim in enumerate(dims):
                 col = by_name[dim.column]
                 margin = margin_for(dim, col)
@@ -349,7 +361,18 @@ class CopulaFit(FittedModel):
                     entry["codes"] = to_label[margin.level(w[j])]  # type: ignore[attr-defined]
                 else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
                     entry["uniforms"] = special.ndtr(w[j])
-        return pl.DataFrame([col.sample(n, column_rng(seed, col.name), **drawn.get(col.name, {})) for col in self.columns])
+        if plan_ is not None:
+            for name, mask in plan_.missing.items():
+                drawn.setdefault(name, {})["missing"] = mask
+        out = []
+        for col in self.columns:
+            rng_c = column_rng(seed, col.name)
+            if col.name in fixed and col.name not in joint:  # drawn on its own: its truncated marginal
+                out.append(sample_condition(col, fixed[col.name], n, rng_c))
+                continue
+            series = col.sample(n, rng_c, **drawn.get(col.name, {}))
+            out.append(condition_outputs(plan_, col, series) if plan_ is not None and col.name in fixed else series)
+        return pl.DataFrame(out)
 
     # -- the model file --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
