@@ -225,3 +225,29 @@ def test_adult_education_and_income_relationships(adult_path: Path) -> None:
     assert consistent >= 0.995
     young = synth.filter(pl.col("age") < 20)
     assert float((young["relationship"] == "Husband").mean()) < 0.02  # no teenage husbands en masse
+
+
+def test_conditions_are_met_and_earlier_columns_follow(related: pl.DataFrame, model: dt.Model) -> None:
+    # whatever the order, conditioning on income must move level as the model's own law does:
+    # the conditioned rows against the unconditioned rows that happen to meet the condition
+    synth = model.sample(4000, seed=3, conditions={"income": (70.0, 90.0)})
+    assert synth["income"].is_between(70.0, 90.0).all()
+    law = model.sample(200_000, seed=8).filter(pl.col("income").is_between(70.0, 90.0))
+    share, expected = float((synth["level"] == "high").mean()), float((law["level"] == "high").mean())
+    assert share > 0.75 and abs(share - expected) < 0.05  # binomial sd about 0.006; candidates' bias smaller
+    synth = model.sample(2000, seed=4, conditions={"code": 3})
+    assert (synth["code"] == 3).all() and (synth["level"] == "high").all()
+    synth = model.sample(2000, seed=5, conditions={"income": None})
+    assert synth["income"].is_null().all() and (synth["level"] == "low").all()  # only "low" rows miss it
+
+
+def test_condition_rows_and_an_impossible_condition(related: pl.DataFrame, model: dt.Model) -> None:
+    rows = related.head(30).select("level")
+    synth = model.sample(30, seed=6, conditions=rows)
+    assert synth["level"].equals(rows["level"])
+    expected = synth["level"].replace_strict({"low": 1, "mid": 2, "high": 3}, return_dtype=pl.Int64)
+    assert (synth["code"] == expected).all()
+    from datatwin.errors import ConditionError
+
+    with pytest.raises(ConditionError, match="could not be drawn meeting|probability"):
+        model.sample(100, seed=7, conditions={"level": "high", "code": 1})

@@ -355,6 +355,9 @@ class CartFit(FittedModel):
     """Marginals, the visit order, each ordered column's bins and one tree per later column."""
 
     family: ClassVar[str] = "cart"
+    #: conditions are met natively: candidates drawn with each condition's classes, then
+    #: resampled by weight (:mod:`.conditioned`)
+    conditions_native: ClassVar[bool] = True
 
     def __init__(
         self, columns: list[ColumnModel], order: list[str], classes: list[ColumnClasses], trees: list[Tree | None],
@@ -369,6 +372,11 @@ class CartFit(FittedModel):
         self.settings = settings
 
     def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
+        if conditions is not None:
+            from datatwin.models.cart.conditioned import sample_conditioned
+
+            with single_threaded_blas():
+                return sample_conditioned(self, n, seed, conditions)
         by_name = {c.name: c for c in self.columns}
         present = {c.name for c in self.columns}
         drawn = np.zeros((len(self.order), n), dtype=np.int64)
