@@ -26,11 +26,13 @@ from datatwin.errors import (
     SpecError,
     UnsupportedFormatVersionError,
 )
+from datatwin.models.dpmarginals import Count
 from datatwin.schema import ColumnSpec, FitSpec
 
 __all__ = [
     "ColumnError",
     "ColumnSpec",
+    "Count",
     "DataError",
     "DatatwinError",
     "DatatwinWarning",

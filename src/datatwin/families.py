@@ -9,10 +9,11 @@ from datatwin.models import (
     Copula,
     FittedModel,
     Independent,
+    Marginals,
     ModelFamily,
     available,
     get_family_class,
     register_family,
 )
 
-__all__ = ["Copula", "FittedModel", "Independent", "ModelFamily", "available", "get_family_class", "register_family"]
+__all__ = ["Copula", "FittedModel", "Independent", "Marginals", "ModelFamily", "available", "get_family_class", "register_family"]

@@ -1,0 +1,617 @@
+"""The DP marginals family: noisy low-order marginals through the privacy session, a tree
+of them made consistent, and rows drawn from the tree.
+
+Fitting, after the per-column marginals every family publishes
+(:func:`datatwin.models.marginals.fit_marginals`), which also give the domains their
+released labels and ranges (:mod:`.domains`):
+
+1. ``marginals="auto"`` (MST-style): every column's 1-way marginal is measured
+   (``ONE_WAY_SHARE`` of the family's budget); pairs are chosen one at a time by the
+   exponential mechanism (``SELECT_SHARE``) on closed-form scores against the product of
+   the noisy 1-ways, Kruskal-style, so they form a maximum spanning tree; each chosen
+   pair's 2-way marginal is measured (``TWO_WAY_SHARE``). A fixed strategy
+   (``[Count([...], weight=...)]``) measures exactly the Counts listed, splitting the
+   budget by weight; its 2-way Counts form the tree (a maximum spanning tree by the noisy
+   tables' mutual information).
+2. Consistent margins: each column's marginal combines every measurement covering it by
+   inverse variance; each tree edge's table is fitted, non-negative, to both margins.
+3. Sampling: the root's cells by rounding ``n·p``, then each child given its parent, then
+   cells back to values (:meth:`.domains.Domain.decode`).
+
+Every measurement and every choice goes through the session (``measure``/``select``): exact
+under ``none`` (the ε = ∞ point of the dial, labelled *not private*), noisy and in the ledger
+under ``dp``. Under ``disclosure`` the family refuses (small cells of a k-way marginal are the
+disclosure risk that policy exists to avoid: use ``dp``, or ``none`` for comparison).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import polars as pl
+
+from datatwin.errors import ModelFileError, SpecError
+from datatwin.models.base import FittedModel, ModelFamily
+from datatwin.models.columns import ColumnModel, column_rng, family_rng
+from datatwin.models.dpmarginals import tree as tr
+from datatwin.models.dpmarginals.domains import (
+    DEFAULT_BINS,
+    MAX_CELLS,
+    Domain,
+    domain_for,
+    independent_reason,
+)
+from datatwin.models.dpmarginals.strategy import Count
+from datatwin.models.marginals import fit_marginals
+from datatwin.models.registry import register_family
+from datatwin.prepare import PreparedTable
+from datatwin.privacy.base import PolicySession
+from datatwin.privacy.measurement import Measurement, Selection
+
+RELEASE = "marginals"
+#: the shares of the family's budget in ``auto``: 1-way marginals, pair choices, 2-way marginals
+ONE_WAY_SHARE, SELECT_SHARE, TWO_WAY_SHARE = 0.3, 0.2, 0.5
+#: default budget weight per modelled column (relative to one column's marginal, weight 1)
+WEIGHT_PER_COLUMN = 4.0
+#: digits kept of the fitted probabilities in the file (readable; the sampler uses the file's values)
+_DIGITS = 10
+
+
+def _check_mapping(name: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise SpecError(f"The {name!r} parameter of Marginals must map column names to values. Got {value!r}.")
+    return dict(value)
+
+
+@register_family
+class Marginals(ModelFamily):
+    """Noisy 1- and 2-way marginals (counts) measured through the privacy session, made
+    consistent on a tree and sampled from it: keeps the relationships the tree holds, with a
+    formal guarantee under ``dp``.
+
+    Parameters
+    ----------
+    marginals : "auto" or list of Count
+        ``"auto"``: a tree of 2-way marginals chosen privately (MST-style). Or a fixed list
+        such as ``[dt.Count(["a"]), dt.Count(["a", "b"], weight=5)]``, weights splitting
+        the budget.
+    keysets : dict, optional
+        Public domains by column (lists or ranges of values): no labels are released for them.
+    binning : dict, optional
+        Bin edges by numeric, date or datetime column (increasing; dates as ISO text or dates).
+    bins : int, default 16
+        Bins of a numeric or temporal column without ``binning``: equal mass under its
+        released marginal.
+    identifiers : list of str, optional
+        Columns left out of measurement and drawn from their own model (ids, names).
+    budget_weight : float, optional
+        The family's share of a DP budget relative to one column's marginal (default: 4 per
+        modelled column, about 80 % of the budget).
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl, datatwin as dt
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.choice(["x", "y"], 2000)
+    >>> b = np.where(rng.random(2000) < 0.9, a, "z")
+    >>> model = dt.fit(pl.DataFrame({"a": a, "b": b}), family="marginals")
+    >>> synth = model.sample(2000, seed=1)
+    >>> round(float((synth["a"] == synth["b"]).mean()), 1)
+    0.9
+    """
+
+    name = "marginals"
+
+    def __init__(
+        self,
+        *,
+        marginals: str | Sequence[Count | dict[str, Any]] = "auto",
+        keysets: Mapping[str, Iterable[Any]] | None = None,
+        binning: Mapping[str, Sequence[Any]] | None = None,
+        bins: int = DEFAULT_BINS,
+        identifiers: Sequence[str] | None = None,
+        budget_weight: float | None = None,
+    ) -> None:
+        if isinstance(marginals, str):
+            if marginals != "auto":
+                raise SpecError(f"The 'marginals' parameter of Marginals must be 'auto' or a list of dt.Count(...). Got {marginals!r}.")
+            self.strategy: list[Count] | None = None
+        elif isinstance(marginals, Sequence) and marginals:
+            self.strategy = [Count.parse(m) for m in marginals]
+        else:
+            raise SpecError(f"The 'marginals' parameter of Marginals must be 'auto' or a non-empty list of dt.Count(...). Got {marginals!r}.")
+        keys = _check_mapping("keysets", keysets)
+        for col, values in keys.items():
+            if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+                raise SpecError(f"keysets[{col!r}]: a keyset is a list (or range) of the column's public values. Got {values!r}.")
+        self.keysets = {k: list(v) for k, v in keys.items()}
+        self.binning = {k: list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v
+                        for k, v in _check_mapping("binning", binning).items()}
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 10_000:
+            raise SpecError(f"The 'bins' parameter of Marginals must be an integer from 2 to 10000. Got {bins!r}.")
+        self.bins = int(bins)
+        if identifiers is None:
+            identifiers = []
+        if isinstance(identifiers, str) or not all(isinstance(c, str) for c in identifiers):
+            raise SpecError(f"The 'identifiers' parameter of Marginals must be a list of column names. Got {identifiers!r}.")
+        self.identifiers = list(identifiers)
+        if budget_weight is not None and (
+            isinstance(budget_weight, bool) or not isinstance(budget_weight, (int, float))
+            or not math.isfinite(budget_weight) or budget_weight <= 0
+        ):
+            raise SpecError(f"The 'budget_weight' parameter of Marginals must be a number > 0. Got {budget_weight!r} instead.")
+        self.budget_weight = None if budget_weight is None else float(budget_weight)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "marginals": "auto" if self.strategy is None else [c.to_dict() for c in self.strategy],
+            "keysets": self.keysets, "binning": self.binning, "bins": self.bins,
+            "identifiers": self.identifiers, "budget_weight": self.budget_weight,
+        }
+
+    def table_releases(self, table: PreparedTable) -> dict[str, float]:
+        weight = self.budget_weight if self.budget_weight is not None else WEIGHT_PER_COLUMN * max(len(table.columns), 1)
+        return {RELEASE: weight}
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        return SCHEMA
+
+    def fit(
+        self, table: PreparedTable, session: PolicySession, progress: Callable[[str], None] | None = None
+    ) -> MarginalsFit:
+        policy = session.privacy_section().get("policy")
+        if policy not in ("none", "dp"):
+            raise SpecError(
+                f"family 'marginals' measures k-way cell counts, which the {policy!r} policy cannot release safely "
+                "(its small cells are what disclosure control hides); use privacy 'dp' for a formal guarantee, "
+                "or 'none' for exact marginals (not private)"
+            )
+        self._check_columns(table)
+        columns = fit_marginals(self._with_keysets(table), session, progress)
+        return _Fitter(self, table, session, columns, private=session.adds_noise).fit()
+
+    def _with_keysets(self, table: PreparedTable) -> PreparedTable:
+        """A categorical column's keyset is its public label set for its own marginal too (the
+        spec's ``labels``), so no labels are released for it (no partition selection)."""
+        import dataclasses
+
+        cols = []
+        for col in table.columns:
+            keyset = self.keysets.get(col.name)
+            if keyset is not None and col.kind == "categorical" and col.spec.labels is None:
+                col = dataclasses.replace(col, spec=dataclasses.replace(col.spec, labels=tuple(keyset)))
+            cols.append(col)
+        return dataclasses.replace(table, columns=tuple(cols))
+
+    def _check_columns(self, table: PreparedTable) -> None:
+        names = list(table.names)
+        from datatwin.errors import did_you_mean
+
+        def known(col: str, where: str) -> None:
+            if col not in names:
+                raise SpecError(f"{where}: unknown column {col!r}{did_you_mean(col, names)}; the modelled columns are "
+                                f"{', '.join(names[:20])}")
+
+        for col in self.keysets:
+            known(col, f"keysets[{col!r}]")
+        for col in self.binning:
+            known(col, f"binning[{col!r}]")
+            if col in self.keysets:
+                raise SpecError(f"column {col!r} has both a keyset and a binning; give one")
+        for col in self.identifiers:
+            known(col, "identifiers")
+        kinds = {c.name: c.kind for c in table.columns}
+        for count in self.strategy or []:
+            for col in count.columns:
+                known(col, f"Count({list(count.columns)})")
+                if col in self.identifiers:
+                    raise SpecError(f"Count({list(count.columns)}): column {col!r} is an identifier, left out of measurement")
+                if kinds[col] in ("continuous", "discrete", "date", "datetime") and col not in self.binning \
+                        and col not in self.keysets:
+                    raise SpecError(
+                        f"Count({list(count.columns)}): {kinds[col]} column {col!r} has no public domain; bin it "
+                        f"(binning={{{col!r}: [edges...]}}) or give its values (keysets={{{col!r}: [...]}})"
+                    )
+
+
+# -- fitting ---------------------------------------------------------------------------------
+class _Fitter:
+    def __init__(self, family: Marginals, table: PreparedTable, session: PolicySession,
+                 columns: list[ColumnModel], private: bool) -> None:
+        self.family, self.table, self.session, self.columns, self.private = family, table, session, columns, private
+        self.weights = table.weights
+        self.measurements: list[dict[str, Any]] = []
+
+    def fit(self) -> MarginalsFit:
+        fam = self.family
+        covered = None if fam.strategy is None else {c for count in fam.strategy for c in count.columns}
+        domains: list[Domain] = []
+        independent: list[dict[str, str]] = []
+        for col in self.columns:
+            reason = independent_reason(col, fam.identifiers)
+            if reason is None and covered is not None and col.name not in covered:
+                reason = "in no Count of the strategy: drawn from its own model"
+            if reason is not None:
+                independent.append({"column": col.name, "reason": reason})
+                continue
+            dom = domain_for(col, fam.keysets.get(col.name), fam.binning.get(col.name), fam.bins)
+            if dom.size > MAX_CELLS:
+                raise SpecError(f"column {col.name!r}: its domain has {dom.size:,} cells, more than the limit of "
+                                f"{MAX_CELLS:,} for one marginal; bin it (binning={{{col.name!r}: [...]}}) or list fewer values")
+            domains.append(dom)
+        for count in fam.strategy or []:
+            for c in count.columns:
+                if c in {e["column"] for e in independent}:
+                    raise SpecError(f"Count({list(count.columns)}): column {c!r} cannot be measured "
+                                    f"({next(e['reason'] for e in independent if e['column'] == c)})")
+        self.domains = domains
+        self.index = {d.column: i for i, d in enumerate(domains)}
+        by_name = {c.name: c for c in self.columns}
+        self.codes = {i: d.encode(self.table.column(d.column), by_name[d.column]) for i, d in enumerate(domains)}
+        self.sizes = {i: d.size for i, d in enumerate(domains)}
+        if fam.strategy is None:
+            edges = self._auto()
+            how = "auto"
+        else:
+            edges = self._fixed(fam.strategy)
+            how = "fixed"
+        nodes = self._estimate(edges)
+        return MarginalsFit(self.columns, domains, self.measurements, nodes, independent,
+                            {"strategy": how, "private": self.private}, fam.settings())
+
+    # measurements ---------------------------------------------------------------------------
+    def _counts(self, cols: Sequence[int]) -> np.ndarray:
+        if len(cols) == 1:
+            return np.bincount(self.codes[cols[0]], weights=self.weights, minlength=self.sizes[cols[0]]).astype(float)
+        i, j = cols
+        return np.bincount(self.codes[i] * self.sizes[j] + self.codes[j], weights=self.weights,
+                           minlength=self.sizes[i] * self.sizes[j]).astype(float)
+
+    def _measure(self, cols: Sequence[int], fraction: float) -> tuple[np.ndarray, float]:
+        names = [self.domains[c].column for c in cols]
+        cells = int(np.prod([self.sizes[c] for c in cols]))
+        if cells > MAX_CELLS:
+            raise SpecError(f"the marginal of {' × '.join(names)} has {cells:,} cells, more than the limit of "
+                            f"{MAX_CELLS:,}; bin its columns more coarsely (binning=...) or measure them apart")
+        exact = self._counts(cols)
+        released = self.session.measure(Measurement(
+            release=RELEASE, what=f"{len(cols)}-way marginal of {' × '.join(names)} ({cells} cells)",
+            values=exact, l1=1.0, l2=1.0, fraction=fraction, group_sizes=exact,
+        ))
+        self.measurements.append({"columns": names, "cells": cells, "budget_share": fraction,
+                                  "noise_sd": float(released.noise_sd),
+                                  "values": [float(v) for v in np.round(released.values, 6)]})
+        return np.asarray(released.values, dtype=float), float(released.noise_sd)
+
+    def _auto(self) -> list[tuple[int, int]]:
+        d = len(self.domains)
+        allowed = [(i, j) for i in range(d) for j in range(i + 1, d) if self.sizes[i] * self.sizes[j] <= MAX_CELLS]
+        n_edges = len(tr.kruskal_order(d, allowed))  # public: from the domain sizes only
+        one = ONE_WAY_SHARE if n_edges else 1.0
+        ones = {i: self._measure([i], one / d) for i in range(d)}
+        if not n_edges:
+            return []
+        probs = {i: tr.simplex(v) for i, (v, _) in ones.items()}
+        n_hat = float(np.mean([max(np.clip(v, 0, None).sum(), 1.0) for v, _ in ones.values()]))
+        sd1 = float(np.mean([sd for _, sd in ones.values()]))
+        # the planned noise of a 2-way measurement (σ ∝ 1/√share): MST's penalty for large tables
+        sd2 = sd1 * math.sqrt((one / d) / (TWO_WAY_SHARE / n_edges))
+        scores = tr.pair_scores(self.codes, self.sizes, probs, allowed, n_hat, sd2, self.weights)
+        component = list(range(d))
+        chosen: list[tuple[int, int]] = []
+        for r in range(n_edges):
+            cand = [k for k, (i, j) in enumerate(allowed) if component[i] != component[j]]
+            pick = cand[self.session.select(Selection(
+                release=RELEASE, what=f"pair {r + 1} of {n_edges} of the tree, among {len(cand)} candidate pairs",
+                scores=scores[cand], sensitivity=1.0, fraction=SELECT_SHARE / n_edges,
+            ))]
+            i, j = allowed[pick]
+            old, new = component[j], component[i]
+            component = [new if c == old else c for c in component]
+            chosen.append((i, j))
+        self.measured_pairs = {e: self._measure(list(e), TWO_WAY_SHARE / n_edges) for e in chosen}
+        self.measured_ones = {i: [v] for i, v in ones.items()}
+        return chosen
+
+    def _fixed(self, strategy: Sequence[Count]) -> list[tuple[int, int]]:
+        total = math.fsum(c.weight for c in strategy)
+        self.measured_ones, self.measured_pairs = {}, {}
+        for count in strategy:
+            cols = [self.index[c] for c in count.columns]
+            released = self._measure(cols, count.weight / total)
+            if len(cols) == 1:
+                self.measured_ones.setdefault(cols[0], []).append(released)
+            else:
+                i, j = cols
+                values, sd = released
+                if i > j:  # keep pairs as (low, high) index, the table transposed to match
+                    values = values.reshape(self.sizes[i], self.sizes[j]).T.ravel()
+                    i, j = j, i
+                self.measured_pairs[(i, j)] = (values, sd)  # a repeated pair: the last one
+        # the tree: measured pairs by the mutual information of their noisy tables (post-processing)
+        mi = {e: _mutual_information(tr.simplex(v).reshape(self.sizes[e[0]], self.sizes[e[1]]))
+              for e, (v, _) in self.measured_pairs.items()}
+        ranked = sorted(mi, key=lambda e: -mi[e])
+        return tr.kruskal_order(len(self.domains), ranked)
+
+    # estimation -------------------------------------------------------------------------------
+    def _estimate(self, edges: list[tuple[int, int]]) -> list[dict[str, Any]]:
+        d = len(self.domains)
+        estimates: dict[int, list[tuple[np.ndarray, float]]] = {i: [] for i in range(d)}
+        for i, releases in self.measured_ones.items():
+            estimates[i].extend((v, sd * sd) for v, sd in releases)
+        for (i, j), (v, sd) in self.measured_pairs.items():
+            t = v.reshape(self.sizes[i], self.sizes[j])
+            estimates[i].append((t.sum(1), self.sizes[j] * sd * sd))
+            estimates[j].append((t.sum(0), self.sizes[i] * sd * sd))
+        probs = {i: np.round(tr.combine(estimates[i]), _DIGITS) for i in range(d) if estimates[i]}
+        adjacency: dict[int, list[int]] = {i: [] for i in range(d)}
+        for i, j in edges:
+            adjacency[i].append(j)
+            adjacency[j].append(i)
+        nodes: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for root in range(d):
+            if root in seen or root not in probs:
+                continue
+            seen.add(root)
+            nodes.append({"column": self.domains[root].column, "parent": None,
+                          "probabilities": probs[root].tolist()})
+            queue = deque([root])
+            while queue:
+                p = queue.popleft()
+                for q in adjacency[p]:
+                    if q in seen:
+                        continue
+                    seen.add(q)
+                    queue.append(q)
+                    key = (min(p, q), max(p, q))
+                    v, _ = self.measured_pairs[key]
+                    t = v.reshape(self.sizes[key[0]], self.sizes[key[1]])
+                    t = t if key[0] == p else t.T
+                    joint = tr.fit_pair(t, probs[p], probs[q])
+                    rows = joint.sum(1, keepdims=True)
+                    cond = np.where(rows > 0, joint / np.where(rows > 0, rows, 1.0), probs[q][None, :])
+                    nodes.append({"column": self.domains[q].column, "parent": self.domains[p].column,
+                                  "probabilities": np.round(cond, _DIGITS).tolist()})
+        return nodes
+
+
+def _mutual_information(p: np.ndarray) -> float:
+    r, c = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p / (r * c)), 0.0)
+    return float(np.nansum(terms))
+
+
+# -- the fitted model -----------------------------------------------------------------------
+class MarginalsFit(FittedModel):
+    """The domains, the measured (noisy) marginals, and the tree of marginals sampling follows."""
+
+    family: ClassVar[str] = "marginals"
+
+    def __init__(
+        self, columns: list[ColumnModel], domains: list[Domain], measurements: list[dict[str, Any]],
+        tree: list[dict[str, Any]], independent: list[dict[str, str]], fit: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.columns = columns
+        self.domains = domains
+        self.measurements = measurements
+        self.tree = tree
+        self.independent = independent
+        self.fit_info = fit
+        self.settings = settings or {}
+
+    # -- sampling --------------------------------------------------------------------------
+    def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
+        present = {c.name for c in self.columns}
+        nodes = [t for t in self.tree if t["column"] in present and (t["parent"] is None or t["parent"] in present)]
+        position = {t["column"]: i for i, t in enumerate(nodes)}
+        parents = {i: (None if t["parent"] is None else position[t["parent"]]) for i, t in enumerate(nodes)}
+        marginals = {i: np.asarray(t["probabilities"], dtype=float) for i, t in enumerate(nodes) if t["parent"] is None}
+        conditionals = {i: np.asarray(t["probabilities"], dtype=float) for i, t in enumerate(nodes)
+                        if t["parent"] is not None}
+        cells = tr.sample_tree(n, range(len(nodes)), parents, marginals, conditionals, family_rng(seed, self.family))
+        domains = {d.column: d for d in self.domains}
+        out = []
+        for col in self.columns:
+            rng = column_rng(seed, col.name)
+            if col.name in position:
+                out.append(domains[col.name].decode(col, cells[position[col.name]], rng))
+            else:
+                out.append(col.sample(n, rng))
+        return pl.DataFrame(out)
+
+    # -- the model file ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "private": bool(self.fit_info.get("private", False)),
+            "strategy": self.fit_info.get("strategy", "auto"),
+            "domains": [dom.to_dict() for dom in self.domains],
+            "measurements": self.measurements,
+            "tree": self.tree,
+        }
+        if self.independent:
+            d["independent"] = self.independent
+        if self.settings:
+            d["settings"] = self.settings
+        return d
+
+    @classmethod
+    def from_dict(cls, section: Mapping[str, Any], columns: Sequence[ColumnModel]) -> MarginalsFit:
+        by_name = {c.name: c for c in columns}
+        domains: list[Domain] = []
+        for i, raw in enumerate(section["domains"]):
+            where = f"$.domains[{i}]"
+            col = by_name.get(raw["column"])
+            if col is None:
+                raise ModelFileError(f"column {raw['column']!r} is not among the file's columns", where + ".column")
+            if any(d.column == col.name for d in domains):
+                raise ModelFileError(f"column {col.name!r} has two domains", where + ".column")
+            dom = Domain.from_dict(raw)
+            problem = dom.problem(col)
+            if problem is not None:
+                raise ModelFileError(f"column {col.name!r}: {problem[1]}", f"{where}.{problem[0]}")
+            domains.append(dom)
+        size = {d.column: d.size for d in domains}
+        for i, m in enumerate(section["measurements"]):
+            where = f"$.measurements[{i}]"
+            for c in m["columns"]:
+                if c not in size:
+                    raise ModelFileError(f"column {c!r} has no domain", where + ".columns")
+            cells = int(np.prod([size[c] for c in m["columns"]]))
+            if len(m["values"]) != cells or m["cells"] != cells:
+                raise ModelFileError(f"the marginal of {' × '.join(m['columns'])} has {cells} cells; 'cells' and "
+                                     "'values' must agree with the domains", where + ".values")
+        seen: set[str] = set()
+        for i, node in enumerate(section["tree"]):
+            where = f"$.tree[{i}]"
+            c, parent = node["column"], node.get("parent")
+            if c not in size:
+                raise ModelFileError(f"column {c!r} has no domain", where + ".column")
+            if c in seen:
+                raise ModelFileError(f"column {c!r} is in the tree twice", where + ".column")
+            if parent is not None and parent not in seen:
+                raise ModelFileError(f"the parent {parent!r} must be a column listed earlier in the tree", where + ".parent")
+            seen.add(c)
+            p = np.asarray(node["probabilities"], dtype=float)
+            shape = (size[c],) if parent is None else (size[parent], size[c])
+            if p.shape != shape or np.any(p < 0) or not np.allclose(p.sum(-1), 1.0, atol=1e-6):
+                raise ModelFileError(
+                    f"probabilities of {c!r} must be {'a vector' if parent is None else 'a table'} of shape {shape} "
+                    f"(one {'entry per cell' if parent is None else 'row per parent cell'}), >= 0, "
+                    "each summing to 1", where + ".probabilities",
+                )
+        for i, entry in enumerate(section.get("independent", [])):
+            if entry["column"] not in by_name:
+                raise ModelFileError(f"column {entry['column']!r} is not among the file's columns",
+                                     f"$.independent[{i}].column")
+        fit = {"private": section["private"], "strategy": section["strategy"]}
+        return cls(list(columns), domains, [dict(m) for m in section["measurements"]],
+                   [dict(t) for t in section["tree"]], list(section.get("independent", [])), fit,
+                   dict(section.get("settings", {})))
+
+    # -- reading it ---------------------------------------------------------------------------
+    def summary(self) -> pl.DataFrame:
+        edges = {(t["parent"], t["column"]) for t in self.tree if t["parent"] is not None}
+        return pl.DataFrame(
+            {
+                "marginal": [" × ".join(m["columns"]) for m in self.measurements],
+                "cells": [int(m["cells"]) for m in self.measurements],
+                "budget_share": [float(m["budget_share"]) for m in self.measurements],
+                "noise_sd": [float(m["noise_sd"]) for m in self.measurements],
+                "in_tree": [len(m["columns"]) == 1 or tuple(m["columns"]) in edges or tuple(m["columns"][::-1]) in edges
+                            for m in self.measurements],
+            },
+            schema={"marginal": pl.String, "cells": pl.Int64, "budget_share": pl.Float64, "noise_sd": pl.Float64,
+                    "in_tree": pl.Boolean},
+        )
+
+    def describe(self) -> list[str]:
+        ones = sum(1 for m in self.measurements if len(m["columns"]) == 1)
+        twos = len(self.measurements) - ones
+        private = bool(self.fit_info.get("private"))
+        head = (f"family marginals ({self.fit_info.get('strategy', 'auto')}): {ones} 1-way and {twos} 2-way marginals "
+                "measured")
+        if private:
+            sds = [float(m["noise_sd"]) for m in self.measurements]
+            head += f" with noise (sd {min(sds):.3g} to {max(sds):.3g} per cell), as the ledger states"
+        else:
+            head += " exactly: NOT PRIVATE (no noise; the ε = ∞ point of the dial, for comparison)"
+        lines = [head]
+        edges = [f"{t['parent']} → {t['column']}" for t in self.tree if t["parent"] is not None]
+        if edges:
+            lines.append("tree: " + ", ".join(edges[:12]) + (" …" if len(edges) > 12 else ""))
+        if self.independent:
+            lines.append("drawn on their own: " + ", ".join(f"{e['column']} ({e['reason']})" for e in self.independent))
+        return lines
+
+    def roles(self) -> dict[str, str]:
+        parent = {t["column"]: t["parent"] for t in self.tree}
+        out = {}
+        for c in self.columns:
+            if c.name not in parent:
+                out[c.name] = "independent"
+            elif parent[c.name] is None:
+                out[c.name] = "marginals (a root of the tree)"
+            else:
+                out[c.name] = f"marginals (given {parent[c.name]})"
+        return out
+
+
+_NUMBERS = {"type": "array", "items": {"type": "number"}}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["private", "strategy", "domains", "measurements", "tree"],
+    "additionalProperties": False,
+    "properties": {
+        "private": {"type": "boolean"},
+        "strategy": {"enum": ["auto", "fixed"]},
+        "domains": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "type", "missing"],
+                "additionalProperties": False,
+                "properties": {
+                    "column": {"type": "string", "minLength": 1},
+                    "type": {"enum": ["labels", "bins"]},
+                    "source": {"enum": ["released", "keyset", "binning", "default"]},
+                    "labels": {"type": "array", "minItems": 1},
+                    "edges": {**_NUMBERS, "minItems": 2},
+                    "integer": {"type": "boolean"},
+                    "unit": {"enum": ["D", "ms", "us", "ns"]},
+                    "missing": {"type": "boolean"},
+                },
+            },
+        },
+        "measurements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["columns", "cells", "budget_share", "noise_sd", "values"],
+                "additionalProperties": False,
+                "properties": {
+                    "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
+                    "cells": {"type": "integer", "minimum": 1},
+                    "budget_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                    "noise_sd": {"type": "number", "minimum": 0},
+                    "values": _NUMBERS,
+                },
+            },
+        },
+        "tree": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "parent", "probabilities"],
+                "additionalProperties": False,
+                "properties": {
+                    "column": {"type": "string"},
+                    "parent": {"type": ["string", "null"]},
+                    "probabilities": {"type": "array"},
+                },
+            },
+        },
+        "independent": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "reason"],
+                "additionalProperties": False,
+                "properties": {"column": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+        "settings": {"type": "object"},
+    },
+}
+
+Marginals.fitted = MarginalsFit
