@@ -91,6 +91,9 @@ class Domain:
             if len({repr(v) for v in self.labels}) != len(self.labels):
                 return "labels", "a label is listed twice"
             if col.kind in ("categorical", "boolean"):
+                want = str if _value_dtype(col) == pl.String else bool if col.kind == "boolean" else None
+                if want is not None and not all(isinstance(v, want) for v in self.labels):
+                    return "labels", f"the labels of column {col.name!r} must all be {want.__name__} values"
                 try:
                     pl.Series(list(self.labels)).cast(_value_dtype(col), strict=True)
                 except Exception:
@@ -181,7 +184,7 @@ def independent_reason(col: ColumnModel, identifiers: Sequence[str]) -> str | No
         return "identifier: left out of measurement, refilled from its own model"
     if col.distribution is None:
         return "every value missing"
-    if col.unique:
+    if col.unique and col.kind != "continuous":  # distinct floats are no identifier: draws stay distinct
         return "unique values: drawn from its own model"
     if col.kind in ("string", "time"):
         return f"{col.kind} column: drawn from its own model"
@@ -197,18 +200,18 @@ def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: 
     if keyset is not None:
         return Domain(col.name, "labels", labels=_keyset_values(col, keyset), missing=missing, source="keyset",
                       unit=unit)
+    e = _edges(col, edges, unit) if edges is not None else None
     if col.kind in ("categorical", "boolean"):
         labels = tuple(col.distribution.labels) if col.kind == "categorical" else (False, True)  # type: ignore[union-attr]
         return Domain(col.name, "labels", labels=labels, missing=missing)
     integer = col.kind in ("discrete", "date")
-    if edges is not None:
-        e = _edges(col, edges, unit)
+    if e is not None:
         integer = integer and bool(np.all(e == np.round(e)))
         return Domain(col.name, "bins", edges=tuple(float(v) for v in e), integer=integer, missing=missing,
                       unit=unit, source="binning")
     dist = col.distribution
     q = np.linspace(_TAIL, 1 - _TAIL, n_bins + 1)
-    raw = np.asarray(_ticks(np.asarray(dist.ppf(q)), unit), dtype=float)  # type: ignore[union-attr]
+    raw: np.ndarray = _ticks(np.asarray(dist.ppf(q)), unit)  # type: ignore[union-attr]
     raw = raw[np.isfinite(raw)]
     if integer:
         raw = np.round(raw)
@@ -232,7 +235,7 @@ def _unit(col: ColumnModel) -> str | None:
 
 def _value_dtype(col: ColumnModel) -> pl.DataType:
     dtype = col.polars_dtype
-    return pl.String if isinstance(dtype, (pl.Categorical, pl.Enum)) else dtype
+    return pl.String() if isinstance(dtype, (pl.Categorical, pl.Enum)) else dtype
 
 
 def _fallback(labels: Sequence[Any], col: ColumnModel) -> int:

@@ -56,7 +56,7 @@ RELEASE = "marginals"
 #: the shares of the family's budget in ``auto``: 1-way marginals, pair choices, 2-way marginals
 ONE_WAY_SHARE, SELECT_SHARE, TWO_WAY_SHARE = 0.3, 0.2, 0.5
 #: default budget weight per modelled column (relative to one column's marginal, weight 1)
-WEIGHT_PER_COLUMN = 4.0
+WEIGHT_PER_COLUMN = 9.0
 #: digits kept of the fitted probabilities in the file (readable; the sampler uses the file's values)
 _DIGITS = 10
 
@@ -91,8 +91,8 @@ class Marginals(ModelFamily):
     identifiers : list of str, optional
         Columns left out of measurement and drawn from their own model (ids, names).
     budget_weight : float, optional
-        The family's share of a DP budget relative to one column's marginal (default: 4 per
-        modelled column, about 80 % of the budget).
+        The family's share of a DP budget relative to one column's marginal (default: 9 per
+        modelled column, about 90 % of the budget).
 
     Examples
     --------
@@ -205,8 +205,9 @@ class Marginals(ModelFamily):
             known(col, f"binning[{col!r}]")
             if col in self.keysets:
                 raise SpecError(f"column {col!r} has both a keyset and a binning; give one")
-        for col in self.identifiers:
-            known(col, "identifiers")
+        for col in self.identifiers:  # an excluded identifier is fine: it is not modelled at all
+            if col not in table.source_columns:
+                known(col, "identifiers")
         kinds = {c.name: c.kind for c in table.columns}
         for count in self.strategy or []:
             for col in count.columns:

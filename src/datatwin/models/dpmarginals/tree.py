@@ -140,7 +140,8 @@ def sample_tree(
         groups = np.bincount(pc, minlength=cond.shape[0])
         counts = round_counts(groups, cond, rng)
         cells = np.repeat(np.tile(np.arange(cond.shape[1], dtype=np.int64), cond.shape[0]), counts.ravel())
-        rows = np.lexsort((rng.random(n), pc))  # rows grouped by parent cell, in random order within
+        perm = rng.permutation(n)  # rows grouped by parent cell, in random order within
+        rows = perm[np.argsort(pc[perm], kind="stable")]
         child = np.empty(n, dtype=np.int64)
         child[rows] = cells
         out[node] = child
