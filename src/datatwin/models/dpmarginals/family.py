@@ -26,6 +26,7 @@ disclosure risk that policy exists to avoid: use ``dp``, or ``none`` for compari
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,8 +54,18 @@ from datatwin.privacy.base import PolicySession
 from datatwin.privacy.measurement import Measurement, Selection
 
 RELEASE = "marginals"
-#: the shares of the family's budget in ``auto``: 1-way marginals, pair choices, 2-way marginals
-ONE_WAY_SHARE, SELECT_SHARE, TWO_WAY_SHARE = 0.3, 0.2, 0.5
+#: the shares of the family's budget in ``auto``: 1-way marginals, pair choices, then the rest for
+#: 2-way marginals — or, where the budget affords 3-way marginals (``THREE_WAY_GATE``), split
+#: between 2-way marginals, the choice of a third column per node and the 3-way marginals
+ONE_WAY_SHARE, SELECT_SHARE = 0.2, 0.15
+TWO_WAY_SHARE_WITH_TRIPLES, TRIPLE_SELECT_SHARE, THREE_WAY_SHARE = 0.3, 0.1, 0.25
+#: a node conditions on a third column only where the 3-way table's mean cell count is at
+#: least this many noise standard deviations (planned from public sizes and released counts)
+THREE_WAY_GATE = 2.0
+#: cells whose noisy 1-way count is below this many noise sd are measured together (MST's compression)
+COMPRESS_SD = 3.0
+#: rows simulated from the tree to score candidate third columns (post-processing, fixed seed)
+SIMULATED_ROWS = 100_000
 #: default budget weight per modelled column (relative to one column's marginal, weight 1)
 WEIGHT_PER_COLUMN = 9.0
 #: digits kept of the fitted probabilities in the file (readable; the sampler uses the file's values)
@@ -264,16 +275,20 @@ class _Fitter:
             edges = self._fixed(fam.strategy)
             how = "fixed"
         nodes = self._estimate(edges)
+        if fam.strategy is None:
+            nodes = self._expand(self._triples(nodes))
+            domains = [dataclasses.replace(dom, merged=tuple(int(c) for c in self.merged.get(i, ())))
+                       for i, dom in enumerate(domains)]
         return MarginalsFit(self.columns, domains, self.measurements, nodes, independent,
                             {"strategy": how, "private": self.private}, fam.settings())
 
     # measurements ---------------------------------------------------------------------------
     def _counts(self, cols: Sequence[int]) -> np.ndarray:
-        if len(cols) == 1:
-            return np.bincount(self.codes[cols[0]], weights=self.weights, minlength=self.sizes[cols[0]]).astype(float)
-        i, j = cols
-        return np.bincount(self.codes[i] * self.sizes[j] + self.codes[j], weights=self.weights,
-                           minlength=self.sizes[i] * self.sizes[j]).astype(float)
+        key = np.zeros(len(self.codes[cols[0]]), dtype=np.int64)
+        for c in cols:  # row-major over the columns, the first varying slowest
+            key = key * self.sizes[c] + self.codes[c]
+        cells = int(np.prod([self.sizes[c] for c in cols]))
+        return np.bincount(key, weights=self.weights, minlength=cells).astype(float)
 
     def _measure(self, cols: Sequence[int], fraction: float) -> tuple[np.ndarray, float]:
         names = [self.domains[c].column for c in cols]
@@ -289,22 +304,34 @@ class _Fitter:
         self.measurements.append({"columns": names, "cells": cells, "budget_share": fraction,
                                   "noise_sd": float(released.noise_sd),
                                   "values": [float(v) for v in np.round(released.values, 6)]})
+        if len(cols) == 1:
+            self.one_sd, self.one_share = float(released.noise_sd), fraction
         return np.asarray(released.values, dtype=float), float(released.noise_sd)
 
     def _auto(self) -> list[tuple[int, int]]:
         d = len(self.domains)
+        self.triples_plan: dict[int, list[int]] = {}
         allowed = [(i, j) for i in range(d) for j in range(i + 1, d) if self.sizes[i] * self.sizes[j] <= MAX_CELLS]
         n_edges = len(tr.kruskal_order(d, allowed))  # public: from the domain sizes only
         one = ONE_WAY_SHARE if n_edges else 1.0
         ones = {i: self._measure([i], one / d) for i in range(d)}
+        if n_edges:
+            ones = self._compress(ones)
+        self.measured_ones = {i: [v] for i, v in ones.items()}
         if not n_edges:
+            self.measured_pairs = {}
             return []
         probs = {i: tr.simplex(v) for i, (v, _) in ones.items()}
         n_hat = float(np.mean([max(np.clip(v, 0, None).sum(), 1.0) for v, _ in ones.values()]))
+        self.n_hat = n_hat
         sd1 = float(np.mean([sd for _, sd in ones.values()]))
-        # the planned noise of a 2-way measurement (σ ∝ 1/√share): MST's penalty for large tables
-        sd2 = sd1 * math.sqrt((one / d) / (TWO_WAY_SHARE / n_edges))
-        scores = tr.pair_scores(self.codes, self.sizes, probs, allowed, n_hat, sd2, self.weights)
+        rest = 1.0 - ONE_WAY_SHARE - SELECT_SHARE
+
+        def planned_sd(share: float) -> float:  # σ ∝ 1/√share (exact under none: 0)
+            return sd1 * math.sqrt((one / d) / share)
+
+        # MST's penalty for large tables uses the planned noise of a 2-way measurement
+        scores = tr.pair_scores(self.codes, self.sizes, probs, allowed, n_hat, planned_sd(rest / n_edges), self.weights)
         component = list(range(d))
         chosen: list[tuple[int, int]] = []
         for r in range(n_edges):
@@ -317,9 +344,104 @@ class _Fitter:
             old, new = component[j], component[i]
             component = [new if c == old else c for c in component]
             chosen.append((i, j))
-        self.measured_pairs = {e: self._measure(list(e), TWO_WAY_SHARE / n_edges) for e in chosen}
-        self.measured_ones = {i: [v] for i, v in ones.items()}
+        # 3-way marginals where they are affordable: planned from public sizes and released counts only
+        order = _bfs(d, chosen)
+        non_roots = [(q, p) for q, p in order if p is not None]
+        sd3 = planned_sd(THREE_WAY_SHARE / max(len(non_roots), 1))
+        limit = n_hat / (THREE_WAY_GATE * sd3) if sd3 > 0 else float(MAX_CELLS)
+        earlier: list[int] = []
+        for q, p in order:
+            if p is not None:
+                cand3 = [r for r in earlier if r != p and self.sizes[r] * self.sizes[p] * self.sizes[q] <= min(limit, MAX_CELLS)]
+                if cand3:
+                    self.triples_plan[q] = cand3
+            earlier.append(q)
+        two = TWO_WAY_SHARE_WITH_TRIPLES if self.triples_plan else rest
+        self.measured_pairs = {e: self._measure(list(e), two / n_edges) for e in chosen}
         return chosen
+
+    def _compress(self, ones: dict[int, tuple[np.ndarray, float]]) -> dict[int, tuple[np.ndarray, float]]:
+        """MST's domain compression (post-processing of the noisy 1-ways): the cells of a column
+        whose noisy count is below ``COMPRESS_SD`` noise standard deviations are measured as one
+        cell from here on, and split back by their noisy 1-way shares when the model is written."""
+        self.merged: dict[int, np.ndarray] = {}
+        self.full_sizes = dict(self.sizes)
+        self.expand: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        out = {}
+        for i, (v, sd) in ones.items():
+            small = np.flatnonzero(v < COMPRESS_SD * sd) if sd > 0 else np.zeros(0, dtype=np.int64)
+            if small.size < 2 or small.size == v.size:
+                out[i] = (v, sd)
+                continue
+            keep = np.setdiff1d(np.arange(v.size), small)
+            to_c = np.empty(v.size, dtype=np.int64)
+            to_c[keep] = np.arange(keep.size)
+            to_c[small] = keep.size
+            within = np.ones(v.size)
+            within[small] = tr.simplex(v[small])
+            self.merged[i] = small
+            self.expand[i] = (to_c, within)
+            self.codes[i] = to_c[self.codes[i]]
+            self.sizes[i] = keep.size + 1
+            out[i] = (np.append(v[keep], v[small].sum()), sd)
+        return out
+
+    def _expand(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Tables over compressed cells back to every cell of the domains (merged cells split by
+        their within-group shares)."""
+        if not getattr(self, "expand", None):
+            return nodes
+        full = {self.domains[i].column: i for i in range(len(self.domains))}
+        out = []
+        for t in nodes:
+            q = full[t["column"]]
+            p = np.asarray(t["probabilities"], dtype=float)
+            axes = [full[c] for c in (t.get("given"), t["parent"]) if c is not None] + [q]
+            for ax, i in enumerate(axes):
+                if i in self.expand:
+                    p = np.take(p, self.expand[i][0], axis=ax)
+            if q in self.expand:
+                p = p * self.expand[q][1]
+            out.append({**t, "probabilities": np.round(p, _DIGITS).tolist()})
+        return out
+
+    def _triples(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One 3-way marginal per planned node: a third, earlier column chosen by the exponential
+        mechanism against the tree's own estimate, measured, and the node's table conditioned on
+        its parent and that column."""
+        plan = self.triples_plan
+        if not plan:
+            return nodes
+        position = {self.index[n["column"]]: k for k, n in enumerate(nodes)}
+        sim = _simulate(nodes, self.sizes, [self.index[n["column"]] for n in nodes])
+        m3 = len(plan)
+        out = list(nodes)
+        for r_round, (q, cand) in enumerate(sorted(plan.items(), key=lambda t: position[t[0]])):
+            p = self.index[nodes[position[q]]["parent"]]
+            cond_pq = np.asarray(nodes[position[q]]["probabilities"], dtype=float)
+            sd3 = self.one_sd * math.sqrt((self.one_share) / (THREE_WAY_SHARE / m3))
+            scores = []
+            for r in cand:
+                sr, sp, sq = self.sizes[r], self.sizes[p], self.sizes[q]
+                exact = np.bincount((self.codes[r] * sp + self.codes[p]) * sq + self.codes[q], weights=self.weights,
+                                    minlength=sr * sp * sq)
+                rp = np.bincount(sim[r] * sp + sim[p], minlength=sr * sp) / len(sim[r])
+                expected = self.n_hat * (rp.reshape(sr, sp)[:, :, None] * cond_pq[None, :, :]).ravel()
+                scores.append(np.abs(exact - expected).sum() - math.sqrt(2 / math.pi) * sd3 * sr * sp * sq)
+            names = (self.domains[q].column, self.domains[p].column)
+            k = self.session.select(Selection(
+                release=RELEASE, what=f"third column for {names[0]} given {names[1]}, among {len(cand)} candidates "
+                f"({r_round + 1} of {m3})", scores=np.asarray(scores), sensitivity=1.0, fraction=TRIPLE_SELECT_SHARE / m3,
+            ))
+            r = cand[k]
+            values, _ = self._measure([r, p, q], THREE_WAY_SHARE / m3)
+            sr, sp, sq = self.sizes[r], self.sizes[p], self.sizes[q]
+            rp = np.bincount(sim[r] * sp + sim[p], minlength=sr * sp).reshape(sr, sp) / len(sim[r])
+            pq = self.probs[p][:, None] * cond_pq
+            cond = tr.fit_triple(values.reshape(sr, sp, sq), rp, pq)
+            out[position[q]] = {"column": names[0], "parent": names[1], "given": self.domains[r].column,
+                                "probabilities": np.round(cond, _DIGITS).tolist()}
+        return out
 
     def _fixed(self, strategy: Sequence[Count]) -> list[tuple[int, int]]:
         total = math.fsum(c.weight for c in strategy)
@@ -353,36 +475,71 @@ class _Fitter:
             estimates[i].append((t.sum(1), self.sizes[j] * sd * sd))
             estimates[j].append((t.sum(0), self.sizes[i] * sd * sd))
         probs = {i: np.round(tr.combine(estimates[i]), _DIGITS) for i in range(d) if estimates[i]}
-        adjacency: dict[int, list[int]] = {i: [] for i in range(d)}
-        for i, j in edges:
-            adjacency[i].append(j)
-            adjacency[j].append(i)
+        self.probs = probs
         nodes: list[dict[str, Any]] = []
-        seen: set[int] = set()
-        for root in range(d):
-            if root in seen or root not in probs:
+        for q, p in _bfs(d, edges):
+            if q not in probs:
                 continue
-            seen.add(root)
-            nodes.append({"column": self.domains[root].column, "parent": None,
-                          "probabilities": probs[root].tolist()})
-            queue = deque([root])
-            while queue:
-                p = queue.popleft()
-                for q in adjacency[p]:
-                    if q in seen:
-                        continue
+            if p is None:
+                nodes.append({"column": self.domains[q].column, "parent": None, "probabilities": probs[q].tolist()})
+                continue
+            key = (min(p, q), max(p, q))
+            v, _ = self.measured_pairs[key]
+            t = v.reshape(self.sizes[key[0]], self.sizes[key[1]])
+            t = t if key[0] == p else t.T
+            joint = tr.fit_pair(t, probs[p], probs[q])
+            rows = joint.sum(1, keepdims=True)
+            cond = np.where(rows > 0, joint / np.where(rows > 0, rows, 1.0), probs[q][None, :])
+            nodes.append({"column": self.domains[q].column, "parent": self.domains[p].column,
+                          "probabilities": np.round(cond, _DIGITS).tolist()})
+        return nodes
+
+
+def _bfs(d: int, edges: Sequence[tuple[int, int]]) -> list[tuple[int, int | None]]:
+    """(node, parent) in sampling order: each component from its first node, breadth first."""
+    adjacency: dict[int, list[int]] = {i: [] for i in range(d)}
+    for i, j in edges:
+        adjacency[i].append(j)
+        adjacency[j].append(i)
+    out: list[tuple[int, int | None]] = []
+    seen: set[int] = set()
+    for root in range(d):
+        if root in seen:
+            continue
+        seen.add(root)
+        out.append((root, None))
+        queue = deque([root])
+        while queue:
+            p = queue.popleft()
+            for q in adjacency[p]:
+                if q not in seen:
                     seen.add(q)
                     queue.append(q)
-                    key = (min(p, q), max(p, q))
-                    v, _ = self.measured_pairs[key]
-                    t = v.reshape(self.sizes[key[0]], self.sizes[key[1]])
-                    t = t if key[0] == p else t.T
-                    joint = tr.fit_pair(t, probs[p], probs[q])
-                    rows = joint.sum(1, keepdims=True)
-                    cond = np.where(rows > 0, joint / np.where(rows > 0, rows, 1.0), probs[q][None, :])
-                    nodes.append({"column": self.domains[q].column, "parent": self.domains[p].column,
-                                  "probabilities": np.round(cond, _DIGITS).tolist()})
-        return nodes
+                    out.append((q, p))
+    return out
+
+
+def _tree_inputs(nodes: Sequence[Mapping[str, Any]], key: Callable[[str], int]) -> tuple[
+        dict[int, tuple[int, ...]], dict[int, np.ndarray]]:
+    """Each node's conditioning nodes (given column first, then parent) and its probabilities
+    as a (parent cells x own cells) matrix, by ``key(column)``."""
+    given: dict[int, tuple[int, ...]] = {}
+    tables: dict[int, np.ndarray] = {}
+    for t in nodes:
+        q = key(t["column"])
+        cond = tuple(key(c) for c in (t.get("given"), t["parent"]) if c is not None)
+        p = np.asarray(t["probabilities"], dtype=float)
+        given[q] = cond
+        tables[q] = p if p.ndim == 1 else p.reshape(-1, p.shape[-1])
+    return given, tables
+
+
+def _simulate(nodes: Sequence[Mapping[str, Any]], sizes: Mapping[int, int], index: Sequence[int]) -> dict[int, np.ndarray]:
+    """Cells of rows drawn from the current tree (post-processing; fixed seed: the fit is deterministic)."""
+    position = {t["column"]: index[k] for k, t in enumerate(nodes)}
+    given, tables = _tree_inputs(nodes, position.__getitem__)
+    return tr.sample_tree(SIMULATED_ROWS, [position[t["column"]] for t in nodes], given, tables, sizes,
+                          np.random.default_rng(0))
 
 
 def _mutual_information(p: np.ndarray) -> float:
@@ -414,13 +571,12 @@ class MarginalsFit(FittedModel):
     # -- sampling --------------------------------------------------------------------------
     def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
         present = {c.name for c in self.columns}
-        nodes = [t for t in self.tree if t["column"] in present and (t["parent"] is None or t["parent"] in present)]
+        nodes = [t for t in self.tree if t["column"] in present and all(
+            c is None or c in present for c in (t["parent"], t.get("given")))]
         position = {t["column"]: i for i, t in enumerate(nodes)}
-        parents = {i: (None if t["parent"] is None else position[t["parent"]]) for i, t in enumerate(nodes)}
-        marginals = {i: np.asarray(t["probabilities"], dtype=float) for i, t in enumerate(nodes) if t["parent"] is None}
-        conditionals = {i: np.asarray(t["probabilities"], dtype=float) for i, t in enumerate(nodes)
-                        if t["parent"] is not None}
-        cells = tr.sample_tree(n, range(len(nodes)), parents, marginals, conditionals, family_rng(seed, self.family))
+        sizes = {i: d.size for d in self.domains if d.column in position for i in [position[d.column]]}
+        given, tables = _tree_inputs(nodes, position.__getitem__)
+        cells = tr.sample_tree(n, range(len(nodes)), given, tables, sizes, family_rng(seed, self.family))
         domains = {d.column: d for d in self.domains}
         out = []
         for col in self.columns:
@@ -463,12 +619,13 @@ class MarginalsFit(FittedModel):
                 raise ModelFileError(f"column {col.name!r}: {problem[1]}", f"{where}.{problem[0]}")
             domains.append(dom)
         size = {d.column: d.size for d in domains}
+        measured = {d.column: d.measured_size for d in domains}
         for i, m in enumerate(section["measurements"]):
             where = f"$.measurements[{i}]"
             for c in m["columns"]:
                 if c not in size:
                     raise ModelFileError(f"column {c!r} has no domain", where + ".columns")
-            cells = int(np.prod([size[c] for c in m["columns"]]))
+            cells = int(np.prod([size[c] if len(m["columns"]) == 1 else measured[c] for c in m["columns"]]))
             if len(m["values"]) != cells or m["cells"] != cells:
                 raise ModelFileError(f"the marginal of {' × '.join(m['columns'])} has {cells} cells; 'cells' and "
                                      "'values' must agree with the domains", where + ".values")
@@ -482,9 +639,18 @@ class MarginalsFit(FittedModel):
                 raise ModelFileError(f"column {c!r} is in the tree twice", where + ".column")
             if parent is not None and parent not in seen:
                 raise ModelFileError(f"the parent {parent!r} must be a column listed earlier in the tree", where + ".parent")
+            given = node.get("given")
+            if given is not None and (parent is None or given not in seen or given == parent):
+                raise ModelFileError("'given' must name a column listed earlier in the tree, other than the parent",
+                                     where + ".given")
             seen.add(c)
-            p = np.asarray(node["probabilities"], dtype=float)
-            shape = (size[c],) if parent is None else (size[parent], size[c])
+            try:
+                p = np.asarray(node["probabilities"], dtype=float)
+            except ValueError:
+                raise ModelFileError(f"probabilities of {c!r} must be a rectangular table of numbers",
+                                     where + ".probabilities") from None
+            shape = ((size[c],) if parent is None else (size[parent], size[c]) if given is None
+                     else (size[given], size[parent], size[c]))
             if p.shape != shape or np.any(p < 0) or not np.allclose(p.sum(-1), 1.0, atol=1e-6):
                 raise ModelFileError(
                     f"probabilities of {c!r} must be {'a vector' if parent is None else 'a table'} of shape {shape} "
@@ -503,6 +669,7 @@ class MarginalsFit(FittedModel):
     # -- reading it ---------------------------------------------------------------------------
     def summary(self) -> pl.DataFrame:
         edges = {(t["parent"], t["column"]) for t in self.tree if t["parent"] is not None}
+        edges |= {(t["given"], t["parent"], t["column"]) for t in self.tree if t.get("given") is not None}  # type: ignore[arg-type]
         return pl.DataFrame(
             {
                 "marginal": [" × ".join(m["columns"]) for m in self.measurements],
@@ -518,17 +685,19 @@ class MarginalsFit(FittedModel):
 
     def describe(self) -> list[str]:
         ones = sum(1 for m in self.measurements if len(m["columns"]) == 1)
-        twos = len(self.measurements) - ones
+        threes = sum(1 for m in self.measurements if len(m["columns"]) == 3)
+        twos = len(self.measurements) - ones - threes
         private = bool(self.fit_info.get("private"))
-        head = (f"family marginals ({self.fit_info.get('strategy', 'auto')}): {ones} 1-way and {twos} 2-way marginals "
-                "measured")
+        head = (f"family marginals ({self.fit_info.get('strategy', 'auto')}): {ones} 1-way, {twos} 2-way and {threes} "
+                "3-way marginals measured")
         if private:
             sds = [float(m["noise_sd"]) for m in self.measurements]
             head += f" with noise (sd {min(sds):.3g} to {max(sds):.3g} per cell), as the ledger states"
         else:
             head += " exactly: NOT PRIVATE (no noise; the ε = ∞ point of the dial, for comparison)"
         lines = [head]
-        edges = [f"{t['parent']} → {t['column']}" for t in self.tree if t["parent"] is not None]
+        edges = [f"{t['parent']}{' + ' + t['given'] if t.get('given') else ''} → {t['column']}"
+                 for t in self.tree if t["parent"] is not None]
         if edges:
             lines.append("tree: " + ", ".join(edges[:12]) + (" …" if len(edges) > 12 else ""))
         if self.independent:
@@ -544,7 +713,8 @@ class MarginalsFit(FittedModel):
             elif parent[c.name] is None:
                 out[c.name] = "marginals (a root of the tree)"
             else:
-                out[c.name] = f"marginals (given {parent[c.name]})"
+                extra = next((t.get("given") for t in self.tree if t["column"] == c.name), None)
+                out[c.name] = f"marginals (given {parent[c.name]}{' and ' + extra if extra else ''})"
         return out
 
 
@@ -571,6 +741,7 @@ SCHEMA: dict[str, Any] = {
                     "integer": {"type": "boolean"},
                     "unit": {"enum": ["D", "ms", "us", "ns"]},
                     "missing": {"type": "boolean"},
+                    "merged": {"type": "array", "items": {"type": "integer", "minimum": 0}},
                 },
             },
         },
@@ -581,7 +752,7 @@ SCHEMA: dict[str, Any] = {
                 "required": ["columns", "cells", "budget_share", "noise_sd", "values"],
                 "additionalProperties": False,
                 "properties": {
-                    "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
+                    "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 3},
                     "cells": {"type": "integer", "minimum": 1},
                     "budget_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                     "noise_sd": {"type": "number", "minimum": 0},
@@ -598,6 +769,7 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "column": {"type": "string"},
                     "parent": {"type": ["string", "null"]},
+                    "given": {"type": "string"},
                     "probabilities": {"type": "array"},
                 },
             },

@@ -16,11 +16,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["combine", "fit_pair", "kruskal_order", "pair_scores", "round_counts", "sample_tree", "simplex"]
+__all__ = ["combine", "fit_pair", "fit_triple", "kruskal_order", "pair_scores", "round_counts", "sample_tree", "simplex"]
 
 #: IPF sweeps when a 2-way table is fitted to its two margins
 IPF_STEPS = 30
@@ -121,27 +121,47 @@ def round_counts(m: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.n
     return base + extra
 
 
+def fit_triple(table: np.ndarray, rp: np.ndarray, pq: np.ndarray) -> np.ndarray:
+    """P(q | r, p) from a noisy (r, p, q) table fitted, non-negative, to the (r, p) and (p, q)
+    margins (probabilities) by iterative proportional fitting."""
+    t = np.clip(np.asarray(table, dtype=float), 0.0, None)
+    total = t.sum()
+    t = t / total if total > 0 else np.zeros_like(t)
+    t = t + 1e-9 * rp[:, :, None] * pq[None, :, :]
+    for _ in range(IPF_STEPS):
+        s = t.sum(2)
+        t *= np.divide(rp, s, out=np.zeros_like(s), where=s > 0)[:, :, None]
+        s = t.sum(0)
+        t *= np.divide(pq, s, out=np.zeros_like(s), where=s > 0)[None, :, :]
+    rows = t.sum(2, keepdims=True)
+    pq_rows = pq.sum(1, keepdims=True)
+    fallback = np.divide(pq, pq_rows, out=np.full_like(pq, 1.0 / pq.shape[1]), where=pq_rows > 0)
+    return np.where(rows > 0, t / np.where(rows > 0, rows, 1.0), fallback[None, :, :])
+
+
 def sample_tree(
-    n: int, order: Sequence[int], parents: Mapping[int, int | None], marginals: Mapping[int, np.ndarray],
-    conditionals: Mapping[int, np.ndarray], rng: np.random.Generator,
+    n: int, order: Iterable[int], given: Mapping[int, tuple[int, ...]], tables: Mapping[int, np.ndarray],
+    sizes: Mapping[int, int], rng: np.random.Generator,
 ) -> dict[int, np.ndarray]:
-    """Cells of ``n`` rows: each root from its marginal, each child from ``conditionals[child]``
-    (parent cells x child cells) given its parent's cells; ``order`` lists parents first."""
+    """Cells of ``n`` rows: each root (``given[node] == ()``) from its marginal, each other
+    node from ``tables[node]`` (cells of the nodes it is given, row-major, x its own cells)
+    given those nodes' cells; ``order`` lists every node after the nodes it is given."""
     out: dict[int, np.ndarray] = {}
     for node in order:
-        parent = parents[node]
-        if parent is None:
-            p = marginals[node]
-            counts = round_counts(np.array([n]), p[None, :], rng)[0]
-            out[node] = rng.permutation(np.repeat(np.arange(p.size, dtype=np.int64), counts))
+        cond = given[node]
+        table = tables[node]
+        if not cond:
+            counts = round_counts(np.array([n]), table[None, :], rng)[0]
+            out[node] = rng.permutation(np.repeat(np.arange(table.size, dtype=np.int64), counts))
             continue
-        cond = conditionals[node]
-        pc = out[parent]
-        groups = np.bincount(pc, minlength=cond.shape[0])
-        counts = round_counts(groups, cond, rng)
-        cells = np.repeat(np.tile(np.arange(cond.shape[1], dtype=np.int64), cond.shape[0]), counts.ravel())
-        perm = rng.permutation(n)  # rows grouped by parent cell, in random order within
-        rows = perm[np.argsort(pc[perm], kind="stable")]
+        key = np.zeros(n, dtype=np.int64)
+        for c in cond:
+            key = key * sizes[c] + out[c]
+        groups = np.bincount(key, minlength=table.shape[0])
+        counts = round_counts(groups, table, rng)
+        cells = np.repeat(np.tile(np.arange(table.shape[1], dtype=np.int64), table.shape[0]), counts.ravel())
+        perm = rng.permutation(n)  # rows grouped by the conditioning cells, in random order within
+        rows = perm[np.argsort(key[perm], kind="stable")]
         child = np.empty(n, dtype=np.int64)
         child[rows] = cells
         out[node] = child
