@@ -57,8 +57,9 @@ RELEASE = "marginals"
 #: the shares of the family's budget in ``auto``: 1-way marginals, pair choices, then the rest for
 #: 2-way marginals — or, where the budget affords 3-way marginals (``THREE_WAY_GATE``), split
 #: between 2-way marginals, the choice of a third column per node and the 3-way marginals
-ONE_WAY_SHARE, SELECT_SHARE = 0.2, 0.15
-TWO_WAY_SHARE_WITH_TRIPLES, TRIPLE_SELECT_SHARE, THREE_WAY_SHARE = 0.3, 0.1, 0.25
+ONE_WAY_SHARE, SELECT_SHARE = 0.3, 0.1
+#: how the rest (``1 - ONE_WAY_SHARE - SELECT_SHARE``) is split when 3-way marginals are measured
+TWO_WAY_PART, TRIPLE_SELECT_PART, THREE_WAY_PART = 0.3, 0.1, 0.25
 #: a node conditions on a third column only where the 3-way table's mean cell count is at
 #: least this many noise standard deviations (planned from public sizes and released counts)
 THREE_WAY_GATE = 2.0
@@ -347,7 +348,9 @@ class _Fitter:
         # 3-way marginals where they are affordable: planned from public sizes and released counts only
         order = _bfs(d, chosen)
         non_roots = [(q, p) for q, p in order if p is not None]
-        sd3 = planned_sd(THREE_WAY_SHARE / max(len(non_roots), 1))
+        parts = TWO_WAY_PART + TRIPLE_SELECT_PART + THREE_WAY_PART
+        self.shares3 = (rest * TWO_WAY_PART / parts, rest * TRIPLE_SELECT_PART / parts, rest * THREE_WAY_PART / parts)
+        sd3 = planned_sd(self.shares3[2] / max(len(non_roots), 1))
         limit = n_hat / (THREE_WAY_GATE * sd3) if sd3 > 0 else float(MAX_CELLS)
         earlier: list[int] = []
         for q, p in order:
@@ -356,7 +359,7 @@ class _Fitter:
                 if cand3:
                     self.triples_plan[q] = cand3
             earlier.append(q)
-        two = TWO_WAY_SHARE_WITH_TRIPLES if self.triples_plan else rest
+        two = self.shares3[0] if self.triples_plan else rest
         self.measured_pairs = {e: self._measure(list(e), two / n_edges) for e in chosen}
         return chosen
 
@@ -419,7 +422,7 @@ class _Fitter:
         for r_round, (q, cand) in enumerate(sorted(plan.items(), key=lambda t: position[t[0]])):
             p = self.index[nodes[position[q]]["parent"]]
             cond_pq = np.asarray(nodes[position[q]]["probabilities"], dtype=float)
-            sd3 = self.one_sd * math.sqrt((self.one_share) / (THREE_WAY_SHARE / m3))
+            sd3 = self.one_sd * math.sqrt(self.one_share / (self.shares3[2] / m3))
             scores = []
             for r in cand:
                 sr, sp, sq = self.sizes[r], self.sizes[p], self.sizes[q]
@@ -431,10 +434,10 @@ class _Fitter:
             names = (self.domains[q].column, self.domains[p].column)
             k = self.session.select(Selection(
                 release=RELEASE, what=f"third column for {names[0]} given {names[1]}, among {len(cand)} candidates "
-                f"({r_round + 1} of {m3})", scores=np.asarray(scores), sensitivity=1.0, fraction=TRIPLE_SELECT_SHARE / m3,
+                f"({r_round + 1} of {m3})", scores=np.asarray(scores), sensitivity=1.0, fraction=self.shares3[1] / m3,
             ))
             r = cand[k]
-            values, _ = self._measure([r, p, q], THREE_WAY_SHARE / m3)
+            values, _ = self._measure([r, p, q], self.shares3[2] / m3)
             sr, sp, sq = self.sizes[r], self.sizes[p], self.sizes[q]
             rp = np.bincount(sim[r] * sp + sim[p], minlength=sr * sp).reshape(sr, sp) / len(sim[r])
             pq = self.probs[p][:, None] * cond_pq

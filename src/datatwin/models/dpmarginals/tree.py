@@ -30,7 +30,9 @@ def simplex(y: np.ndarray) -> np.ndarray:
     """Non-negative probabilities from noisy counts (negatives clipped; uniform if nothing is left)."""
     p = np.clip(np.asarray(y, dtype=float), 0.0, None)
     s = p.sum()
-    return p / s if s > 0 else np.full(p.shape, 1.0 / max(p.size, 1))
+    if s <= 0:
+        return np.full(p.shape, 1.0 / max(p.size, 1))
+    return p / s
 
 
 def combine(estimates: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
@@ -47,6 +49,20 @@ def combine(estimates: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
     return simplex((w[:, None] * stacked).sum(0) / w.sum())
 
 
+#: remove a noisy table's negative mass by Euclidean projection onto the simplex (else: clipping)
+PROJECT = True
+
+
+def project_simplex(y: np.ndarray) -> np.ndarray:
+    """The Euclidean projection of ``y`` onto the probability simplex (Duchi et al. 2008):
+    subtract one threshold from every entry, clip at 0."""
+    u = np.sort(y)[::-1]
+    css = np.cumsum(u) - 1.0
+    k = np.arange(1, y.size + 1)
+    rho = np.nonzero(u - css / k > 0)[0][-1]
+    return np.clip(y - css[rho] / (rho + 1), 0.0, None)
+
+
 def fit_pair(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """A non-negative table with row sums ``rows`` and column sums ``cols`` (probabilities),
     close to the noisy ``table`` (scaled to total 1)."""
@@ -54,9 +70,12 @@ def fit_pair(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     total = float(np.clip(t, 0, None).sum())
     t = t / total if total > 0 else np.zeros_like(t)
     a, b = t.shape
-    # least-squares correction of the margins (the smallest change in L2 that hits both)
-    dr, dc = rows - t.sum(1), cols - t.sum(0)
-    t = t + dr[:, None] / b + dc[None, :] / a - (dr.sum()) / (a * b)
+    if PROJECT:
+        t = project_simplex(t.ravel()).reshape(a, b)
+    else:
+        # least-squares correction of the margins (the smallest change in L2 that hits both)
+        dr, dc = rows - t.sum(1), cols - t.sum(0)
+        t = t + dr[:, None] / b + dc[None, :] / a - (dr.sum()) / (a * b)
     floor = 1e-9
     t = np.clip(t, 0, None) + floor * np.outer(rows, cols)
     for _ in range(IPF_STEPS):
@@ -124,9 +143,10 @@ def round_counts(m: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.n
 def fit_triple(table: np.ndarray, rp: np.ndarray, pq: np.ndarray) -> np.ndarray:
     """P(q | r, p) from a noisy (r, p, q) table fitted, non-negative, to the (r, p) and (p, q)
     margins (probabilities) by iterative proportional fitting."""
-    t = np.clip(np.asarray(table, dtype=float), 0.0, None)
-    total = t.sum()
+    t = np.asarray(table, dtype=float)
+    total = np.clip(t, 0.0, None).sum()
     t = t / total if total > 0 else np.zeros_like(t)
+    t = project_simplex(t.ravel()).reshape(t.shape) if PROJECT and total > 0 else np.clip(t, 0.0, None)
     t = t + 1e-9 * rp[:, :, None] * pq[None, :, :]
     for _ in range(IPF_STEPS):
         s = t.sum(2)
