@@ -229,3 +229,32 @@ def test_bad_constructor_arguments(make, message) -> None:  # type: ignore[no-un
 def test_a_budget_too_small_names_the_minimum() -> None:
     with pytest.raises(PrivacyError, match="use at least"):
         dt.fit(_pairs(n=300), family="marginals", privacy=dt.privacy.DifferentialPrivacy(epsilon=1e-3, delta=1e-9))
+
+
+def test_a_saved_dp_file_validates_and_samples_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = dt.fit(_pairs(), family="marginals", privacy=dt.privacy.DifferentialPrivacy(epsilon=3, delta=1e-9))
+    path = tmp_path / "m.json"
+    model.save(path)
+    again = dt.validate(path)  # re-adds the ledger: gumbel_max / exponential lines included
+    assert again.sample(50, seed=4).equals(model.sample(50, seed=4))
+
+
+def test_gumbel_max_costs_what_opendp_says_and_picks_a_clear_best() -> None:
+    from datatwin.privacy.costs import gumbel_scale
+    from datatwin.privacy.mechanisms import _gumbel_max_measurement, gumbel_max
+
+    scale = gumbel_scale(1.0, 0.5)
+    assert math.isclose(_gumbel_max_measurement(scale).map(1.0), 0.5, rel_tol=1e-9)
+    assert math.isclose(mechanism_cost("gumbel_max", 1.0, scale).rho, 0.5, rel_tol=1e-12)
+    # a lead of 200 at scale 1: the Gumbel difference exceeds it with probability < e^-200
+    assert all(gumbel_max([0.0, 200.0, 3.0], scale) == 1 for _ in range(5))
+
+
+def test_a_policy_without_select_refuses_a_choice() -> None:
+    from datatwin.privacy.base import PolicySession
+    from datatwin.privacy.measurement import Selection
+
+    with pytest.raises(PrivacyError, match="does not make table-wide choices"):
+        PolicySession().select(Selection("marginals", "a pair", np.array([1.0, 2.0]), 1.0))
+    with pytest.raises(PrivacyError, match="sensitivity"):
+        Selection("marginals", "a pair", np.array([1.0]), 0.0)
