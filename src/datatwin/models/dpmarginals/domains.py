@@ -55,6 +55,8 @@ class Domain:
     source: str = "released"  # "released" | "keyset" | "binning" | "default"
     #: cells measured as one (their noisy 1-way counts were within noise of zero), or none
     merged: tuple[int, ...] = ()
+    #: values within a bin: "uniform", or "marginal" (the column's released marginal restricted to the bin)
+    within: str = "uniform"
 
     @property
     def n_values(self) -> int:
@@ -79,6 +81,7 @@ class Domain:
             d["integer"] = self.integer
             if self.unit is not None:
                 d["unit"] = self.unit
+            d["within"] = self.within
         d["missing"] = self.missing
         if self.merged:
             d["merged"] = list(self.merged)
@@ -90,7 +93,7 @@ class Domain:
             column=d["column"], type=d["type"], labels=tuple(d.get("labels", ())),
             edges=tuple(float(e) for e in d.get("edges", ())), integer=bool(d.get("integer", False)),
             missing=bool(d["missing"]), unit=d.get("unit"), source=d.get("source", "released"),
-            merged=tuple(int(c) for c in d.get("merged", ())),
+            merged=tuple(int(c) for c in d.get("merged", ())), within=d.get("within", "uniform"),
         )
 
     def problem(self, col: ColumnModel) -> tuple[str, str] | None:
@@ -121,6 +124,8 @@ class Domain:
             return "edges", "bin edges must be at least two finite numbers, strictly increasing"
         if self.integer and not np.all(e == np.round(e)):
             return "edges", "the edges of whole-number bins must be whole numbers"
+        if self.within == "marginal" and col.kind not in ("continuous", "discrete"):
+            return "within", f"only numeric columns draw within a bin from their marginal; {col.kind} column {col.name!r}: 'uniform'"
         if col.kind in ("date", "datetime") and self.unit not in ("D", "ms", "us", "ns"):
             return "unit", "a date or datetime column's bins need a 'unit' of D, ms, us or ns"
         return None
@@ -182,12 +187,31 @@ class Domain:
                     x = np.floor(lo + u * (hi - lo))
                 else:
                     x = lo + u * (hi - lo)
+                if self.within == "marginal" and col.distribution is not None:
+                    x = _within_marginal(col, lo, hi, u, x, self.integer)
             series = to_series(_from_ticks(x, col.kind, self.unit), col.kind, dtype, col.name)
         if fmt is not None:
             series = fmt.render(series)
         if missing.any():
             series = pl.select(pl.when(pl.Series(missing)).then(None).otherwise(series)).to_series()
         return series.alias(col.name)
+
+
+def _within_marginal(col: ColumnModel, lo: np.ndarray, hi: np.ndarray, u: np.ndarray, uniform: np.ndarray,
+                     integer: bool) -> np.ndarray:
+    """Values drawn from the column's released marginal restricted to each row's bin (``[lo, hi)``;
+    whole numbers: ``lo … hi - 1``); a bin the marginal gives no mass keeps its uniform draw."""
+    dist = col.distribution
+    shift = 1.0 if integer else 0.0
+    a = np.asarray(dist.cdf(lo - shift), dtype=float)  # type: ignore[union-attr]
+    b = np.asarray(dist.cdf(hi - shift), dtype=float)  # type: ignore[union-attr]
+    ok = b - a > 1e-12
+    x = uniform.copy()
+    if ok.any():
+        drawn = np.asarray(dist.ppf(np.clip(a[ok] + u[ok] * (b[ok] - a[ok]), 1e-12, 1 - 1e-12)), dtype=float)  # type: ignore[union-attr]
+        top = hi[ok] - shift if integer else hi[ok]
+        x[ok] = np.clip(drawn, lo[ok], top)
+    return x
 
 
 # -- choosing a column's domain ------------------------------------------------------------
@@ -206,7 +230,8 @@ def independent_reason(col: ColumnModel, identifiers: Sequence[str]) -> str | No
     return None
 
 
-def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: int = DEFAULT_BINS) -> Domain:
+def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: int = DEFAULT_BINS,
+               within: str = "uniform") -> Domain:
     """The column's domain: its KeySet, its binning, or the default from its released marginal."""
     missing = col.prop_missing > 0
     unit = _unit(col)
@@ -221,7 +246,7 @@ def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: 
     if e is not None:
         integer = integer and bool(np.all(e == np.round(e)))
         return Domain(col.name, "bins", edges=tuple(float(v) for v in e), integer=integer, missing=missing,
-                      unit=unit, source="binning")
+                      unit=unit, source="binning", within=_within(col, within))
     dist = col.distribution
     q = np.linspace(_TAIL, 1 - _TAIL, n_bins + 1)
     raw: np.ndarray = _ticks(np.asarray(dist.ppf(q)), unit)  # type: ignore[union-attr]
@@ -233,7 +258,11 @@ def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: 
         base = float(e[0]) if e.size else 0.0
         e = np.array([base, base + 1.0]) if integer else np.array([base, base + max(abs(base) * 1e-9, 1e-9)])
     return Domain(col.name, "bins", edges=tuple(float(v) for v in e), integer=integer, missing=missing, unit=unit,
-                  source="default")
+                  source="default", within=_within(col, within))
+
+
+def _within(col: ColumnModel, within: str) -> str:
+    return within if col.kind in ("continuous", "discrete") else "uniform"
 
 
 def _unit(col: ColumnModel) -> str | None:

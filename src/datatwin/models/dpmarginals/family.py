@@ -102,6 +102,9 @@ class Marginals(ModelFamily):
         released marginal.
     identifiers : list of str, optional
         Columns left out of measurement and drawn from their own model (ids, names).
+    within : {"uniform", "marginal"}, default "uniform"
+        How a numeric value is drawn within its bin: uniformly, or from the column's released
+        marginal restricted to the bin (keeps a spike such as capital-gain = 0 inside a bin).
     budget_weight : float, optional
         The family's share of a DP budget relative to one column's marginal (default: 9 per
         modelled column, about 90 % of the budget).
@@ -129,6 +132,7 @@ class Marginals(ModelFamily):
         bins: int = DEFAULT_BINS,
         identifiers: Sequence[str] | None = None,
         budget_weight: float | None = None,
+        within: str = "uniform",
     ) -> None:
         if isinstance(marginals, str):
             if marginals != "auto":
@@ -159,12 +163,15 @@ class Marginals(ModelFamily):
         ):
             raise SpecError(f"The 'budget_weight' parameter of Marginals must be a number > 0. Got {budget_weight!r} instead.")
         self.budget_weight = None if budget_weight is None else float(budget_weight)
+        if within not in ("uniform", "marginal"):
+            raise SpecError(f"The 'within' parameter of Marginals must be 'uniform' or 'marginal'. Got {within!r} instead.")
+        self.within = within
 
     def settings(self) -> dict[str, Any]:
         return {
             "marginals": "auto" if self.strategy is None else [c.to_dict() for c in self.strategy],
             "keysets": self.keysets, "binning": self.binning, "bins": self.bins,
-            "identifiers": self.identifiers, "budget_weight": self.budget_weight,
+            "identifiers": self.identifiers, "budget_weight": self.budget_weight, "within": self.within,
         }
 
     def table_releases(self, table: PreparedTable) -> dict[str, float]:
@@ -191,14 +198,22 @@ class Marginals(ModelFamily):
 
     def _with_keysets(self, table: PreparedTable) -> PreparedTable:
         """A categorical column's keyset is its public label set for its own marginal too (the
-        spec's ``labels``), so no labels are released for it (no partition selection)."""
+        spec's ``labels``), so no labels are released for it (no partition selection); a binned
+        column's outer edges are its public bounds (no DP range estimate)."""
         import dataclasses
 
         cols = []
         for col in table.columns:
             keyset = self.keysets.get(col.name)
+            edges = self.binning.get(col.name)
             if keyset is not None and col.kind == "categorical" and col.spec.labels is None:
                 col = dataclasses.replace(col, spec=dataclasses.replace(col.spec, labels=tuple(keyset)))
+            elif edges is not None and col.kind in ("continuous", "discrete", "date", "datetime") \
+                    and col.spec.bounds is None and isinstance(edges, Sequence) and len(edges) >= 2:
+                # public bin edges are public clamping bounds too: no DP range estimate for the column
+                lo, hi = edges[0], edges[-1]
+                bounds = (str(lo), str(hi)) if col.kind in ("date", "datetime") else (lo, hi)
+                col = dataclasses.replace(col, spec=dataclasses.replace(col.spec, bounds=bounds))
             cols.append(col)
         return dataclasses.replace(table, columns=tuple(cols))
 
@@ -254,7 +269,7 @@ class _Fitter:
             if reason is not None:
                 independent.append({"column": col.name, "reason": reason})
                 continue
-            dom = domain_for(col, fam.keysets.get(col.name), fam.binning.get(col.name), fam.bins)
+            dom = domain_for(col, fam.keysets.get(col.name), fam.binning.get(col.name), fam.bins, fam.within)
             if dom.size > MAX_CELLS:
                 raise SpecError(f"column {col.name!r}: its domain has {dom.size:,} cells, more than the limit of "
                                 f"{MAX_CELLS:,} for one marginal; bin it (binning={{{col.name!r}: [...]}}) or list fewer values")
@@ -743,6 +758,7 @@ SCHEMA: dict[str, Any] = {
                     "edges": {**_NUMBERS, "minItems": 2},
                     "integer": {"type": "boolean"},
                     "unit": {"enum": ["D", "ms", "us", "ns"]},
+                    "within": {"enum": ["uniform", "marginal"]},
                     "missing": {"type": "boolean"},
                     "merged": {"type": "array", "items": {"type": "integer", "minimum": 0}},
                 },
