@@ -26,10 +26,11 @@ from datatwin.errors import (
     SpecError,
     UnsupportedFormatVersionError,
 )
-from datatwin.models.dpmarginals import Count
+from datatwin.models.dpmarginals import Binning, Count
 from datatwin.schema import ColumnSpec, FitSpec
 
 __all__ = [
+    "Binning",
     "ColumnError",
     "ColumnSpec",
     "Count",

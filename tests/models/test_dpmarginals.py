@@ -112,7 +112,8 @@ def test_library_members_workflow() -> None:
     books = np.clip((age * rng.gamma(2, 2, n)).astype(int), 0, 2000)
     frame = pl.DataFrame({"member_id": np.arange(n), "name": [f"m{i}" for i in range(n)], "gender": gender,
                           "age": age, "date_joined": joined, "books_borrowed": books})
-    months = [_dt.date(2012 + m // 12, m % 12 + 1, 1).isoformat() for m in range(121)]
+    months = dt.Binning.monthly("2012-01-01", "2022-01-01")
+    assert len(months) == 121 and months[1] == "2012-02-01"
     fam = dt.families.Marginals(
         keysets={"gender": ["female", "male", "unspecified", "nonbinary"], "age": range(5, 100)},
         binning={"date_joined": months, "books_borrowed": [0, 10, 50, 100, 500, 2001]},
@@ -283,3 +284,24 @@ def test_binning_edges_are_the_columns_public_bounds_under_dp() -> None:
     assert "x: bounds [0, 100] from the spec" in lines  # public, no DP range estimate
     x = model.sample(1000, seed=0)["x"].drop_nulls()
     assert x.min() >= 0 and x.max() <= 100
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: dt.Binning.equal_width(5, 1, 3), "'lower' .* below 'upper'"),
+        (lambda: dt.Binning.log(0, 10, 3), "0 < lower < upper"),
+        (lambda: dt.Binning.monthly("2020-01-01", "2019-01-01"), "before 'end'"),
+        (lambda: dt.Binning.yearly("someday", "2019-01-01"), "'start' must be a date"),
+        (lambda: dt.Binning.equal_width(0, 1, 0), "number of bins"),
+    ],
+)
+def test_binning_helpers_refuse_bad_ranges(make, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SpecError, match=message):
+        make()
+
+
+def test_binning_helpers() -> None:
+    assert dt.Binning.yearly("2012-01-01", "2014-06-01") == ["2012-01-01", "2013-01-01", "2014-01-01", "2015-01-01"]
+    assert dt.Binning.monthly("2012-11-15", "2013-01-10")[-1] == "2013-02-01"
+    assert np.allclose(dt.Binning.log(1, 1000, 3), [1, 10, 100, 1000])

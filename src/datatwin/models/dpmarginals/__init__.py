@@ -4,7 +4,8 @@ through the privacy session, made consistent on a tree and sampled from it.
 ``models/marginals.py`` (a different thing) fits the per-column marginals every family
 publishes in the file's ``columns``; this package builds the table-wide model on top."""
 
+from datatwin.models.dpmarginals.binning import Binning
 from datatwin.models.dpmarginals.family import Marginals, MarginalsFit
 from datatwin.models.dpmarginals.strategy import Count
 
-__all__ = ["Count", "Marginals", "MarginalsFit"]
+__all__ = ["Binning", "Count", "Marginals", "MarginalsFit"]
