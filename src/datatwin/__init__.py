@@ -26,7 +26,7 @@ from datatwin.errors import (
     SpecError,
     UnsupportedFormatVersionError,
 )
-from datatwin.models.dpmarginals import Binning, Count
+from datatwin.models.dpmarginals import Binning, Count, Sum
 from datatwin.schema import ColumnSpec, FitSpec
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "PrivacyError",
     "SamplingError",
     "SpecError",
+    "Sum",
     "UnsupportedFormatVersionError",
     "__version__",
     "evaluate",

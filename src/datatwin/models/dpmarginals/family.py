@@ -46,10 +46,11 @@ from datatwin.models.dpmarginals.domains import (
     domain_for,
     independent_reason,
 )
-from datatwin.models.dpmarginals.strategy import Count
+from datatwin.models.dpmarginals.strategy import Count, Sum, parse_marginal
 from datatwin.models.marginals import fit_marginals
 from datatwin.models.registry import register_family
 from datatwin.prepare import PreparedTable
+from datatwin.prepare.convert import to_series, value_codes
 from datatwin.privacy.base import PolicySession
 from datatwin.privacy.measurement import Measurement, Selection
 
@@ -102,6 +103,8 @@ class Marginals(ModelFamily):
         released marginal.
     identifiers : list of str, optional
         Columns left out of measurement and drawn from their own model (ids, names).
+    clamping : dict, optional
+        ``(lower, upper)`` by numeric column measured through a ``Sum``.
     within : {"uniform", "marginal"}, default "uniform"
         How a numeric value is drawn within its bin: uniformly, or from the column's released
         marginal restricted to the bin (keeps a spike such as capital-gain = 0 inside a bin).
@@ -126,20 +129,21 @@ class Marginals(ModelFamily):
     def __init__(
         self,
         *,
-        marginals: str | Sequence[Count | dict[str, Any]] = "auto",
+        marginals: str | Sequence[Count | Sum | dict[str, Any]] = "auto",
         keysets: Mapping[str, Iterable[Any]] | None = None,
         binning: Mapping[str, Sequence[Any]] | None = None,
         bins: int = DEFAULT_BINS,
         identifiers: Sequence[str] | None = None,
         budget_weight: float | None = None,
         within: str = "uniform",
+        clamping: Mapping[str, Sequence[float]] | None = None,
     ) -> None:
         if isinstance(marginals, str):
             if marginals != "auto":
                 raise SpecError(f"The 'marginals' parameter of Marginals must be 'auto' or a list of dt.Count(...). Got {marginals!r}.")
-            self.strategy: list[Count] | None = None
+            self.strategy: list[Count | Sum] | None = None
         elif isinstance(marginals, Sequence) and marginals:
-            self.strategy = [Count.parse(m) for m in marginals]
+            self.strategy = [parse_marginal(m) for m in marginals]
         else:
             raise SpecError(f"The 'marginals' parameter of Marginals must be 'auto' or a non-empty list of dt.Count(...). Got {marginals!r}.")
         keys = _check_mapping("keysets", keysets)
@@ -166,12 +170,21 @@ class Marginals(ModelFamily):
         if within not in ("uniform", "marginal"):
             raise SpecError(f"The 'within' parameter of Marginals must be 'uniform' or 'marginal'. Got {within!r} instead.")
         self.within = within
+        self.clamping: dict[str, list[float]] = {}
+        for col, bounds in _check_mapping("clamping", clamping).items():
+            if isinstance(bounds, (str, bytes)) or not isinstance(bounds, Sequence) or len(bounds) != 2 or any(
+                    isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b) for b in bounds):
+                raise SpecError(f"clamping[{col!r}]: give (lower, upper), two finite numbers. Got {bounds!r}.")
+            if bounds[0] > bounds[1]:
+                raise SpecError(f"clamping[{col!r}]: lower ({bounds[0]:g}) is above upper ({bounds[1]:g}); swap them")
+            self.clamping[col] = [float(bounds[0]), float(bounds[1])]
 
     def settings(self) -> dict[str, Any]:
         return {
             "marginals": "auto" if self.strategy is None else [c.to_dict() for c in self.strategy],
             "keysets": self.keysets, "binning": self.binning, "bins": self.bins,
             "identifiers": self.identifiers, "budget_weight": self.budget_weight, "within": self.within,
+            "clamping": self.clamping,
         }
 
     def table_releases(self, table: PreparedTable) -> dict[str, float]:
@@ -236,7 +249,13 @@ class Marginals(ModelFamily):
             if col not in table.source_columns:
                 known(col, "identifiers")
         kinds = {c.name: c.kind for c in table.columns}
-        for count in self.strategy or []:
+        for col in self.clamping:
+            known(col, f"clamping[{col!r}]")
+        counted = {c for m in self.strategy or [] if isinstance(m, Count) for c in m.columns}
+        for m in self.strategy or []:
+            if isinstance(m, Sum):
+                self._check_sum(m, known, kinds, counted)
+        for count in [m for m in self.strategy or [] if isinstance(m, Count)]:
             for col in count.columns:
                 known(col, f"Count({list(count.columns)})")
                 if col in self.identifiers:
@@ -249,6 +268,25 @@ class Marginals(ModelFamily):
                     )
 
 
+    def _check_sum(self, m: Sum, known: Callable[[str, str], None], kinds: Mapping[str, str], counted: set[str]) -> None:
+        where = f"Sum({list(m.columns)}, {m.measure!r})"
+        for col in m.columns:
+            known(col, where)
+            if col not in counted:
+                raise SpecError(f"{where}: group column {col!r} must also be in a Count (its cells' counts turn the sums into means)")
+        known(m.measure, where)
+        if kinds[m.measure] not in ("continuous", "discrete"):
+            raise SpecError(f"{where}: the measure column {m.measure!r} is {kinds[m.measure]}; a Sum adds up a numeric column")
+        bounds = self.clamping.get(m.measure)
+        if bounds is None:
+            raise SpecError(f"{where}: give the measure column's public bounds, clamping={{{m.measure!r}: (lower, upper)}}")
+        edges = self.binning.get(m.measure)
+        if edges is not None and isinstance(edges, Sequence) and len(edges) >= 2 and all(
+                isinstance(e, (int, float)) for e in edges) and (edges[0] > bounds[0] or edges[-1] < bounds[1]):
+            raise SpecError(f"binning[{m.measure!r}]: the edges {edges[0]:g} … {edges[-1]:g} do not cover the clamping range "
+                            f"{bounds[0]:g} … {bounds[1]:g}; widen the outer edges or narrow the clamping")
+
+
 # -- fitting ---------------------------------------------------------------------------------
 class _Fitter:
     def __init__(self, family: Marginals, table: PreparedTable, session: PolicySession,
@@ -259,7 +297,7 @@ class _Fitter:
 
     def fit(self) -> MarginalsFit:
         fam = self.family
-        covered = None if fam.strategy is None else {c for count in fam.strategy for c in count.columns}
+        covered = None if fam.strategy is None else {c for m in fam.strategy if isinstance(m, Count) for c in m.columns}
         domains: list[Domain] = []
         independent: list[dict[str, str]] = []
         for col in self.columns:
@@ -274,7 +312,7 @@ class _Fitter:
                 raise SpecError(f"column {col.name!r}: its domain has {dom.size:,} cells, more than the limit of "
                                 f"{MAX_CELLS:,} for one marginal; bin it (binning={{{col.name!r}: [...]}}) or list fewer values")
             domains.append(dom)
-        for count in fam.strategy or []:
+        for count in [m for m in fam.strategy or [] if isinstance(m, Count)]:
             for c in count.columns:
                 if c in {e["column"] for e in independent}:
                     raise SpecError(f"Count({list(count.columns)}): column {c!r} cannot be measured "
@@ -291,12 +329,13 @@ class _Fitter:
             edges = self._fixed(fam.strategy)
             how = "fixed"
         nodes = self._estimate(edges)
+        sums = self._sum_means(nodes) if fam.strategy is not None else []
         if fam.strategy is None:
             nodes = self._expand(self._triples(nodes))
             domains = [dataclasses.replace(dom, merged=tuple(int(c) for c in self.merged.get(i, ())))
                        for i, dom in enumerate(domains)]
         return MarginalsFit(self.columns, domains, self.measurements, nodes, independent,
-                            {"strategy": how, "private": self.private}, fam.settings())
+                            {"strategy": how, "private": self.private}, fam.settings(), sums)
 
     # measurements ---------------------------------------------------------------------------
     def _counts(self, cols: Sequence[int]) -> np.ndarray:
@@ -461,10 +500,14 @@ class _Fitter:
                                 "probabilities": np.round(cond, _DIGITS).tolist()}
         return out
 
-    def _fixed(self, strategy: Sequence[Count]) -> list[tuple[int, int]]:
+    def _fixed(self, strategy: Sequence[Count | Sum]) -> list[tuple[int, int]]:
         total = math.fsum(c.weight for c in strategy)
         self.measured_ones, self.measured_pairs = {}, {}
+        self.released_sums: list[tuple[Sum, np.ndarray]] = []
         for count in strategy:
+            if isinstance(count, Sum):
+                self.released_sums.append((count, self._measure_sum(count, count.weight / total)))
+                continue
             cols = [self.index[c] for c in count.columns]
             released = self._measure(cols, count.weight / total)
             if len(cols) == 1:
@@ -481,6 +524,53 @@ class _Fitter:
               for e, (v, _) in self.measured_pairs.items()}
         ranked = sorted(mi, key=lambda e: -mi[e])
         return tr.kruskal_order(len(self.domains), ranked)
+
+    def _measure_sum(self, m: Sum, fraction: float) -> np.ndarray:
+        lo, hi = self.family.clamping[m.measure]
+        prepared = self.table.column(m.measure)
+        codes = value_codes(prepared.series, prepared.kind, prepared.values)
+        distinct = np.clip(np.asarray(prepared.values, dtype=float), lo, hi)
+        x = np.where(codes >= 0, distinct[np.maximum(codes, 0)] if len(distinct) else 0.0, 0.0)  # missing adds 0
+        if self.weights is not None:
+            x = x * self.weights
+        groups = [self.index[c] for c in m.columns]
+        key = np.zeros(len(x), dtype=np.int64)
+        for c in groups:
+            key = key * self.sizes[c] + self.codes[c]
+        cells = int(np.prod([self.sizes[c] for c in groups]))
+        exact = np.bincount(key, weights=x, minlength=cells)
+        bound = max(abs(lo), abs(hi)) or 1.0  # one row moves one group's sum by at most this
+        released = self.session.measure(Measurement(
+            release=RELEASE, what=f"sums of {m.measure} clamped to [{lo:g}, {hi:g}] by {' × '.join(m.columns)} ({cells} cells)",
+            values=exact, l1=bound, l2=bound, fraction=fraction,
+            group_sizes=np.bincount(key, minlength=cells).astype(float),
+        ))
+        self.measurements.append({"columns": list(m.columns), "cells": cells, "budget_share": fraction,
+                                  "noise_sd": float(released.noise_sd), "sum_of": m.measure, "clamping": [lo, hi],
+                                  "values": [float(v) for v in np.round(released.values, 6)]})
+        return np.asarray(released.values, dtype=float)
+
+    def _sum_means(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each Sum's target mean per group cell: noisy sums over the model's expected counts
+        (the noisy Counts' total times the tree's cell probabilities; post-processing)."""
+        if not self.released_sums:
+            return []
+        totals = [max(float(np.clip(v, 0, None).sum()), 1.0) for vs in self.measured_ones.values() for v, _ in vs]
+        totals += [max(float(np.clip(v, 0, None).sum()), 1.0) for v, _ in self.measured_pairs.values()]
+        n_hat = float(np.mean(totals)) if totals else 1.0
+        sim = _simulate(nodes, self.sizes, [self.index[n["column"]] for n in nodes])
+        out = []
+        for m, sums in self.released_sums:
+            groups = [self.index[c] for c in m.columns]
+            key = np.zeros(SIMULATED_ROWS, dtype=np.int64)
+            for c in groups:
+                key = key * self.sizes[c] + sim[c]
+            share = np.bincount(key, minlength=sums.size) / SIMULATED_ROWS
+            lo, hi = self.family.clamping[m.measure]
+            means = np.clip(sums / np.maximum(n_hat * share, 1.0), lo, hi)
+            out.append({"columns": list(m.columns), "of": m.measure, "clamping": [lo, hi],
+                        "means": [round(float(v), 6) for v in means]})
+        return out
 
     # estimation -------------------------------------------------------------------------------
     def _estimate(self, edges: list[tuple[int, int]]) -> list[dict[str, Any]]:
@@ -560,6 +650,31 @@ def _simulate(nodes: Sequence[Mapping[str, Any]], sizes: Mapping[int, int], inde
                           np.random.default_rng(0))
 
 
+def _match_sums(frame: pl.DataFrame, entry: Mapping[str, Any], by_name: Mapping[str, ColumnModel],
+                cells: Mapping[int, np.ndarray], position: Mapping[str, int], sizes: Mapping[str, int]) -> pl.DataFrame:
+    """Shift the measure column within each group cell so its mean is the released one (clamped)."""
+    name = entry["of"]
+    if frame.height == 0 or any(c not in position for c in entry["columns"]) or name not in frame.columns:
+        return frame
+    col = by_name[name]
+    if col.text_format is not None:
+        return frame
+    means = np.asarray(entry["means"], dtype=float)
+    key = np.zeros(frame.height, dtype=np.int64)
+    for c in entry["columns"]:  # the cells of the group columns, row-major over their domain sizes
+        key = key * sizes[c] + cells[position[c]]
+    x = frame[name].cast(pl.Float64).to_numpy().copy()
+    present = ~np.isnan(x)
+    total = np.bincount(key[present], weights=x[present], minlength=len(means))
+    count = np.bincount(key[present], minlength=len(means))
+    current = np.divide(total, count, out=means.copy(), where=count > 0)
+    lo, hi = entry["clamping"]
+    x[present] = np.clip(x[present] + (means - current)[key[present]], lo, hi)
+    values = to_series(np.where(present, x, 0.0), col.kind, frame[name].dtype, name)
+    values = pl.select(pl.when(pl.Series(~present)).then(None).otherwise(values)).to_series().alias(name)
+    return frame.with_columns(values)
+
+
 def _mutual_information(p: np.ndarray) -> float:
     r, c = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -576,8 +691,9 @@ class MarginalsFit(FittedModel):
     def __init__(
         self, columns: list[ColumnModel], domains: list[Domain], measurements: list[dict[str, Any]],
         tree: list[dict[str, Any]], independent: list[dict[str, str]], fit: dict[str, Any],
-        settings: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None, sums: list[dict[str, Any]] | None = None,
     ) -> None:
+        self.sums = sums or []
         self.columns = columns
         self.domains = domains
         self.measurements = measurements
@@ -603,7 +719,11 @@ class MarginalsFit(FittedModel):
                 out.append(domains[col.name].decode(col, cells[position[col.name]], rng))
             else:
                 out.append(col.sample(n, rng))
-        return pl.DataFrame(out)
+        frame = pl.DataFrame(out)
+        for entry in self.sums:
+            frame = _match_sums(frame, entry, {c.name: c for c in self.columns}, cells, position,
+                                {d.column: d.size for d in self.domains})
+        return frame
 
     # -- the model file ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -614,6 +734,8 @@ class MarginalsFit(FittedModel):
             "measurements": self.measurements,
             "tree": self.tree,
         }
+        if self.sums:
+            d["sums"] = self.sums
         if self.independent:
             d["independent"] = self.independent
         if self.settings:
@@ -679,22 +801,36 @@ class MarginalsFit(FittedModel):
             if entry["column"] not in by_name:
                 raise ModelFileError(f"column {entry['column']!r} is not among the file's columns",
                                      f"$.independent[{i}].column")
+        for i, entry in enumerate(section.get("sums", [])):
+            where = f"$.sums[{i}]"
+            if any(c not in size for c in entry["columns"]):
+                raise ModelFileError("every group column of a Sum needs a domain", where + ".columns")
+            col = by_name.get(entry["of"])
+            if col is None or col.kind not in ("continuous", "discrete"):
+                raise ModelFileError(f"{entry['of']!r} must be a numeric column of the file", where + ".of")
+            lo, hi = entry["clamping"]
+            cells = int(np.prod([size[c] for c in entry["columns"]]))
+            if lo > hi:
+                raise ModelFileError("clamping must be [lower, upper] with lower <= upper", where + ".clamping")
+            if len(entry["means"]) != cells or any(not lo <= v <= hi for v in entry["means"]):
+                raise ModelFileError(f"'means' must hold {cells} values within the clamping range", where + ".means")
         fit = {"private": section["private"], "strategy": section["strategy"]}
         return cls(list(columns), domains, [dict(m) for m in section["measurements"]],
                    [dict(t) for t in section["tree"]], list(section.get("independent", [])), fit,
-                   dict(section.get("settings", {})))
+                   dict(section.get("settings", {})), [dict(e) for e in section.get("sums", [])])
 
     # -- reading it ---------------------------------------------------------------------------
     def summary(self) -> pl.DataFrame:
-        edges = {(t["parent"], t["column"]) for t in self.tree if t["parent"] is not None}
-        edges |= {(t["given"], t["parent"], t["column"]) for t in self.tree if t.get("given") is not None}  # type: ignore[arg-type]
+        edges: set[tuple[str, ...]] = {(t["parent"], t["column"]) for t in self.tree if t["parent"] is not None}
+        edges |= {(t["given"], t["parent"], t["column"]) for t in self.tree if t.get("given") is not None}
         return pl.DataFrame(
             {
-                "marginal": [" × ".join(m["columns"]) for m in self.measurements],
+                "marginal": [(f"sum of {m['sum_of']} by " if "sum_of" in m else "") + " × ".join(m["columns"])
+                             for m in self.measurements],
                 "cells": [int(m["cells"]) for m in self.measurements],
                 "budget_share": [float(m["budget_share"]) for m in self.measurements],
                 "noise_sd": [float(m["noise_sd"]) for m in self.measurements],
-                "in_tree": [len(m["columns"]) == 1 or tuple(m["columns"]) in edges or tuple(m["columns"][::-1]) in edges
+                "in_tree": ["sum_of" not in m and len(m["columns"]) == 1 or tuple(m["columns"]) in edges or tuple(m["columns"][::-1]) in edges
                             for m in self.measurements],
             },
             schema={"marginal": pl.String, "cells": pl.Int64, "budget_share": pl.Float64, "noise_sd": pl.Float64,
@@ -702,9 +838,10 @@ class MarginalsFit(FittedModel):
         )
 
     def describe(self) -> list[str]:
-        ones = sum(1 for m in self.measurements if len(m["columns"]) == 1)
-        threes = sum(1 for m in self.measurements if len(m["columns"]) == 3)
-        twos = len(self.measurements) - ones - threes
+        counts = [m for m in self.measurements if "sum_of" not in m]
+        ones = sum(1 for m in counts if len(m["columns"]) == 1)
+        threes = sum(1 for m in counts if len(m["columns"]) == 3)
+        twos = len(counts) - ones - threes
         private = bool(self.fit_info.get("private"))
         head = (f"family marginals ({self.fit_info.get('strategy', 'auto')}): {ones} 1-way, {twos} 2-way and {threes} "
                 "3-way marginals measured")
@@ -714,6 +851,8 @@ class MarginalsFit(FittedModel):
         else:
             head += " exactly: NOT PRIVATE (no noise; the ε = ∞ point of the dial, for comparison)"
         lines = [head]
+        if self.sums:
+            lines.append("grouped sums matched: " + ", ".join(f"{e['of']} by {' × '.join(e['columns'])}" for e in self.sums))
         edges = [f"{t['parent']}{' + ' + t['given'] if t.get('given') else ''} → {t['column']}"
                  for t in self.tree if t["parent"] is not None]
         if edges:
@@ -776,6 +915,8 @@ SCHEMA: dict[str, Any] = {
                     "budget_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                     "noise_sd": {"type": "number", "minimum": 0},
                     "values": _NUMBERS,
+                    "sum_of": {"type": "string"},
+                    "clamping": {**_NUMBERS, "minItems": 2, "maxItems": 2},
                 },
             },
         },
@@ -790,6 +931,20 @@ SCHEMA: dict[str, Any] = {
                     "parent": {"type": ["string", "null"]},
                     "given": {"type": "string"},
                     "probabilities": {"type": "array"},
+                },
+            },
+        },
+        "sums": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["columns", "of", "clamping", "means"],
+                "additionalProperties": False,
+                "properties": {
+                    "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
+                    "of": {"type": "string"},
+                    "clamping": {**_NUMBERS, "minItems": 2, "maxItems": 2},
+                    "means": _NUMBERS,
                 },
             },
         },
