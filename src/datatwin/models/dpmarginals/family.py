@@ -10,9 +10,10 @@ released labels and ranges (:mod:`.domains`):
    exponential mechanism (``SELECT_SHARE``) on closed-form scores against the product of
    the noisy 1-ways, Kruskal-style, so they form a maximum spanning tree; each chosen
    pair's 2-way marginal is measured (``TWO_WAY_SHARE``). A fixed strategy
-   (``[Count([...], weight=...)]``) measures exactly the Counts listed, splitting the
-   budget by weight; its 2-way Counts form the tree (a maximum spanning tree by the noisy
-   tables' mutual information).
+   (``[Count([...], weight=...), Sum([...], "col", weight=...)]``) measures exactly what is
+   listed, splitting the budget by weight; its 2-way Counts form the tree (a maximum
+   spanning tree by the noisy tables' mutual information); a Sum's noisy grouped sums become
+   group means that sampled values are shifted to.
 2. Consistent margins: each column's marginal combines every measurement covering it by
    inverse variance; each tree edge's table is fitted, non-negative, to both margins.
 3. Sampling: the root's cells by rounding ``n·p``, then each child given its parent, then
