@@ -26,11 +26,14 @@ from datatwin.errors import (
     SpecError,
     UnsupportedFormatVersionError,
 )
+from datatwin.models.dpmarginals import Binning, Count, Sum
 from datatwin.schema import ColumnSpec, FitSpec
 
 __all__ = [
+    "Binning",
     "ColumnError",
     "ColumnSpec",
+    "Count",
     "DataError",
     "DatatwinError",
     "DatatwinWarning",
@@ -42,6 +45,7 @@ __all__ = [
     "PrivacyError",
     "SamplingError",
     "SpecError",
+    "Sum",
     "UnsupportedFormatVersionError",
     "__version__",
     "evaluate",

@@ -10,10 +10,11 @@ from datatwin.models import (
     Copula,
     FittedModel,
     Independent,
+    Marginals,
     ModelFamily,
     available,
     get_family_class,
     register_family,
 )
 
-__all__ = ["Cart", "Copula", "FittedModel", "Independent", "ModelFamily", "available", "get_family_class", "register_family"]
+__all__ = ["Cart", "Copula", "FittedModel", "Independent", "Marginals", "ModelFamily", "available", "get_family_class", "register_family"]

@@ -6,7 +6,7 @@ import datatwin as dt
 from datatwin.models.testing import parametrize_with_checks
 
 #: one instance per registered family; a family registered without one fails the suite
-REPRESENTATIVES = [dt.families.Independent(), dt.families.Copula(), dt.families.Cart()]
+REPRESENTATIVES = [dt.families.Independent(), dt.families.Copula(), dt.families.Cart(), dt.families.Marginals()]
 
 
 @parametrize_with_checks(REPRESENTATIVES)

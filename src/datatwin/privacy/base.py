@@ -36,7 +36,7 @@ import numpy as np
 
 from datatwin.errors import PrivacyError, did_you_mean
 from datatwin.plugins import load_plugins
-from datatwin.privacy.measurement import Measurement, Released
+from datatwin.privacy.measurement import Measurement, Released, Selection
 from datatwin.privacy.rare_labels import merge_rare_labels
 
 ENTRY_POINT_GROUP = "datatwin.privacy"
@@ -153,6 +153,16 @@ class PolicySession:
             "this model family needs; use family 'independent', or a policy that supports it (none, dp, disclosure)"
         )
 
+    def select(self, request: Selection) -> int:
+        """Choose one candidate of ``request`` (its index), higher scores preferred: the best
+        one exactly, or privately (the exponential mechanism under differential privacy).
+
+        The default refuses, like :meth:`measure`."""
+        raise PrivacyError(
+            f"the privacy policy of this fit does not make table-wide choices ({request.what}), which "
+            "this model family needs; use a policy that supports it (none, dp)"
+        )
+
     def privacy_section(self) -> dict[str, Any]:
         """The model file's ``privacy`` object: ``policy``, settings, budget, ``ledger``."""
         raise NotImplementedError
@@ -191,6 +201,9 @@ class _NoPrivacySession(PolicySession):
 
     def measure(self, request: Measurement) -> Released:
         return Released(request.values)
+
+    def select(self, request: Selection) -> int:
+        return int(np.argmax(request.scores))
 
     def privacy_section(self) -> dict[str, Any]:
         return {"policy": "none", "ledger": []}

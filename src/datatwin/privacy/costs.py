@@ -14,6 +14,7 @@ mechanism                     ``scale``    cost
 ``gaussian``                  σ            ρ = Δ₂² / (2σ²)  (zCDP)
 ``discrete_gaussian``         σ            ρ = Δ₂² / (2σ²)  (zCDP)
 ``exponential``               b            ε = 2Δ∞ / b
+``gumbel_max``                b            ρ = Δ∞² / (2b²)  (zCDP; the exponential mechanism)
 ``partition_selection``       b            ε = Δ / b, δ from the threshold
 ============================  ===========  ==================================
 """
@@ -99,6 +100,18 @@ def exponential_cost(sensitivity: float, scale: float) -> Cost:
     return Cost(epsilon=2.0 * check_positive("sensitivity", sensitivity) / check_positive("scale", scale))
 
 
+def gumbel_scale(sensitivity: float, rho: float) -> float:
+    """Gumbel-noise scale ``b = Δ∞ / √(2ρ)`` that makes report-noisy-max ρ-zCDP.
+
+    Report-noisy-max with Gumbel noise of scale ``b`` is the exponential mechanism at
+    ``ε = 2Δ∞ / b``, which is ``ε²/8``-zCDP (bounded range; Cesar & Rogers 2021), so
+    ``ρ = Δ∞² / (2b²)``: the Gaussian formula, and OpenDP's privacy map for
+    ``make_noisy_max`` under ``zero_concentrated_divergence``. Its cost is therefore
+    :func:`gaussian_cost` (mechanism ``gumbel_max`` in the ledger).
+    """
+    return check_positive("sensitivity", sensitivity) / math.sqrt(2.0 * check_positive("rho", rho))
+
+
 def partition_threshold(epsilon: float, delta: float) -> float:
     """Threshold ``τ = 1 + ln(1/(2δ)) / ε`` for Laplace partition selection.
 
@@ -167,6 +180,7 @@ MECHANISM_COSTS: dict[str, Callable[[float, float], Cost]] = {
     "gaussian": gaussian_cost,
     "discrete_gaussian": gaussian_cost,
     "exponential": exponential_cost,
+    "gumbel_max": gaussian_cost,
 }
 
 

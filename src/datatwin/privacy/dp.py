@@ -43,7 +43,7 @@ from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categoric
 from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ColumnBudget, whole_counts
 from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
 from datatwin.privacy.ledger import LedgerEntry, privacy_section
-from datatwin.privacy.measurement import Measurement, Released
+from datatwin.privacy.measurement import Measurement, Released, Selection
 from datatwin.schema import ColumnSpec
 
 __all__ = ["METHODS", "DifferentialPrivacy"]
@@ -296,23 +296,34 @@ class _DPSession(PolicySession):
     def measure(self, request: Measurement) -> Released:
         """Laplace noise (ε budgets) or Gaussian noise (ρ budgets) on the whole vector,
         calibrated to its L1 / L2 sensitivity, from the release's share of the budget."""
+        budget = self._release_budget(request.release)
+        noisy, sd = budget.vector(request.what, request.values, request.l1, request.l2, request.fraction)
+        return Released(noisy, sd)
+
+    def select(self, request: Selection) -> int:
+        """The exponential mechanism (report-noisy-max through OpenDP) on the scores, from the
+        release's share of the budget: Gumbel noise charged as ρ under zCDP budgets,
+        exponential noise charged as ε otherwise."""
+        budget = self._release_budget(request.release)
+        return budget.select(request.what, request.scores, request.sensitivity, request.fraction)
+
+    def _release_budget(self, release: str) -> ColumnBudget:
         if self.n_rows_hat is None:
             raise PrivacyError("the row count must be released before a table-wide statistic")  # pragma: no cover
-        budget = self.releases.get(request.release)
+        budget = self.releases.get(release)
         if budget is None:
-            key = _release_key(request.release)
+            key = _release_key(release)
             if key not in self.pending:
                 raise PrivacyError(
-                    f"table-wide release {request.release!r} was not declared before the fit (the model family "
+                    f"table-wide release {release!r} was not declared before the fit (the model family "
                     "lists its releases in table_releases()), so no budget was set aside for it"
                 )
             weight = self.pending.pop(key)
             others = list(self.pending.values())
             share = self.accountant.split(1 + len(others), [weight, *others])[0]
-            budget = ColumnBudget(request.release, share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
-            self.releases[request.release] = budget
-        noisy, sd = budget.vector(request.what, request.values, request.l1, request.l2, request.fraction)
-        return Released(noisy, sd)
+            budget = ColumnBudget(release, share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
+            self.releases[release] = budget
+        return budget
 
     # -- the model file -------------------------------------------------------------
     def privacy_section(self) -> dict[str, Any]:

@@ -23,9 +23,11 @@ import numpy as np
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Accountant, Cost
 from datatwin.privacy.costs import (
+    exponential_scale,
     gaussian_approx_cost,
     gaussian_approx_sigma,
     gaussian_sigma,
+    gumbel_scale,
     laplace_scale,
     partition_parameters,
 )
@@ -34,7 +36,9 @@ from datatwin.privacy.mechanisms import (
     Release,
     discrete_gaussian,
     discrete_laplace,
+    exponential_mechanism,
     gaussian,
+    gumbel_max,
     laplace,
     select_partitions,
 )
@@ -214,6 +218,20 @@ class ColumnBudget:
         scale = laplace_scale(l1, amount)
         self._charge(Release.of(name, "laplace", l1, scale))
         return laplace(arr, scale), math.sqrt(2.0) * scale
+
+    def select(self, what: str, scores: np.ndarray, sensitivity: float, fraction: float) -> int:
+        """One candidate's index, chosen by the exponential mechanism on ``scores`` (each
+        changing by at most ``sensitivity`` for one added or removed row): Gumbel noise
+        (ρ-zCDP) under a ρ budget, exponential noise (pure ε) otherwise."""
+        amount = self._take(fraction)
+        name = f"{self.column}: {what}"
+        delta_inf = self.factor * sensitivity
+        if self.unit == "zcdp":
+            scale = gumbel_scale(delta_inf, amount)
+            self._charge(Release.of(name, "gumbel_max", delta_inf, scale))
+            return gumbel_max(scores, scale)
+        self._charge(Release.of(name, "exponential", delta_inf, exponential_scale(delta_inf, amount)))
+        return exponential_mechanism(scores, delta_inf, amount)
 
     def select_labels(
         self, what: str, labels: Sequence[Any], counts: np.ndarray, fraction: float

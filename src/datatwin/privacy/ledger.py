@@ -28,7 +28,7 @@ The ``privacy`` section of a model file has this shape (JSON)::
 - ``ledger`` lines: ``what`` (string, required); ``mechanism`` (one of ``laplace``,
   ``discrete_laplace``, ``gaussian``, ``discrete_gaussian``, ``gaussian_approx`` (Gaussian
   noise charged as (ε, δ) through zCDP: its ε follows from sensitivity, scale and the line's
-  δ), ``exponential``, ``partition_selection``, or ``null`` for a public declaration); ``sensitivity`` and
+  δ), ``exponential``, ``gumbel_max`` (the exponential mechanism under zCDP), ``partition_selection``, or ``null`` for a public declaration); ``sensitivity`` and
   ``scale`` (numbers > 0, required with a mechanism); ``threshold`` (whole number, only
   for ``partition_selection``); ``epsilon``, ``delta``, ``rho`` (numbers >= 0, default 0).
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from datatwin.errors import PrivacyError
 
-__all__ = ["Measurement", "Released"]
+__all__ = ["Measurement", "Released", "Selection"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -71,3 +71,38 @@ class Released:
     values: np.ndarray
     noise_sd: float = 0.0
     suppressed: np.ndarray | None = None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Selection:
+    """One private choice among candidates: which marginal to measure next, say.
+
+    Parameters
+    ----------
+    release
+        The table-wide release it belongs to (its budget share pays for the choice).
+    what
+        The ledger's text for it.
+    scores
+        One score per candidate, higher preferred, computed from the rows.
+    sensitivity
+        How much any one score can change when one row is added or removed (L∞).
+    fraction
+        The share of the release's budget this choice may use.
+    """
+
+    release: str
+    what: str
+    scores: np.ndarray
+    sensitivity: float
+    fraction: float = 1.0
+
+    def __post_init__(self) -> None:
+        scores = np.asarray(self.scores, dtype=float)
+        if scores.ndim != 1 or scores.size == 0 or not np.all(np.isfinite(scores)):
+            raise PrivacyError(f"selection {self.what!r}: scores must be a finite, non-empty 1-d vector")
+        object.__setattr__(self, "scores", scores)
+        if not (self.sensitivity > 0 and np.isfinite(self.sensitivity)):
+            raise PrivacyError(f"selection {self.what!r}: the sensitivity must be finite and > 0")
+        if not 0 < self.fraction <= 1:
+            raise PrivacyError(f"selection {self.what!r}: fraction must be in (0, 1]. Got {self.fraction!r}.")

@@ -37,6 +37,7 @@ __all__ = [
     "discrete_gaussian",
     "discrete_laplace",
     "exponential_mechanism",
+    "gumbel_max",
     "gaussian",
     "laplace",
     "select_partitions",
@@ -255,6 +256,26 @@ def exponential_mechanism(scores: np.ndarray, sensitivity: float, epsilon: float
         raise PrivacyError("The 'scores' parameter must hold at least one candidate's score.")
     scale = exponential_scale(sensitivity, epsilon)
     return int(_opendp_call(_noisy_max_measurement(scale), arr.tolist(), "a selection"))
+
+
+def gumbel_max(scores: np.ndarray, scale: float) -> int:
+    """Index of a candidate chosen privately, higher ``scores`` preferred; zCDP.
+
+    OpenDP ``make_noisy_max`` under ``zero_concentrated_divergence``: report-noisy-max with
+    Gumbel noise of scale ``b``, i.e. the exponential mechanism, which is ``Δ∞²/(2b²)``-zCDP
+    (:func:`~datatwin.privacy.costs.gumbel_scale`). Not seedable, by design.
+    """
+    arr = _as_float_vector(scores, "scores")
+    if arr.size == 0:
+        raise PrivacyError("The 'scores' parameter must hold at least one candidate's score.")
+    return int(_opendp_call(_gumbel_max_measurement(float(scale)), arr.tolist(), "a selection"))
+
+
+@functools.lru_cache(maxsize=256)
+def _gumbel_max_measurement(scale: float) -> Any:
+    dp = _dp()
+    space = dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.linf_distance(T=float)
+    return dp.m.make_noisy_max(*space, dp.zero_concentrated_divergence(), scale=scale)
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,0 +1,965 @@
+"""The DP marginals family: noisy low-order marginals through the privacy session, a tree
+of them made consistent, and rows drawn from the tree.
+
+Fitting, after the per-column marginals every family publishes
+(:func:`datatwin.models.marginals.fit_marginals`), which also give the domains their
+released labels and ranges (:mod:`.domains`):
+
+1. ``marginals="auto"`` (MST-style): every column's 1-way marginal is measured
+   (``ONE_WAY_SHARE`` of the family's budget); pairs are chosen one at a time by the
+   exponential mechanism (``SELECT_SHARE``) on closed-form scores against the product of
+   the noisy 1-ways, Kruskal-style, so they form a maximum spanning tree; each chosen
+   pair's 2-way marginal is measured (``TWO_WAY_SHARE``). A fixed strategy
+   (``[Count([...], weight=...), Sum([...], "col", weight=...)]``) measures exactly what is
+   listed, splitting the budget by weight; its 2-way Counts form the tree (a maximum
+   spanning tree by the noisy tables' mutual information); a Sum's noisy grouped sums become
+   group means that sampled values are shifted to.
+2. Consistent margins: each column's marginal combines every measurement covering it by
+   inverse variance; each tree edge's table is fitted, non-negative, to both margins.
+3. Sampling: the root's cells by rounding ``n·p``, then each child given its parent, then
+   cells back to values (:meth:`.domains.Domain.decode`).
+
+Every measurement and every choice goes through the session (``measure``/``select``): exact
+under ``none`` (the ε = ∞ point of the dial, labelled *not private*), noisy and in the ledger
+under ``dp``. Under ``disclosure`` the family refuses (small cells of a k-way marginal are the
+disclosure risk that policy exists to avoid: use ``dp``, or ``none`` for comparison).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import polars as pl
+
+from datatwin.errors import ModelFileError, SpecError
+from datatwin.models.base import FittedModel, ModelFamily
+from datatwin.models.columns import ColumnModel, column_rng, family_rng
+from datatwin.models.dpmarginals import tree as tr
+from datatwin.models.dpmarginals.domains import (
+    DEFAULT_BINS,
+    MAX_CELLS,
+    Domain,
+    domain_for,
+    independent_reason,
+)
+from datatwin.models.dpmarginals.strategy import Count, Sum, parse_marginal
+from datatwin.models.marginals import fit_marginals
+from datatwin.models.registry import register_family
+from datatwin.prepare import PreparedTable
+from datatwin.prepare.convert import to_series, value_codes
+from datatwin.privacy.base import PolicySession
+from datatwin.privacy.measurement import Measurement, Selection
+
+RELEASE = "marginals"
+#: the shares of the family's budget in ``auto``: 1-way marginals, pair choices, then the rest for
+#: 2-way marginals — or, where the budget affords 3-way marginals (``THREE_WAY_GATE``), split
+#: between 2-way marginals, the choice of a third column per node and the 3-way marginals
+ONE_WAY_SHARE, SELECT_SHARE = 0.3, 0.1
+#: how the rest (``1 - ONE_WAY_SHARE - SELECT_SHARE``) is split when 3-way marginals are measured
+TWO_WAY_PART, TRIPLE_SELECT_PART, THREE_WAY_PART = 0.3, 0.1, 0.25
+#: a node conditions on a third column only where the 3-way table's mean cell count is at
+#: least this many noise standard deviations (planned from public sizes and released counts)
+THREE_WAY_GATE = 2.0
+#: cells whose noisy 1-way count is below this many noise sd are measured together (MST's compression)
+COMPRESS_SD = 3.0
+#: rows simulated from the tree to score candidate third columns (post-processing, fixed seed)
+SIMULATED_ROWS = 100_000
+#: default budget weight per modelled column (relative to one column's marginal, weight 1)
+WEIGHT_PER_COLUMN = 9.0
+#: digits kept of the fitted probabilities in the file (readable; the sampler uses the file's values)
+_DIGITS = 10
+
+
+def _check_mapping(name: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise SpecError(f"The {name!r} parameter of Marginals must map column names to values. Got {value!r}.")
+    return dict(value)
+
+
+@register_family
+class Marginals(ModelFamily):
+    """Noisy 1- and 2-way marginals (counts) measured through the privacy session, made
+    consistent on a tree and sampled from it: keeps the relationships the tree holds, with a
+    formal guarantee under ``dp``.
+
+    Parameters
+    ----------
+    marginals : "auto" or list of Count
+        ``"auto"``: a tree of 2-way marginals chosen privately (MST-style). Or a fixed list
+        such as ``[dt.Count(["a"]), dt.Count(["a", "b"], weight=5)]``, weights splitting
+        the budget.
+    keysets : dict, optional
+        Public domains by column (lists or ranges of values): no labels are released for them.
+    binning : dict, optional
+        Bin edges by numeric, date or datetime column (increasing; dates as ISO text or dates).
+    bins : int, default 16
+        Bins of a numeric or temporal column without ``binning``: equal mass under its
+        released marginal.
+    identifiers : list of str, optional
+        Columns left out of measurement and drawn from their own model (ids, names).
+    clamping : dict, optional
+        ``(lower, upper)`` by numeric column measured through a ``Sum``.
+    within : {"uniform", "marginal"}, default "uniform"
+        How a numeric value is drawn within its bin: uniformly, or from the column's released
+        marginal restricted to the bin (keeps a spike such as capital-gain = 0 inside a bin).
+    budget_weight : float, optional
+        The family's share of a DP budget relative to one column's marginal (default: 9 per
+        modelled column, about 90 % of the budget).
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl, datatwin as dt
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.choice(["x", "y"], 2000)
+    >>> b = np.where(rng.random(2000) < 0.9, a, "z")
+    >>> model = dt.fit(pl.DataFrame({"a": a, "b": b}), family="marginals")
+    >>> synth = model.sample(2000, seed=1)
+    >>> round(float((synth["a"] == synth["b"]).mean()), 1)
+    0.9
+    """
+
+    name = "marginals"
+
+    def __init__(
+        self,
+        *,
+        marginals: str | Sequence[Count | Sum | dict[str, Any]] = "auto",
+        keysets: Mapping[str, Iterable[Any]] | None = None,
+        binning: Mapping[str, Sequence[Any]] | None = None,
+        bins: int = DEFAULT_BINS,
+        identifiers: Sequence[str] | None = None,
+        budget_weight: float | None = None,
+        within: str = "uniform",
+        clamping: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
+        if isinstance(marginals, str):
+            if marginals != "auto":
+                raise SpecError(f"The 'marginals' parameter of Marginals must be 'auto' or a list of dt.Count(...). Got {marginals!r}.")
+            self.strategy: list[Count | Sum] | None = None
+        elif isinstance(marginals, Sequence) and marginals:
+            self.strategy = [parse_marginal(m) for m in marginals]
+        else:
+            raise SpecError(f"The 'marginals' parameter of Marginals must be 'auto' or a non-empty list of dt.Count(...). Got {marginals!r}.")
+        keys = _check_mapping("keysets", keysets)
+        for col, values in keys.items():
+            if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+                raise SpecError(f"keysets[{col!r}]: a keyset is a list (or range) of the column's public values. Got {values!r}.")
+        self.keysets = {k: list(v) for k, v in keys.items()}
+        self.binning = {k: list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v
+                        for k, v in _check_mapping("binning", binning).items()}
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 10_000:
+            raise SpecError(f"The 'bins' parameter of Marginals must be an integer from 2 to 10000. Got {bins!r}.")
+        self.bins = int(bins)
+        if identifiers is None:
+            identifiers = []
+        if isinstance(identifiers, str) or not all(isinstance(c, str) for c in identifiers):
+            raise SpecError(f"The 'identifiers' parameter of Marginals must be a list of column names. Got {identifiers!r}.")
+        self.identifiers = list(identifiers)
+        if budget_weight is not None and (
+            isinstance(budget_weight, bool) or not isinstance(budget_weight, (int, float))
+            or not math.isfinite(budget_weight) or budget_weight <= 0
+        ):
+            raise SpecError(f"The 'budget_weight' parameter of Marginals must be a number > 0. Got {budget_weight!r} instead.")
+        self.budget_weight = None if budget_weight is None else float(budget_weight)
+        if within not in ("uniform", "marginal"):
+            raise SpecError(f"The 'within' parameter of Marginals must be 'uniform' or 'marginal'. Got {within!r} instead.")
+        self.within = within
+        self.clamping: dict[str, list[float]] = {}
+        for col, bounds in _check_mapping("clamping", clamping).items():
+            if isinstance(bounds, (str, bytes)) or not isinstance(bounds, Sequence) or len(bounds) != 2 or any(
+                    isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b) for b in bounds):
+                raise SpecError(f"clamping[{col!r}]: give (lower, upper), two finite numbers. Got {bounds!r}.")
+            if bounds[0] > bounds[1]:
+                raise SpecError(f"clamping[{col!r}]: lower ({bounds[0]:g}) is above upper ({bounds[1]:g}); swap them")
+            self.clamping[col] = [float(bounds[0]), float(bounds[1])]
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "marginals": "auto" if self.strategy is None else [c.to_dict() for c in self.strategy],
+            "keysets": self.keysets, "binning": self.binning, "bins": self.bins,
+            "identifiers": self.identifiers, "budget_weight": self.budget_weight, "within": self.within,
+            "clamping": self.clamping,
+        }
+
+    def table_releases(self, table: PreparedTable) -> dict[str, float]:
+        weight = self.budget_weight if self.budget_weight is not None else WEIGHT_PER_COLUMN * max(len(table.columns), 1)
+        return {RELEASE: weight}
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        return SCHEMA
+
+    def fit(
+        self, table: PreparedTable, session: PolicySession, progress: Callable[[str], None] | None = None
+    ) -> MarginalsFit:
+        policy = session.privacy_section().get("policy")
+        if policy not in ("none", "dp"):
+            raise SpecError(
+                f"family 'marginals' measures k-way cell counts, which the {policy!r} policy cannot release safely "
+                "(its small cells are what disclosure control hides); use privacy 'dp' for a formal guarantee, "
+                "or 'none' for exact marginals (not private)"
+            )
+        self._check_columns(table)
+        columns = fit_marginals(self._with_keysets(table), session, progress)
+        return _Fitter(self, table, session, columns, private=session.adds_noise).fit()
+
+    def _with_keysets(self, table: PreparedTable) -> PreparedTable:
+        """A categorical column's keyset is its public label set for its own marginal too (the
+        spec's ``labels``), so no labels are released for it (no partition selection); a binned
+        column's outer edges are its public bounds (no DP range estimate)."""
+        import dataclasses
+
+        cols = []
+        for col in table.columns:
+            keyset = self.keysets.get(col.name)
+            edges = self.binning.get(col.name)
+            if keyset is not None and col.kind == "categorical" and col.spec.labels is None:
+                col = dataclasses.replace(col, spec=dataclasses.replace(col.spec, labels=tuple(keyset)))
+            elif edges is not None and col.kind in ("continuous", "discrete", "date", "datetime") \
+                    and col.spec.bounds is None and isinstance(edges, Sequence) and len(edges) >= 2:
+                # public bin edges are public clamping bounds too: no DP range estimate for the column
+                lo, hi = edges[0], edges[-1]
+                bounds = (str(lo), str(hi)) if col.kind in ("date", "datetime") else (lo, hi)
+                col = dataclasses.replace(col, spec=dataclasses.replace(col.spec, bounds=bounds))
+            cols.append(col)
+        return dataclasses.replace(table, columns=tuple(cols))
+
+    def _check_columns(self, table: PreparedTable) -> None:
+        names = list(table.names)
+        from datatwin.errors import did_you_mean
+
+        def known(col: str, where: str) -> None:
+            if col not in names:
+                raise SpecError(f"{where}: unknown column {col!r}{did_you_mean(col, names)}; the modelled columns are "
+                                f"{', '.join(names[:20])}")
+
+        for col in self.keysets:
+            known(col, f"keysets[{col!r}]")
+        for col in self.binning:
+            known(col, f"binning[{col!r}]")
+            if col in self.keysets:
+                raise SpecError(f"column {col!r} has both a keyset and a binning; give one")
+        for col in self.identifiers:  # an excluded identifier is fine: it is not modelled at all
+            if col not in table.source_columns:
+                known(col, "identifiers")
+        kinds = {c.name: c.kind for c in table.columns}
+        for col in self.clamping:
+            known(col, f"clamping[{col!r}]")
+        counted = {c for m in self.strategy or [] if isinstance(m, Count) for c in m.columns}
+        for m in self.strategy or []:
+            if isinstance(m, Sum):
+                self._check_sum(m, known, kinds, counted)
+        for count in [m for m in self.strategy or [] if isinstance(m, Count)]:
+            for col in count.columns:
+                known(col, f"Count({list(count.columns)})")
+                if col in self.identifiers:
+                    raise SpecError(f"Count({list(count.columns)}): column {col!r} is an identifier, left out of measurement")
+                if kinds[col] in ("continuous", "discrete", "date", "datetime") and col not in self.binning \
+                        and col not in self.keysets:
+                    raise SpecError(
+                        f"Count({list(count.columns)}): {kinds[col]} column {col!r} has no public domain; bin it "
+                        f"(binning={{{col!r}: [edges...]}}) or give its values (keysets={{{col!r}: [...]}})"
+                    )
+
+
+    def _check_sum(self, m: Sum, known: Callable[[str, str], None], kinds: Mapping[str, str], counted: set[str]) -> None:
+        where = f"Sum({list(m.columns)}, {m.measure!r})"
+        for col in m.columns:
+            known(col, where)
+            if col not in counted:
+                raise SpecError(f"{where}: group column {col!r} must also be in a Count (its cells' counts turn the sums into means)")
+        known(m.measure, where)
+        if kinds[m.measure] not in ("continuous", "discrete"):
+            raise SpecError(f"{where}: the measure column {m.measure!r} is {kinds[m.measure]}; a Sum adds up a numeric column")
+        bounds = self.clamping.get(m.measure)
+        if bounds is None:
+            raise SpecError(f"{where}: give the measure column's public bounds, clamping={{{m.measure!r}: (lower, upper)}}")
+        edges = self.binning.get(m.measure)
+        if edges is not None and isinstance(edges, Sequence) and len(edges) >= 2 and all(
+                isinstance(e, (int, float)) for e in edges) and (edges[0] > bounds[0] or edges[-1] < bounds[1]):
+            raise SpecError(f"binning[{m.measure!r}]: the edges {edges[0]:g} … {edges[-1]:g} do not cover the clamping range "
+                            f"{bounds[0]:g} … {bounds[1]:g}; widen the outer edges or narrow the clamping")
+
+
+# -- fitting ---------------------------------------------------------------------------------
+class _Fitter:
+    def __init__(self, family: Marginals, table: PreparedTable, session: PolicySession,
+                 columns: list[ColumnModel], private: bool) -> None:
+        self.family, self.table, self.session, self.columns, self.private = family, table, session, columns, private
+        self.weights = table.weights
+        self.measurements: list[dict[str, Any]] = []
+
+    def fit(self) -> MarginalsFit:
+        fam = self.family
+        covered = None if fam.strategy is None else {c for m in fam.strategy if isinstance(m, Count) for c in m.columns}
+        domains: list[Domain] = []
+        independent: list[dict[str, str]] = []
+        for col in self.columns:
+            reason = independent_reason(col, fam.identifiers)
+            if reason is None and covered is not None and col.name not in covered:
+                reason = "in no Count of the strategy: drawn from its own model"
+            if reason is not None:
+                independent.append({"column": col.name, "reason": reason})
+                continue
+            dom = domain_for(col, fam.keysets.get(col.name), fam.binning.get(col.name), fam.bins, fam.within)
+            if dom.size > MAX_CELLS:
+                raise SpecError(f"column {col.name!r}: its domain has {dom.size:,} cells, more than the limit of "
+                                f"{MAX_CELLS:,} for one marginal; bin it (binning={{{col.name!r}: [...]}}) or list fewer values")
+            domains.append(dom)
+        for count in [m for m in fam.strategy or [] if isinstance(m, Count)]:
+            for c in count.columns:
+                if c in {e["column"] for e in independent}:
+                    raise SpecError(f"Count({list(count.columns)}): column {c!r} cannot be measured "
+                                    f"({next(e['reason'] for e in independent if e['column'] == c)})")
+        self.domains = domains
+        self.index = {d.column: i for i, d in enumerate(domains)}
+        by_name = {c.name: c for c in self.columns}
+        self.codes = {i: d.encode(self.table.column(d.column), by_name[d.column]) for i, d in enumerate(domains)}
+        self.sizes = {i: d.size for i, d in enumerate(domains)}
+        if fam.strategy is None:
+            edges = self._auto()
+            how = "auto"
+        else:
+            edges = self._fixed(fam.strategy)
+            how = "fixed"
+        nodes = self._estimate(edges)
+        sums = self._sum_means(nodes) if fam.strategy is not None else []
+        if fam.strategy is None:
+            nodes = self._expand(self._triples(nodes))
+            domains = [dataclasses.replace(dom, merged=tuple(int(c) for c in self.merged.get(i, ())))
+                       for i, dom in enumerate(domains)]
+        return MarginalsFit(self.columns, domains, self.measurements, nodes, independent,
+                            {"strategy": how, "private": self.private}, fam.settings(), sums)
+
+    # measurements ---------------------------------------------------------------------------
+    def _counts(self, cols: Sequence[int]) -> np.ndarray:
+        key = np.zeros(len(self.codes[cols[0]]), dtype=np.int64)
+        for c in cols:  # row-major over the columns, the first varying slowest
+            key = key * self.sizes[c] + self.codes[c]
+        cells = int(np.prod([self.sizes[c] for c in cols]))
+        return np.bincount(key, weights=self.weights, minlength=cells).astype(float)
+
+    def _measure(self, cols: Sequence[int], fraction: float) -> tuple[np.ndarray, float]:
+        names = [self.domains[c].column for c in cols]
+        cells = int(np.prod([self.sizes[c] for c in cols]))
+        if cells > MAX_CELLS:
+            raise SpecError(f"the marginal of {' × '.join(names)} has {cells:,} cells, more than the limit of "
+                            f"{MAX_CELLS:,}; bin its columns more coarsely (binning=...) or measure them apart")
+        exact = self._counts(cols)
+        released = self.session.measure(Measurement(
+            release=RELEASE, what=f"{len(cols)}-way marginal of {' × '.join(names)} ({cells} cells)",
+            values=exact, l1=1.0, l2=1.0, fraction=fraction, group_sizes=exact,
+        ))
+        self.measurements.append({"columns": names, "cells": cells, "budget_share": fraction,
+                                  "noise_sd": float(released.noise_sd),
+                                  "values": [float(v) for v in np.round(released.values, 6)]})
+        if len(cols) == 1:
+            self.one_sd, self.one_share = float(released.noise_sd), fraction
+        return np.asarray(released.values, dtype=float), float(released.noise_sd)
+
+    def _auto(self) -> list[tuple[int, int]]:
+        d = len(self.domains)
+        self.triples_plan: dict[int, list[int]] = {}
+        allowed = [(i, j) for i in range(d) for j in range(i + 1, d) if self.sizes[i] * self.sizes[j] <= MAX_CELLS]
+        n_edges = len(tr.kruskal_order(d, allowed))  # public: from the domain sizes only
+        one = ONE_WAY_SHARE if n_edges else 1.0
+        ones = {i: self._measure([i], one / d) for i in range(d)}
+        if n_edges:
+            ones = self._compress(ones)
+        self.measured_ones = {i: [v] for i, v in ones.items()}
+        if not n_edges:
+            self.measured_pairs = {}
+            return []
+        probs = {i: tr.simplex(v) for i, (v, _) in ones.items()}
+        n_hat = float(np.mean([max(np.clip(v, 0, None).sum(), 1.0) for v, _ in ones.values()]))
+        self.n_hat = n_hat
+        sd1 = float(np.mean([sd for _, sd in ones.values()]))
+        rest = 1.0 - ONE_WAY_SHARE - SELECT_SHARE
+
+        def planned_sd(share: float) -> float:  # σ ∝ 1/√share (exact under none: 0)
+            return sd1 * math.sqrt((one / d) / share)
+
+        # MST's penalty for large tables uses the planned noise of a 2-way measurement
+        scores = tr.pair_scores(self.codes, self.sizes, probs, allowed, n_hat, planned_sd(rest / n_edges), self.weights)
+        component = list(range(d))
+        chosen: list[tuple[int, int]] = []
+        for r in range(n_edges):
+            cand = [k for k, (i, j) in enumerate(allowed) if component[i] != component[j]]
+            pick = cand[self.session.select(Selection(
+                release=RELEASE, what=f"pair {r + 1} of {n_edges} of the tree, among {len(cand)} candidate pairs",
+                scores=scores[cand], sensitivity=1.0, fraction=SELECT_SHARE / n_edges,
+            ))]
+            i, j = allowed[pick]
+            old, new = component[j], component[i]
+            component = [new if c == old else c for c in component]
+            chosen.append((i, j))
+        # 3-way marginals where they are affordable: planned from public sizes and released counts only
+        order = _bfs(d, chosen)
+        non_roots = [(q, p) for q, p in order if p is not None]
+        parts = TWO_WAY_PART + TRIPLE_SELECT_PART + THREE_WAY_PART
+        self.shares3 = (rest * TWO_WAY_PART / parts, rest * TRIPLE_SELECT_PART / parts, rest * THREE_WAY_PART / parts)
+        sd3 = planned_sd(self.shares3[2] / max(len(non_roots), 1))
+        limit = n_hat / (THREE_WAY_GATE * sd3) if sd3 > 0 else float(MAX_CELLS)
+        earlier: list[int] = []
+        for q, p in order:
+            if p is not None:
+                cand3 = [r for r in earlier if r != p and self.sizes[r] * self.sizes[p] * self.sizes[q] <= min(limit, MAX_CELLS)]
+                if cand3:
+                    self.triples_plan[q] = cand3
+            earlier.append(q)
+        two = self.shares3[0] if self.triples_plan else rest
+        self.measured_pairs = {e: self._measure(list(e), two / n_edges) for e in chosen}
+        return chosen
+
+    def _compress(self, ones: dict[int, tuple[np.ndarray, float]]) -> dict[int, tuple[np.ndarray, float]]:
+        """MST's domain compression (post-processing of the noisy 1-ways): the cells of a column
+        whose noisy count is below ``COMPRESS_SD`` noise standard deviations are measured as one
+        cell from here on, and split back by their noisy 1-way shares when the model is written."""
+        self.merged: dict[int, np.ndarray] = {}
+        self.full_sizes = dict(self.sizes)
+        self.expand: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        out = {}
+        for i, (v, sd) in ones.items():
+            small = np.flatnonzero(v < COMPRESS_SD * sd) if sd > 0 else np.zeros(0, dtype=np.int64)
+            if small.size < 2 or small.size == v.size:
+                out[i] = (v, sd)
+                continue
+            keep = np.setdiff1d(np.arange(v.size), small)
+            to_c = np.empty(v.size, dtype=np.int64)
+            to_c[keep] = np.arange(keep.size)
+            to_c[small] = keep.size
+            within = np.ones(v.size)
+            within[small] = tr.simplex(v[small])
+            self.merged[i] = small
+            self.expand[i] = (to_c, within)
+            self.codes[i] = to_c[self.codes[i]]
+            self.sizes[i] = keep.size + 1
+            out[i] = (np.append(v[keep], v[small].sum()), sd)
+        return out
+
+    def _expand(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Tables over compressed cells back to every cell of the domains (merged cells split by
+        their within-group shares)."""
+        if not getattr(self, "expand", None):
+            return nodes
+        full = {self.domains[i].column: i for i in range(len(self.domains))}
+        out = []
+        for t in nodes:
+            q = full[t["column"]]
+            p = np.asarray(t["probabilities"], dtype=float)
+            axes = [full[c] for c in (t.get("given"), t["parent"]) if c is not None] + [q]
+            for ax, i in enumerate(axes):
+                if i in self.expand:
+                    p = np.take(p, self.expand[i][0], axis=ax)
+            if q in self.expand:
+                p = p * self.expand[q][1]
+            out.append({**t, "probabilities": np.round(p, _DIGITS).tolist()})
+        return out
+
+    def _triples(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One 3-way marginal per planned node: a third, earlier column chosen by the exponential
+        mechanism against the tree's own estimate, measured, and the node's table conditioned on
+        its parent and that column."""
+        plan = self.triples_plan
+        if not plan:
+            return nodes
+        position = {self.index[n["column"]]: k for k, n in enumerate(nodes)}
+        sim = _simulate(nodes, self.sizes, [self.index[n["column"]] for n in nodes])
+        m3 = len(plan)
+        out = list(nodes)
+        for r_round, (q, cand) in enumerate(sorted(plan.items(), key=lambda t: position[t[0]])):
+            p = self.index[nodes[position[q]]["parent"]]
+            cond_pq = np.asarray(nodes[position[q]]["probabilities"], dtype=float)
+            sd3 = self.one_sd * math.sqrt(self.one_share / (self.shares3[2] / m3))
+            scores = []
+            for r in cand:
+                sr, sp, sq = self.sizes[r], self.sizes[p], self.sizes[q]
+                exact = np.bincount((self.codes[r] * sp + self.codes[p]) * sq + self.codes[q], weights=self.weights,
+                                    minlength=sr * sp * sq)
+                rp = np.bincount(sim[r] * sp + sim[p], minlength=sr * sp) / len(sim[r])
+                expected = self.n_hat * (rp.reshape(sr, sp)[:, :, None] * cond_pq[None, :, :]).ravel()
+                scores.append(np.abs(exact - expected).sum() - math.sqrt(2 / math.pi) * sd3 * sr * sp * sq)
+            names = (self.domains[q].column, self.domains[p].column)
+            k = self.session.select(Selection(
+                release=RELEASE, what=f"third column for {names[0]} given {names[1]}, among {len(cand)} candidates "
+                f"({r_round + 1} of {m3})", scores=np.asarray(scores), sensitivity=1.0, fraction=self.shares3[1] / m3,
+            ))
+            r = cand[k]
+            values, _ = self._measure([r, p, q], self.shares3[2] / m3)
+            sr, sp, sq = self.sizes[r], self.sizes[p], self.sizes[q]
+            rp = np.bincount(sim[r] * sp + sim[p], minlength=sr * sp).reshape(sr, sp) / len(sim[r])
+            pq = self.probs[p][:, None] * cond_pq
+            cond = tr.fit_triple(values.reshape(sr, sp, sq), rp, pq)
+            out[position[q]] = {"column": names[0], "parent": names[1], "given": self.domains[r].column,
+                                "probabilities": np.round(cond, _DIGITS).tolist()}
+        return out
+
+    def _fixed(self, strategy: Sequence[Count | Sum]) -> list[tuple[int, int]]:
+        total = math.fsum(c.weight for c in strategy)
+        self.measured_ones, self.measured_pairs = {}, {}
+        self.released_sums: list[tuple[Sum, np.ndarray]] = []
+        for count in strategy:
+            if isinstance(count, Sum):
+                self.released_sums.append((count, self._measure_sum(count, count.weight / total)))
+                continue
+            cols = [self.index[c] for c in count.columns]
+            released = self._measure(cols, count.weight / total)
+            if len(cols) == 1:
+                self.measured_ones.setdefault(cols[0], []).append(released)
+            else:
+                i, j = cols
+                values, sd = released
+                if i > j:  # keep pairs as (low, high) index, the table transposed to match
+                    values = values.reshape(self.sizes[i], self.sizes[j]).T.ravel()
+                    i, j = j, i
+                self.measured_pairs[(i, j)] = (values, sd)  # a repeated pair: the last one
+        # the tree: measured pairs by the mutual information of their noisy tables (post-processing)
+        mi = {e: _mutual_information(tr.simplex(v).reshape(self.sizes[e[0]], self.sizes[e[1]]))
+              for e, (v, _) in self.measured_pairs.items()}
+        ranked = sorted(mi, key=lambda e: -mi[e])
+        return tr.kruskal_order(len(self.domains), ranked)
+
+    def _measure_sum(self, m: Sum, fraction: float) -> np.ndarray:
+        lo, hi = self.family.clamping[m.measure]
+        prepared = self.table.column(m.measure)
+        codes = value_codes(prepared.series, prepared.kind, prepared.values)
+        distinct = np.clip(np.asarray(prepared.values, dtype=float), lo, hi)
+        x = np.where(codes >= 0, distinct[np.maximum(codes, 0)] if len(distinct) else 0.0, 0.0)  # missing adds 0
+        if self.weights is not None:
+            x = x * self.weights
+        groups = [self.index[c] for c in m.columns]
+        key = np.zeros(len(x), dtype=np.int64)
+        for c in groups:
+            key = key * self.sizes[c] + self.codes[c]
+        cells = int(np.prod([self.sizes[c] for c in groups]))
+        exact = np.bincount(key, weights=x, minlength=cells)
+        bound = max(abs(lo), abs(hi)) or 1.0  # one row moves one group's sum by at most this
+        released = self.session.measure(Measurement(
+            release=RELEASE, what=f"sums of {m.measure} clamped to [{lo:g}, {hi:g}] by {' × '.join(m.columns)} ({cells} cells)",
+            values=exact, l1=bound, l2=bound, fraction=fraction,
+            group_sizes=np.bincount(key, minlength=cells).astype(float),
+        ))
+        self.measurements.append({"columns": list(m.columns), "cells": cells, "budget_share": fraction,
+                                  "noise_sd": float(released.noise_sd), "sum_of": m.measure, "clamping": [lo, hi],
+                                  "values": [float(v) for v in np.round(released.values, 6)]})
+        return np.asarray(released.values, dtype=float)
+
+    def _sum_means(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each Sum's target mean per group cell: noisy sums over the model's expected counts
+        (the noisy Counts' total times the tree's cell probabilities; post-processing)."""
+        if not self.released_sums:
+            return []
+        totals = [max(float(np.clip(v, 0, None).sum()), 1.0) for vs in self.measured_ones.values() for v, _ in vs]
+        totals += [max(float(np.clip(v, 0, None).sum()), 1.0) for v, _ in self.measured_pairs.values()]
+        n_hat = float(np.mean(totals)) if totals else 1.0
+        sim = _simulate(nodes, self.sizes, [self.index[n["column"]] for n in nodes])
+        out = []
+        for m, sums in self.released_sums:
+            groups = [self.index[c] for c in m.columns]
+            key = np.zeros(SIMULATED_ROWS, dtype=np.int64)
+            for c in groups:
+                key = key * self.sizes[c] + sim[c]
+            share = np.bincount(key, minlength=sums.size) / SIMULATED_ROWS
+            lo, hi = self.family.clamping[m.measure]
+            means = np.clip(sums / np.maximum(n_hat * share, 1.0), lo, hi)
+            out.append({"columns": list(m.columns), "of": m.measure, "clamping": [lo, hi],
+                        "means": [round(float(v), 6) for v in means]})
+        return out
+
+    # estimation -------------------------------------------------------------------------------
+    def _estimate(self, edges: list[tuple[int, int]]) -> list[dict[str, Any]]:
+        d = len(self.domains)
+        estimates: dict[int, list[tuple[np.ndarray, float]]] = {i: [] for i in range(d)}
+        for i, releases in self.measured_ones.items():
+            estimates[i].extend((v, sd * sd) for v, sd in releases)
+        for (i, j), (v, sd) in self.measured_pairs.items():
+            t = v.reshape(self.sizes[i], self.sizes[j])
+            estimates[i].append((t.sum(1), self.sizes[j] * sd * sd))
+            estimates[j].append((t.sum(0), self.sizes[i] * sd * sd))
+        probs = {i: np.round(tr.combine(estimates[i]), _DIGITS) for i in range(d) if estimates[i]}
+        self.probs = probs
+        nodes: list[dict[str, Any]] = []
+        for q, p in _bfs(d, edges):
+            if q not in probs:
+                continue
+            if p is None:
+                nodes.append({"column": self.domains[q].column, "parent": None, "probabilities": probs[q].tolist()})
+                continue
+            key = (min(p, q), max(p, q))
+            v, _ = self.measured_pairs[key]
+            t = v.reshape(self.sizes[key[0]], self.sizes[key[1]])
+            t = t if key[0] == p else t.T
+            joint = tr.fit_pair(t, probs[p], probs[q])
+            rows = joint.sum(1, keepdims=True)
+            cond = np.where(rows > 0, joint / np.where(rows > 0, rows, 1.0), probs[q][None, :])
+            nodes.append({"column": self.domains[q].column, "parent": self.domains[p].column,
+                          "probabilities": np.round(cond, _DIGITS).tolist()})
+        return nodes
+
+
+def _bfs(d: int, edges: Sequence[tuple[int, int]]) -> list[tuple[int, int | None]]:
+    """(node, parent) in sampling order: each component from its first node, breadth first."""
+    adjacency: dict[int, list[int]] = {i: [] for i in range(d)}
+    for i, j in edges:
+        adjacency[i].append(j)
+        adjacency[j].append(i)
+    out: list[tuple[int, int | None]] = []
+    seen: set[int] = set()
+    for root in range(d):
+        if root in seen:
+            continue
+        seen.add(root)
+        out.append((root, None))
+        queue = deque([root])
+        while queue:
+            p = queue.popleft()
+            for q in adjacency[p]:
+                if q not in seen:
+                    seen.add(q)
+                    queue.append(q)
+                    out.append((q, p))
+    return out
+
+
+def _tree_inputs(nodes: Sequence[Mapping[str, Any]], key: Callable[[str], int]) -> tuple[
+        dict[int, tuple[int, ...]], dict[int, np.ndarray]]:
+    """Each node's conditioning nodes (given column first, then parent) and its probabilities
+    as a (parent cells x own cells) matrix, by ``key(column)``."""
+    given: dict[int, tuple[int, ...]] = {}
+    tables: dict[int, np.ndarray] = {}
+    for t in nodes:
+        q = key(t["column"])
+        cond = tuple(key(c) for c in (t.get("given"), t["parent"]) if c is not None)
+        p = np.asarray(t["probabilities"], dtype=float)
+        given[q] = cond
+        tables[q] = p if p.ndim == 1 else p.reshape(-1, p.shape[-1])
+    return given, tables
+
+
+def _simulate(nodes: Sequence[Mapping[str, Any]], sizes: Mapping[int, int], index: Sequence[int]) -> dict[int, np.ndarray]:
+    """Cells of rows drawn from the current tree (post-processing; fixed seed: the fit is deterministic)."""
+    position = {t["column"]: index[k] for k, t in enumerate(nodes)}
+    given, tables = _tree_inputs(nodes, position.__getitem__)
+    return tr.sample_tree(SIMULATED_ROWS, [position[t["column"]] for t in nodes], given, tables, sizes,
+                          np.random.default_rng(0))
+
+
+def _match_sums(frame: pl.DataFrame, entry: Mapping[str, Any], by_name: Mapping[str, ColumnModel],
+                cells: Mapping[int, np.ndarray], position: Mapping[str, int], sizes: Mapping[str, int]) -> pl.DataFrame:
+    """Shift the measure column within each group cell so its mean is the released one (clamped)."""
+    name = entry["of"]
+    if frame.height == 0 or any(c not in position for c in entry["columns"]) or name not in frame.columns:
+        return frame
+    col = by_name[name]
+    if col.text_format is not None:
+        return frame
+    means = np.asarray(entry["means"], dtype=float)
+    key = np.zeros(frame.height, dtype=np.int64)
+    for c in entry["columns"]:  # the cells of the group columns, row-major over their domain sizes
+        key = key * sizes[c] + cells[position[c]]
+    x = frame[name].cast(pl.Float64).to_numpy().copy()
+    present = ~np.isnan(x)
+    total = np.bincount(key[present], weights=x[present], minlength=len(means))
+    count = np.bincount(key[present], minlength=len(means))
+    current = np.divide(total, count, out=means.copy(), where=count > 0)
+    lo, hi = entry["clamping"]
+    x[present] = np.clip(x[present] + (means - current)[key[present]], lo, hi)
+    values = to_series(np.where(present, x, 0.0), col.kind, frame[name].dtype, name)
+    values = pl.select(pl.when(pl.Series(~present)).then(None).otherwise(values)).to_series().alias(name)
+    return frame.with_columns(values)
+
+
+def _mutual_information(p: np.ndarray) -> float:
+    r, c = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p / (r * c)), 0.0)
+    return float(np.nansum(terms))
+
+
+# -- the fitted model -----------------------------------------------------------------------
+class MarginalsFit(FittedModel):
+    """The domains, the measured (noisy) marginals, and the tree of marginals sampling follows."""
+
+    family: ClassVar[str] = "marginals"
+
+    def __init__(
+        self, columns: list[ColumnModel], domains: list[Domain], measurements: list[dict[str, Any]],
+        tree: list[dict[str, Any]], independent: list[dict[str, str]], fit: dict[str, Any],
+        settings: dict[str, Any] | None = None, sums: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.sums = sums or []
+        self.columns = columns
+        self.domains = domains
+        self.measurements = measurements
+        self.tree = tree
+        self.independent = independent
+        self.fit_info = fit
+        self.settings = settings or {}
+
+    # -- sampling --------------------------------------------------------------------------
+    def sample(self, n: int, seed: np.random.SeedSequence, conditions: Any = None) -> pl.DataFrame:
+        present = {c.name for c in self.columns}
+        nodes = [t for t in self.tree if t["column"] in present and all(
+            c is None or c in present for c in (t["parent"], t.get("given")))]
+        position = {t["column"]: i for i, t in enumerate(nodes)}
+        sizes = {i: d.size for d in self.domains if d.column in position for i in [position[d.column]]}
+        given, tables = _tree_inputs(nodes, position.__getitem__)
+        cells = tr.sample_tree(n, range(len(nodes)), given, tables, sizes, family_rng(seed, self.family))
+        domains = {d.column: d for d in self.domains}
+        out = []
+        for col in self.columns:
+            rng = column_rng(seed, col.name)
+            if col.name in position:
+                out.append(domains[col.name].decode(col, cells[position[col.name]], rng))
+            else:
+                out.append(col.sample(n, rng))
+        frame = pl.DataFrame(out)
+        for entry in self.sums:
+            frame = _match_sums(frame, entry, {c.name: c for c in self.columns}, cells, position,
+                                {d.column: d.size for d in self.domains})
+        return frame
+
+    # -- the model file ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "private": bool(self.fit_info.get("private", False)),
+            "strategy": self.fit_info.get("strategy", "auto"),
+            "domains": [dom.to_dict() for dom in self.domains],
+            "measurements": self.measurements,
+            "tree": self.tree,
+        }
+        if self.sums:
+            d["sums"] = self.sums
+        if self.independent:
+            d["independent"] = self.independent
+        if self.settings:
+            d["settings"] = self.settings
+        return d
+
+    @classmethod
+    def from_dict(cls, section: Mapping[str, Any], columns: Sequence[ColumnModel]) -> MarginalsFit:
+        by_name = {c.name: c for c in columns}
+        domains: list[Domain] = []
+        for i, raw in enumerate(section["domains"]):
+            where = f"$.domains[{i}]"
+            col = by_name.get(raw["column"])
+            if col is None:
+                raise ModelFileError(f"column {raw['column']!r} is not among the file's columns", where + ".column")
+            if any(d.column == col.name for d in domains):
+                raise ModelFileError(f"column {col.name!r} has two domains", where + ".column")
+            dom = Domain.from_dict(raw)
+            problem = dom.problem(col)
+            if problem is not None:
+                raise ModelFileError(f"column {col.name!r}: {problem[1]}", f"{where}.{problem[0]}")
+            domains.append(dom)
+        size = {d.column: d.size for d in domains}
+        measured = {d.column: d.measured_size for d in domains}
+        for i, m in enumerate(section["measurements"]):
+            where = f"$.measurements[{i}]"
+            for c in m["columns"]:
+                if c not in size:
+                    raise ModelFileError(f"column {c!r} has no domain", where + ".columns")
+            cells = int(np.prod([size[c] if len(m["columns"]) == 1 else measured[c] for c in m["columns"]]))
+            if len(m["values"]) != cells or m["cells"] != cells:
+                raise ModelFileError(f"the marginal of {' × '.join(m['columns'])} has {cells} cells; 'cells' and "
+                                     "'values' must agree with the domains", where + ".values")
+        seen: set[str] = set()
+        for i, node in enumerate(section["tree"]):
+            where = f"$.tree[{i}]"
+            c, parent = node["column"], node.get("parent")
+            if c not in size:
+                raise ModelFileError(f"column {c!r} has no domain", where + ".column")
+            if c in seen:
+                raise ModelFileError(f"column {c!r} is in the tree twice", where + ".column")
+            if parent is not None and parent not in seen:
+                raise ModelFileError(f"the parent {parent!r} must be a column listed earlier in the tree", where + ".parent")
+            given = node.get("given")
+            if given is not None and (parent is None or given not in seen or given == parent):
+                raise ModelFileError("'given' must name a column listed earlier in the tree, other than the parent",
+                                     where + ".given")
+            seen.add(c)
+            try:
+                p = np.asarray(node["probabilities"], dtype=float)
+            except ValueError:
+                raise ModelFileError(f"probabilities of {c!r} must be a rectangular table of numbers",
+                                     where + ".probabilities") from None
+            shape = ((size[c],) if parent is None else (size[parent], size[c]) if given is None
+                     else (size[given], size[parent], size[c]))
+            if p.shape != shape or np.any(p < 0) or not np.allclose(p.sum(-1), 1.0, atol=1e-6):
+                raise ModelFileError(
+                    f"probabilities of {c!r} must be {'a vector' if parent is None else 'a table'} of shape {shape} "
+                    f"(one {'entry per cell' if parent is None else 'row per parent cell'}), >= 0, "
+                    "each summing to 1", where + ".probabilities",
+                )
+        for i, entry in enumerate(section.get("independent", [])):
+            if entry["column"] not in by_name:
+                raise ModelFileError(f"column {entry['column']!r} is not among the file's columns",
+                                     f"$.independent[{i}].column")
+        for i, entry in enumerate(section.get("sums", [])):
+            where = f"$.sums[{i}]"
+            if any(c not in size for c in entry["columns"]):
+                raise ModelFileError("every group column of a Sum needs a domain", where + ".columns")
+            col = by_name.get(entry["of"])
+            if col is None or col.kind not in ("continuous", "discrete"):
+                raise ModelFileError(f"{entry['of']!r} must be a numeric column of the file", where + ".of")
+            lo, hi = entry["clamping"]
+            cells = int(np.prod([size[c] for c in entry["columns"]]))
+            if lo > hi:
+                raise ModelFileError("clamping must be [lower, upper] with lower <= upper", where + ".clamping")
+            if len(entry["means"]) != cells or any(not lo <= v <= hi for v in entry["means"]):
+                raise ModelFileError(f"'means' must hold {cells} values within the clamping range", where + ".means")
+        fit = {"private": section["private"], "strategy": section["strategy"]}
+        return cls(list(columns), domains, [dict(m) for m in section["measurements"]],
+                   [dict(t) for t in section["tree"]], list(section.get("independent", [])), fit,
+                   dict(section.get("settings", {})), [dict(e) for e in section.get("sums", [])])
+
+    # -- reading it ---------------------------------------------------------------------------
+    def summary(self) -> pl.DataFrame:
+        edges: set[tuple[str, ...]] = {(t["parent"], t["column"]) for t in self.tree if t["parent"] is not None}
+        edges |= {(t["given"], t["parent"], t["column"]) for t in self.tree if t.get("given") is not None}
+        return pl.DataFrame(
+            {
+                "marginal": [(f"sum of {m['sum_of']} by " if "sum_of" in m else "") + " × ".join(m["columns"])
+                             for m in self.measurements],
+                "cells": [int(m["cells"]) for m in self.measurements],
+                "budget_share": [float(m["budget_share"]) for m in self.measurements],
+                "noise_sd": [float(m["noise_sd"]) for m in self.measurements],
+                "in_tree": ["sum_of" not in m and len(m["columns"]) == 1 or tuple(m["columns"]) in edges or tuple(m["columns"][::-1]) in edges
+                            for m in self.measurements],
+            },
+            schema={"marginal": pl.String, "cells": pl.Int64, "budget_share": pl.Float64, "noise_sd": pl.Float64,
+                    "in_tree": pl.Boolean},
+        )
+
+    def describe(self) -> list[str]:
+        counts = [m for m in self.measurements if "sum_of" not in m]
+        ones = sum(1 for m in counts if len(m["columns"]) == 1)
+        threes = sum(1 for m in counts if len(m["columns"]) == 3)
+        twos = len(counts) - ones - threes
+        private = bool(self.fit_info.get("private"))
+        head = (f"family marginals ({self.fit_info.get('strategy', 'auto')}): {ones} 1-way, {twos} 2-way and {threes} "
+                "3-way marginals measured")
+        if private:
+            sds = [float(m["noise_sd"]) for m in self.measurements]
+            head += f" with noise (sd {min(sds):.3g} to {max(sds):.3g} per cell), as the ledger states"
+        else:
+            head += " exactly: NOT PRIVATE (no noise; the ε = ∞ point of the dial, for comparison)"
+        lines = [head]
+        if self.sums:
+            lines.append("grouped sums matched: " + ", ".join(f"{e['of']} by {' × '.join(e['columns'])}" for e in self.sums))
+        edges = [f"{t['parent']}{' + ' + t['given'] if t.get('given') else ''} → {t['column']}"
+                 for t in self.tree if t["parent"] is not None]
+        if edges:
+            lines.append("tree: " + ", ".join(edges[:12]) + (" …" if len(edges) > 12 else ""))
+        if self.independent:
+            lines.append("drawn on their own: " + ", ".join(f"{e['column']} ({e['reason']})" for e in self.independent))
+        return lines
+
+    def roles(self) -> dict[str, str]:
+        parent = {t["column"]: t["parent"] for t in self.tree}
+        out = {}
+        for c in self.columns:
+            if c.name not in parent:
+                out[c.name] = "independent"
+            elif parent[c.name] is None:
+                out[c.name] = "marginals (a root of the tree)"
+            else:
+                extra = next((t.get("given") for t in self.tree if t["column"] == c.name), None)
+                out[c.name] = f"marginals (given {parent[c.name]}{' and ' + extra if extra else ''})"
+        return out
+
+
+_NUMBERS = {"type": "array", "items": {"type": "number"}}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["private", "strategy", "domains", "measurements", "tree"],
+    "additionalProperties": False,
+    "properties": {
+        "private": {"type": "boolean"},
+        "strategy": {"enum": ["auto", "fixed"]},
+        "domains": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "type", "missing"],
+                "additionalProperties": False,
+                "properties": {
+                    "column": {"type": "string", "minLength": 1},
+                    "type": {"enum": ["labels", "bins"]},
+                    "source": {"enum": ["released", "keyset", "binning", "default"]},
+                    "labels": {"type": "array", "minItems": 1},
+                    "edges": {**_NUMBERS, "minItems": 2},
+                    "integer": {"type": "boolean"},
+                    "unit": {"enum": ["D", "ms", "us", "ns"]},
+                    "within": {"enum": ["uniform", "marginal"]},
+                    "missing": {"type": "boolean"},
+                    "merged": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                },
+            },
+        },
+        "measurements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["columns", "cells", "budget_share", "noise_sd", "values"],
+                "additionalProperties": False,
+                "properties": {
+                    "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 3},
+                    "cells": {"type": "integer", "minimum": 1},
+                    "budget_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                    "noise_sd": {"type": "number", "minimum": 0},
+                    "values": _NUMBERS,
+                    "sum_of": {"type": "string"},
+                    "clamping": {**_NUMBERS, "minItems": 2, "maxItems": 2},
+                },
+            },
+        },
+        "tree": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "parent", "probabilities"],
+                "additionalProperties": False,
+                "properties": {
+                    "column": {"type": "string"},
+                    "parent": {"type": ["string", "null"]},
+                    "given": {"type": "string"},
+                    "probabilities": {"type": "array"},
+                },
+            },
+        },
+        "sums": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["columns", "of", "clamping", "means"],
+                "additionalProperties": False,
+                "properties": {
+                    "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
+                    "of": {"type": "string"},
+                    "clamping": {**_NUMBERS, "minItems": 2, "maxItems": 2},
+                    "means": _NUMBERS,
+                },
+            },
+        },
+        "independent": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "reason"],
+                "additionalProperties": False,
+                "properties": {"column": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+        "settings": {"type": "object"},
+    },
+}
+
+Marginals.fitted = MarginalsFit
