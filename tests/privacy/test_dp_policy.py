@@ -318,10 +318,18 @@ def test_kinds_come_from_the_dtype_and_spec_not_the_values() -> None:
     assert forced.column("whole").kind == "discrete"
 
 
-def test_weights_must_be_whole_numbers() -> None:
-    frame = pl.DataFrame({"x": [True, False] * 33, "w": [1.5, 2.0] * 33})  # 49.5 rows say true
+def test_fractional_weights_are_rounded_down() -> None:
+    """One unit of weight is one person; a fractional weight is rounded down rather than
+    refused, since a refusal would depend on one row (issue 10, item 2)."""
+    frame = pl.DataFrame({"x": [True, False] * 1000, "w": [1.5, 2.0] * 1000})  # 1.5 counts as 1
+    with pytest.warns(dt.DatatwinWarning, match="1000 frequency weight"):
+        model = dt.fit(frame, {"weight_column": "w"}, privacy=DP(epsilon=5.0))
+    # true: 1000 of 3000 rows; noise sd ~1 count per cell at ε = 5 (the 0.05 margin is many sd)
+    assert model.column("x").distribution.p == pytest.approx(1 / 3, abs=0.05)
+    from datatwin.privacy.dp_column import whole_counts
+
     with pytest.raises(PrivacyError, match=re.escape("column 'x': differential privacy needs whole-number row weights")):
-        dt.fit(frame, {"weight_column": "w"}, privacy=DP(epsilon=1.0))
+        whole_counts("x", np.array([1.5, 2.0]))
 
 
 # -- settings ------------------------------------------------------------------------------
