@@ -95,3 +95,46 @@ def test_ledger_audit_refuses_a_column_without_lines() -> None:
     spent["epsilon"] -= sum(line.get("epsilon", 0.0) for line in gone)
     spent["delta"] -= sum(line.get("delta", 0.0) for line in gone)
     assert "'x'" in _refused(d)
+
+
+# -- item 8: dp + unique = true gives a model that samples its own row count -----------------
+
+
+@pytest.mark.parametrize("method", ["parametric", "histogram"])
+def test_dp_unique_whole_numbers_become_keys_that_serve_the_row_count(method: str) -> None:
+    """Before: empirical/truncated-normal between grid bounds narrower than the row count,
+    and sample(n_rows) failed with 'cannot produce N distinct values'."""
+    frame = pl.DataFrame({"uid": np.arange(20_000) * 3 + 1})
+    dp = dt.privacy.DifferentialPrivacy(epsilon=1.0, method=method)
+    model = dt.fit(frame, {"columns": {"uid": {"unique": True}}}, privacy=dp)
+    col = model.column("uid")
+    assert col.distribution.name == "unique_key" and col.unique
+    for n in (model.n_rows, 2 * model.n_rows):
+        # the noisy missing share may be > 0 (a few rows at most: 1 % is hundreds of noise sd)
+        keys = model.sample(n, seed=1)["uid"].drop_nulls()
+        assert keys.n_unique() == len(keys) > 0.99 * n
+    from datatwin.privacy.ledger import check_ledger
+
+    assert check_ledger(model.privacy) == []
+
+
+def test_dp_unique_whole_numbers_refuse_a_forced_family() -> None:
+    frame = pl.DataFrame({"uid": np.arange(2000)})
+    spec = {"columns": {"uid": {"unique": True, "distribution": "poisson"}}}
+    with pytest.raises(dt.errors.PrivacyError, match=r"column 'uid': the spec says unique and forces the 'poisson'"):
+        dt.fit(frame, spec, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0))
+
+
+def test_dp_unique_dates_need_a_range_that_holds_the_rows() -> None:
+    import datetime as dtm
+
+    days = [dtm.date(2000, 1, 1) + dtm.timedelta(days=i) for i in range(3000)]
+    frame = pl.DataFrame({"d": days})
+    narrow = {"columns": {"d": {"unique": True, "bounds": ["2000-01-01", "2008-03-18"]}}}
+    dp = dt.privacy.DifferentialPrivacy(epsilon=1.0)
+    with pytest.raises(dt.errors.PrivacyError, match=r"column 'd': the spec says unique, but its private range holds 3000 days"):
+        dt.fit(frame, narrow, privacy=dp)
+    wide = {"columns": {"d": {"unique": True, "bounds": ["1990-01-01", "2020-01-01"]}}}
+    model = dt.fit(frame, wide, privacy=dp)
+    sampled = model.sample(model.n_rows, seed=2)["d"].drop_nulls()
+    assert sampled.n_unique() == len(sampled) > 0.99 * model.n_rows

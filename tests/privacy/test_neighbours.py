@@ -141,14 +141,16 @@ def _fixed_numbers(c: Comparison) -> list[str]:
         if not (".distribution.parameters." in key or key.endswith(".prop_missing") or ".correlation.matrix" in key):
             continue
         value = c.base[0].get(key)
-        if isinstance(value, float) and value not in (0.0, 1.0) and not key.endswith((".lower", ".upper")):
+        public_grid = key.endswith((".lower", ".upper")) or ".bins[" in key  # bounds and the bins between them
+        if isinstance(value, float) and value not in (0.0, 1.0) and not public_grid:
             fixed.append(key)
     return fixed
 
 
 def _assert_noisy(c: Comparison) -> None:
     """Every released number varies across refits of D, except those that are
-    post-processing of a threshold or a clip: bounds on a public grid, 0 and 1. A ratio of
+    post-processing of a threshold or a clip: bounds on a public grid (and histogram bins
+    between them), 0 and 1. A ratio of
     noisy integer counts can repeat by chance (about 1e-3 for three refits of a Bernoulli p
     at these budgets), so a number fixed in three refits is looked at again over twelve:
     the chance it repeats in all twelve is below 1e-20."""
@@ -157,7 +159,7 @@ def _assert_noisy(c: Comparison) -> None:
     assert _fixed_numbers(c) == []
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", ["independent", pytest.param("copula", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("row", ROWS)
 def test_dp_no_field_is_decided_by_one_row(dp_table: pl.DataFrame, family: str, row: str) -> None:
     extra = added_rows(dp_table)[row]

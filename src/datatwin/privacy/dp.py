@@ -42,6 +42,7 @@ from datatwin.privacy.dp_bounds import numeric_data
 from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categorical
 from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ColumnBudget, whole_counts
 from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
+from datatwin.privacy.dp_unique import check_unique_capacity, unique_keys
 from datatwin.privacy.ledger import LedgerEntry, privacy_section
 from datatwin.privacy.measurement import Measurement, Released
 from datatwin.schema import ColumnSpec
@@ -255,6 +256,20 @@ class _DPSession(PolicySession):
             )
         elif kind == "boolean" and family in (None, "bernoulli"):
             dist, prop, sel = estimate_boolean(budget, data.values, counts, data.n_missing)
+        elif kind == "discrete" and spec.unique:
+            if family is not None:
+                raise PrivacyError(
+                    f"column {data.name!r}: the spec says unique and forces the {family!r} distribution; under dp a "
+                    "unique whole-number column is modelled as keys between its private bounds (unique_key), since "
+                    "a fitted family cannot promise as many distinct values as rows: drop the forced distribution, "
+                    "or drop unique"
+                )
+            dist, prop, _ = estimate_numeric(
+                budget, numeric_data(kind, data.values, counts), data.n_missing, float(self.n_rows_hat or 1.0),
+                self.n_rows_var, spec, "parametric", self.policy.n_bins, "discrete_uniform",
+            )
+            dist = unique_keys(dist, prop, float(self.n_rows_hat or 1.0))
+            sel = {"method": "dp: unique keys between private bounds"}
         elif family is None or family in estimable_families(kind, self.policy.method):
             dist, prop, sel = estimate_numeric(
                 budget, numeric_data(kind, data.values, counts), data.n_missing, float(self.n_rows_hat or 1.0),
@@ -262,6 +277,8 @@ class _DPSession(PolicySession):
             )
         else:
             raise self._unsupported(data, family)
+        if spec.unique and kind in ("date", "datetime", "time"):
+            check_unique_capacity(data.name, dist, int(self.n_rows_hat or 1))
         return Estimate(distribution=dist, prop_missing=prop, unique=bool(spec.unique) and dist is not None,
                         selection=sel)
 
