@@ -282,10 +282,11 @@ def test_budget_too_small_names_the_minimum() -> None:
     with pytest.raises(PrivacyError) as info:
         dt.fit(frame, privacy=DP(epsilon=0.001, public_n_rows=True))
     message = str(info.value)
-    assert message.startswith("epsilon=0.001 is too small for 3 column(s) of about 1000 rows")
-    assert "use at least epsilon=0.1 " in message
-    dt.fit(frame, privacy=DP(epsilon=0.1, public_n_rows=True))  # the minimum works
-    with pytest.raises(PrivacyError, match=re.escape("use at least rho=0.0005 ")):
+    assert message.startswith("epsilon=0.001 is too small for 3 column(s): the counts of 'c0' need their noise")
+    # public row count: replace-one-row, twice the noise of add/remove, twice the budget
+    assert "use at least epsilon=0.2 for its 1000 rows (declared public)" in message
+    dt.fit(frame, privacy=DP(epsilon=0.2, public_n_rows=True))  # the minimum works
+    with pytest.raises(PrivacyError, match=re.escape("use at least rho=0.002 ")):
         dt.fit(frame, privacy=DP(rho=1e-5, public_n_rows=True))
 
 

@@ -38,6 +38,7 @@ from datatwin.privacy.base import (
     register_policy,
 )
 from datatwin.privacy.budget import Accountant, Budget, _fmt
+from datatwin.privacy.dp_advice import minimum_coefficient
 from datatwin.privacy.dp_bounds import numeric_data
 from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categorical
 from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ColumnBudget, whole_counts
@@ -54,8 +55,6 @@ METHODS = ("parametric", "histogram", "sample_and_aggregate")
 N_ROWS_WEIGHT = 0.5
 #: the smallest fraction of a column's share that one of its main releases gets
 MIN_MAIN_FRACTION = 0.3
-#: a count's noise scale (Laplace b or Gaussian σ) must stay below n_rows / this
-MIN_SIGNAL = 10.0
 _TEXT_DTYPES = ("String", "Categorical", "Enum")
 
 
@@ -151,6 +150,8 @@ class _DPSession(PolicySession):
         self.ledger: list[LedgerEntry] = []
         columns = table.fit_spec.columns if table.fit_spec is not None else {}
         self.weights = {c: columns.get(c, ColumnSpec()).budget_weight for c in table.columns}
+        self.kinds = dict(table.kinds)
+        self.specs: dict[str, object] = {c: columns.get(c, ColumnSpec()) for c in table.columns}
         # a table-wide release takes its share like a column does (keys cannot clash with column names)
         self.weights.update({_release_key(r): float(w) for r, w in table.releases.items()})
         self.pending = dict(self.weights)
@@ -189,32 +190,46 @@ class _DPSession(PolicySession):
         return None  # it counts values that did not parse
 
     def _check_enough(self) -> None:
-        """Refuse a budget whose column shares would drown every count in noise."""
+        """Refuse a budget whose first releases would drown in noise, with advice that is a
+        formula in the row count, never computed from noisy values (:mod:`.dp_advice`)."""
         if not self.weights:
             return
-        # a lower confidence bound on the row count: a lucky draw of the noisy count must not
-        # let a useless budget through (nor inflate the minimum the message suggests)
-        n_hat, spread = float(self.n_rows_hat or 1.0), 2.0 * math.sqrt(self.n_rows_var)
-        n = max(n_hat - spread, 1.0)
-        total_w = sum(self.weights.values())
-        rows_w = 0.0 if self.policy.public_n_rows else N_ROWS_WEIGHT
         zcdp = self.budget.unit == "zcdp"
+        public = self.policy.public_n_rows
+        counts, need = minimum_coefficient(
+            self.weights, self.kinds, self.specs, 0.0 if public else N_ROWS_WEIGHT,
+            2.0 if self.neighbours == REPLACE else 1.0, zcdp, self.policy.method,
+        )
         amount = float(self.budget.rho if zcdp else self.budget.epsilon)
-        smallest = amount * min(self.weights.values()) / (total_w + rows_w) * MIN_MAIN_FRACTION
-        needed = 0.5 * (MIN_SIGNAL / n) ** 2 if zcdp else MIN_SIGNAL / n
-        if smallest >= needed:
+        # the decision reads the noisy row count generously (10 sd up): a budget that follows
+        # the advice for the true row count passes with probability ≥ 1 - 4e-7 (Laplace tail)
+        n_up = float(self.n_rows_hat or 1.0) + 10.0 * math.sqrt(self.n_rows_var)
+
+        def required(n: float, c: float = need.coefficient) -> float:
+            return (c / n) ** 2 if zcdp else c / n
+
+        if amount >= required(n_up, counts.coefficient) * (1 - 1e-9):
             return
-        noise = 1.0 / math.sqrt(2 * smallest) if zcdp else 1.0 / smallest
-        # the suggestion is sized for the row count's point estimate: the lower bound can collapse to 1
-        minimum = _round_up(min(needed, (0.5 * (MIN_SIGNAL / n_hat) ** 2 if zcdp else MIN_SIGNAL / n_hat)) / smallest * amount)
         symbol, param = ("ρ", "rho") if zcdp else ("ε", "epsilon")
+        what = (
+            f"column {need.column!r}'s bounds histogram needs its threshold (the rows one bin of the public grid "
+            "must hold to be seen) below a twentieth of the rows"
+            if need.release == "bounds histogram"
+            else f"the counts of {need.column!r} need their noise below a tenth of the rows"
+        )
+        formula = f"({need.coefficient:.3g} / rows)²" if zcdp else f"{need.coefficient:.3g} / rows"
+        if public:
+            n = float(self.n_rows_hat or 1.0)
+            advice = f"use at least {param}={_round_up(required(n)):g} for its {n:.0f} rows (declared public)"
+        else:
+            advice = (
+                f"use at least {param} = {formula} with the table's row count, e.g. {_round_up(required(1e3)):g} "
+                f"for 1,000 rows or {_round_up(required(1e5)):g} for 100,000"
+            )
         raise PrivacyError(
-            f"{param}={_fmt(amount)} is too small for {len(self.weights)} column(s) of about {n_hat:.0f} rows"
-            + (f" (± {spread:.0f}: the row count itself is drowned in noise)" if spread > n_hat / 2 else "")
-            + ": "
-            f"the smallest column share is {symbol}={smallest / MIN_MAIN_FRACTION:.2g} and its main release "
-            f"{symbol}={smallest:.2g}, so its noisy counts are off by about {noise:.0f} rows; use at least "
-            f"{param}={minimum:g} (or model fewer columns, or give the smaller columns a larger budget_weight)"
+            f"{param}={_fmt(amount)} is too small for {len(self.weights)} column(s): {what}, which needs "
+            f"{symbol} ≥ {formula}; {advice} (or give public bounds, model fewer columns, or give that column a "
+            "larger budget_weight)"
         )
 
     # -- columns --------------------------------------------------------------------
