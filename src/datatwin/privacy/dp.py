@@ -39,7 +39,7 @@ from datatwin.privacy.base import (
 )
 from datatwin.privacy.budget import Accountant, Budget, _fmt
 from datatwin.privacy.dp_advice import minimum_coefficient
-from datatwin.privacy.dp_bounds import numeric_data
+from datatwin.privacy.dp_bounds import TooFewRowsError, numeric_data
 from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categorical
 from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ColumnBudget, whole_counts
 from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
@@ -127,6 +127,11 @@ class DifferentialPrivacy(PrivacyPolicy):
         return f"dp: {self.budget.describe()}, method {self.method}"
 
 
+def param_of(unit: str) -> str:
+    """The budget parameter's name for a unit."""
+    return "rho" if unit == "zcdp" else "epsilon"
+
+
 def _release_key(name: str) -> str:
     return "\x00release:" + name
 
@@ -196,7 +201,7 @@ class _DPSession(PolicySession):
             return
         zcdp = self.budget.unit == "zcdp"
         public = self.policy.public_n_rows
-        counts, need = minimum_coefficient(
+        counts, _ = minimum_coefficient(
             self.weights, self.kinds, self.specs, 0.0 if public else N_ROWS_WEIGHT,
             2.0 if self.neighbours == REPLACE else 1.0, zcdp, self.policy.method,
         )
@@ -205,12 +210,32 @@ class _DPSession(PolicySession):
         # the advice for the true row count passes with probability ≥ 1 - 4e-7 (Laplace tail)
         n_up = float(self.n_rows_hat or 1.0) + 10.0 * math.sqrt(self.n_rows_var)
 
-        def required(n: float, c: float = need.coefficient) -> float:
-            return (c / n) ** 2 if zcdp else c / n
+        def required(n: float) -> float:
+            return (counts.coefficient / n) ** 2 if zcdp else counts.coefficient / n
 
-        if amount >= required(n_up, counts.coefficient) * (1 - 1e-9):
+        # a row count drowned in its own noise (scale above a third of it) says nothing: refuse;
+        # at the advised budget this happens with probability below 1e-6
+        scale = math.sqrt(self.n_rows_var / 2.0) if not zcdp else math.sqrt(self.n_rows_var)
+        drowned = scale > float(self.n_rows_hat or 1.0) / 3.0
+        if not drowned and amount >= required(n_up) * (1 - 1e-9):
             return
-        symbol, param = ("ρ", "rho") if zcdp else ("ε", "epsilon")
+        raise PrivacyError(f"{param_of(self.budget.unit)}={_fmt(amount)} is too small for {len(self.weights)} column(s): "
+                           + self._advice)
+
+    @property
+    def _advice(self) -> str:
+        """What budget would work, from the schema, the spec and the split only (never from a
+        noisy value): the same text whichever check or step refuses the fit."""
+        zcdp = self.budget.unit == "zcdp"
+        _, need = minimum_coefficient(
+            self.weights, self.kinds, self.specs, 0.0 if self.policy.public_n_rows else N_ROWS_WEIGHT,
+            2.0 if self.neighbours == REPLACE else 1.0, zcdp, self.policy.method,
+        )
+        param, symbol = param_of(self.budget.unit), "ρ" if zcdp else "ε"
+
+        def required(n: float) -> float:
+            return (need.coefficient / n) ** 2 if zcdp else need.coefficient / n
+
         what = (
             f"column {need.column!r}'s bounds histogram needs its threshold (the rows one bin of the public grid "
             "must hold to be seen) below a twentieth of the rows"
@@ -218,7 +243,7 @@ class _DPSession(PolicySession):
             else f"the counts of {need.column!r} need their noise below a tenth of the rows"
         )
         formula = f"({need.coefficient:.3g} / rows)²" if zcdp else f"{need.coefficient:.3g} / rows"
-        if public:
+        if self.policy.public_n_rows:
             n = float(self.n_rows_hat or 1.0)
             advice = f"use at least {param}={_round_up(required(n)):g} for its {n:.0f} rows (declared public)"
         else:
@@ -226,10 +251,9 @@ class _DPSession(PolicySession):
                 f"use at least {param} = {formula} with the table's row count, e.g. {_round_up(required(1e3)):g} "
                 f"for 1,000 rows or {_round_up(required(1e5)):g} for 100,000"
             )
-        raise PrivacyError(
-            f"{param}={_fmt(amount)} is too small for {len(self.weights)} column(s): {what}, which needs "
-            f"{symbol} ≥ {formula}; {advice} (or give public bounds, model fewer columns, or give that column a "
-            "larger budget_weight)"
+        return (
+            f"{what}, which needs {symbol} ≥ {formula}; {advice} (or give public bounds, model fewer columns, "
+            "or give that column a larger budget_weight)"
         )
 
     # -- columns --------------------------------------------------------------------
@@ -286,10 +310,13 @@ class _DPSession(PolicySession):
             dist = unique_keys(dist, prop, float(self.n_rows_hat or 1.0))
             sel = {"method": "dp: unique keys between private bounds"}
         elif family is None or family in estimable_families(kind, self.policy.method):
-            dist, prop, sel = estimate_numeric(
-                budget, numeric_data(kind, data.values, counts), data.n_missing, float(self.n_rows_hat or 1.0),
-                self.n_rows_var, spec, self.policy.method, self.policy.n_bins, family,
-            )
+            try:
+                dist, prop, sel = estimate_numeric(
+                    budget, numeric_data(kind, data.values, counts), data.n_missing, float(self.n_rows_hat or 1.0),
+                    self.n_rows_var, spec, self.policy.method, self.policy.n_bins, family,
+                )
+            except TooFewRowsError as exc:
+                raise PrivacyError(f"{exc}; as a rule: {self._advice}") from None
         else:
             raise self._unsupported(data, family)
         if spec.unique and kind in ("date", "datetime", "time"):
