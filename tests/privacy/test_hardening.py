@@ -188,3 +188,33 @@ def test_following_the_budget_advice_works() -> None:
     for _ in range(3):
         model = dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.01 * c / n))
         assert [col.name for col in model.columns] == ["x", "k", "day", "c"]
+
+
+# -- item 4: pattern character tables publish no cell under k ---------------------------------
+
+
+def _codes(n: int, extra: list[str]) -> pl.DataFrame:
+    rng = np.random.default_rng(11)
+    first = np.where(rng.random(n) < 0.8, "1", "2")
+    rest = rng.integers(0, 10_000, n)
+    return pl.DataFrame({"c": [f"AB-{a}{b:04d}" for a, b in zip(first, rest)] + extra})
+
+
+def _first_table(model: dt.Model) -> dict:
+    tokens = model.to_dict()["columns"][0]["distribution"]["parameters"]["shapes"][0]["tokens"]
+    return next(t for t in tokens if "class" in t)["chars"][0]
+
+
+@pytest.mark.parametrize("policy", ["none", "disclosure"])
+def test_pattern_character_cells_under_k_are_folded(policy: str) -> None:
+    """Before: 3 rows with '9' first gave chars[0]['9'] = 3 / r, a count of 3 (pet licence
+    numbers: 5 such cells)."""
+    spec = {"columns": {"c": {"kind": "string", "distribution": "pattern"}}}
+    base = _first_table(dt.fit(_codes(2000, []), spec, privacy=policy))
+    small = _first_table(dt.fit(_codes(2000, ["AB-90001", "AB-90002", "AB-90003"]), spec, privacy=policy))
+    assert set(base) == set(small) == {"1", "2"}
+    # k rows or more folded: spread over the whole class, no character singled out
+    many = _codes(2000, [f"AB-{d}{i:04d}" for d in "3456789" for i in range(2)])  # 14 rows, 2 each
+    table = _first_table(dt.fit(many, spec, privacy=policy))
+    assert set(table) == set("0123456789")
+    assert len({round(table[d], 12) for d in "03456789"}) == 1
