@@ -218,3 +218,29 @@ def test_pattern_character_cells_under_k_are_folded(policy: str) -> None:
     table = _first_table(dt.fit(many, spec, privacy=policy))
     assert set(table) == set("0123456789")
     assert len({round(table[d], 12) for d in "03456789"}) == 1
+
+
+# -- item 7: the audit derives each line's sensitivity from what it releases ----------------
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_ledger_audit_refuses_an_understated_sensitivity(public: bool) -> None:
+    """'x: clamped sums of 4 terms' at sensitivity 1 with a matching ε (before: it passed)."""
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({"x": rng.lognormal(size=3000), "d": pl.date_range(
+        pl.date(2020, 1, 1), pl.date(2020, 1, 1) + pl.duration(days=2999), eager=True)})
+    d = dt.fit(frame, privacy=dt.privacy.DifferentialPrivacy(epsilon=2.0, public_n_rows=public)).to_dict()
+    dt.Model.from_dict(d)  # untouched: loads
+    lines = d["privacy"]["ledger"]
+    sums = next(line for line in lines if line["what"].startswith("x: clamped sums of"))
+    terms = len(sums["what"].split("of ", 1)[1].split(", "))
+    assert sums["sensitivity"] == (2 if public else 1) * terms
+    eps = sums["epsilon"]
+    sums["sensitivity"] /= terms
+    sums["epsilon"] = eps / terms
+    d["privacy"]["spent"]["epsilon"] -= eps - sums["epsilon"]
+    message = _refused(d)
+    assert "x: clamped sums" in message and f"sensitivity {2 * terms if public else terms}" in message
+    # the dates' bounds: two grids (months and years), sensitivity 2 under add/remove
+    bounds = next(line for line in lines if line["what"].startswith("d: missing count and bounds"))
+    assert bounds["sensitivity"] == (4 if public else 2)
