@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -27,7 +28,10 @@ def test_rare_text_labels_merge_into_other(frame: pl.DataFrame) -> None:
     assert '"rare"' not in text and '"odd"' not in text
     synth = model.sample(20_000, seed=0)["city"]
     assert (synth == "other").mean() == pytest.approx(0.05, abs=0.01)
-    assert model.rare_label_warnings() == []
+    # the bucket itself holds 5 rows, under k: reported (issue 10, item 6)
+    assert [w.split(";")[0] for w in model.rare_label_warnings()] == [
+        "column 'city': the 'other' bucket of merged rare labels is held by about 5 row(s), fewer than 10"
+    ]
 
 
 def test_bucket_joins_a_real_label_of_the_same_name() -> None:
@@ -59,10 +63,10 @@ def test_hand_edited_rare_label_is_reported(frame: pl.DataFrame, tmp_path: Path)
     params["probs"] = [0.34, 0.6, 0.05, 0.01]
     path = tmp_path / "m.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert dt.load(path).rare_label_warnings() == [
+    assert dt.load(path).rare_label_warnings()[-1] == (  # after the 5-row 'other' bucket's line
         "column 'city': label 'Ede' is held by about 1 row(s), fewer than 10; publishing it discloses that value "
         "(merge it, or refit without keep_rare)"
-    ]
+    )
 
 
 def test_enum_rare_categories_share_their_mass_evenly() -> None:
@@ -113,5 +117,32 @@ def test_inspect_and_validate_warn_about_kept_rare_labels(frame: pl.DataFrame, t
     assert code == 0 and err.count("warning:") == 2
     merged = dt.fit(frame).save(tmp_path / "merged.json")
     code, out, err = run_cli(["inspect", str(merged)])
-    assert code == 0 and err == ""
+    # the 'other' bucket itself holds 5 rows, under k (issue 10, item 6)
+    assert code == 0 and err.count("warning:") == 1 and "'other' bucket" in err
     assert "rare labels in city: 2 held by fewer than 10 rows, into 'other' (5.00% of rows)" in out
+
+
+def test_a_small_other_bucket_is_reported() -> None:
+    """The merged bucket is checked against k too (issue 10, item 6): one rare row gives a
+    bucket share of 1 / n, a count under k."""
+    frame = pl.DataFrame({"c": ["a"] * 60 + ["b"] * 40 + ["zebra"]})
+    lines = dt.fit(frame).rare_label_warnings()
+    assert lines == [
+        "column 'c': the 'other' bucket of merged rare labels is held by about 1 row(s), fewer than 10; its share "
+        "tells how many rows hold rare values (the disclosure policy recodes such a bucket into the most frequent label)"
+    ]
+    assert dt.fit(frame, privacy="disclosure").rare_label_warnings() == []
+
+
+def test_bounded_candidates_scores_are_left_out_when_an_unbounded_family_wins() -> None:
+    """issue 10, item 6: the discrete uniform's BIC is a function of log(max - min + 1); with a
+    log-normal winning, that score would give the real range away."""
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(10, 1, 3000).round().astype(int)
+    col = dt.fit(pl.DataFrame({"x": x})).to_dict()["columns"][0]
+    assert col["distribution"]["name"] == "discrete_lognormal"
+    scores = col["selection"]["scores"]
+    assert "poisson" in scores and "discrete_uniform" not in scores and "discrete_truncated_normal" not in scores
+    # a bounded winner publishes its range anyway: the scores stay
+    u = dt.fit(pl.DataFrame({"u": rng.uniform(3, 9, 3000)})).to_dict()["columns"][0]
+    assert u["distribution"]["name"] == "uniform" and "uniform" in u["selection"]["scores"]

@@ -140,7 +140,8 @@ def fit_prepared(
     frame = constrained.frame
     table = prepare_table(frame, spec, reads_values=privacy.reads_values)
     info = TableInfo(
-        n_rows=table.n_rows, columns=table.names, fit_spec=spec, releases=family.table_releases(table)
+        n_rows=table.n_rows, columns=table.names, fit_spec=spec, releases=family.table_releases(table),
+        kinds={c.name: c.kind for c in table.columns},
     )
     session = privacy.start(info)
     released_rows = session.release_n_rows(table.n_rows)

@@ -249,7 +249,8 @@ class Model:
     def rare_label_warnings(self) -> list[str]:
         """One line per published categorical label that fewer than ``rare_threshold`` rows
         are expected to carry (probability x non-missing rows), e.g. after ``keep_rare`` or a
-        hand edit. Enum categories are part of the declared type and are not listed."""
+        hand edit, and the ``other`` bucket of merged rare labels when it is itself under the
+        threshold. Enum categories are part of the declared type and are not listed."""
         lines = []
         k = self.rare_threshold
         for col in self.columns:
@@ -259,11 +260,19 @@ class Model:
             bucket = (col.rare_labels or {}).get("into")
             rows = self.n_rows * (1.0 - col.prop_missing)
             for label, p in zip(dist.labels, dist.probs):
-                if label != bucket and 0 < p * rows < k - 1e-9:
+                if not 0 < p * rows < k - 1e-9:
+                    continue
+                if label == bucket:  # the merged rest: its own share is a count under k (issue 10, item 6)
                     lines.append(
-                        f"column {col.name!r}: label {label!r} is held by about {p * rows:.0f} row(s), fewer than "
-                        f"{k}; publishing it discloses that value (merge it, or refit without keep_rare)"
+                        f"column {col.name!r}: the {label!r} bucket of merged rare labels is held by about "
+                        f"{p * rows:.0f} row(s), fewer than {k}; its share tells how many rows hold rare values "
+                        "(the disclosure policy recodes such a bucket into the most frequent label)"
                     )
+                    continue
+                lines.append(
+                    f"column {col.name!r}: label {label!r} is held by about {p * rows:.0f} row(s), fewer than "
+                    f"{k}; publishing it discloses that value (merge it, or refit without keep_rare)"
+                )
         return lines
 
 

@@ -282,10 +282,11 @@ def test_budget_too_small_names_the_minimum() -> None:
     with pytest.raises(PrivacyError) as info:
         dt.fit(frame, privacy=DP(epsilon=0.001, public_n_rows=True))
     message = str(info.value)
-    assert message.startswith("epsilon=0.001 is too small for 3 column(s) of about 1000 rows")
-    assert "use at least epsilon=0.1 " in message
-    dt.fit(frame, privacy=DP(epsilon=0.1, public_n_rows=True))  # the minimum works
-    with pytest.raises(PrivacyError, match=re.escape("use at least rho=0.0005 ")):
+    assert message.startswith("epsilon=0.001 is too small for 3 column(s): the counts of 'c0' need their noise")
+    # public row count: replace-one-row, twice the noise of add/remove, twice the budget
+    assert "use at least epsilon=0.2 for its 1000 rows (declared public)" in message
+    dt.fit(frame, privacy=DP(epsilon=0.2, public_n_rows=True))  # the minimum works
+    with pytest.raises(PrivacyError, match=re.escape("use at least rho=0.002 ")):
         dt.fit(frame, privacy=DP(rho=1e-5, public_n_rows=True))
 
 
@@ -318,10 +319,18 @@ def test_kinds_come_from_the_dtype_and_spec_not_the_values() -> None:
     assert forced.column("whole").kind == "discrete"
 
 
-def test_weights_must_be_whole_numbers() -> None:
-    frame = pl.DataFrame({"x": [True, False] * 33, "w": [1.5, 2.0] * 33})  # 49.5 rows say true
+def test_fractional_weights_are_rounded_down() -> None:
+    """One unit of weight is one person; a fractional weight is rounded down rather than
+    refused, since a refusal would depend on one row (issue 10, item 2)."""
+    frame = pl.DataFrame({"x": [True, False] * 1000, "w": [1.5, 2.0] * 1000})  # 1.5 counts as 1
+    with pytest.warns(dt.DatatwinWarning, match="1000 frequency weight"):
+        model = dt.fit(frame, {"weight_column": "w"}, privacy=DP(epsilon=5.0))
+    # true: 1000 of 3000 rows; noise sd ~1 count per cell at ε = 5 (the 0.05 margin is many sd)
+    assert model.column("x").distribution.p == pytest.approx(1 / 3, abs=0.05)
+    from datatwin.privacy.dp_column import whole_counts
+
     with pytest.raises(PrivacyError, match=re.escape("column 'x': differential privacy needs whole-number row weights")):
-        dt.fit(frame, {"weight_column": "w"}, privacy=DP(epsilon=1.0))
+        whole_counts("x", np.array([1.5, 2.0]))
 
 
 # -- settings ------------------------------------------------------------------------------

@@ -100,12 +100,33 @@ def _fit_class_token(
     chars: list[dict | None] = [None] * width
     if r > 0:  # a character table aggregates >= k rows and >= k distinct values
         for j in range(width):
-            tally = np.bincount(sub[residual, j].astype(np.int64) - base, weights=w, minlength=size)
+            tally = _folded(np.bincount(sub[residual, j].astype(np.int64) - base, weights=w, minlength=size), k)
+            if tally is None:
+                continue
             seen = tally > 0
             gain = float(np.dot(tally[seen], np.log(tally[seen] / r))) + r * math.log(size)
             if gain > penalty * (size - 1) and gain >= MIN_TABLE_GAIN * r:
                 chars[j] = {chr(base + i): float(tally[i] / r) for i in np.flatnonzero(seen)}
     return {"class": cls_name, "length": width, "values": values, "other": other, "chars": chars}, None
+
+
+def _folded(tally: np.ndarray, k: int) -> np.ndarray | None:
+    """A character table's counts with every cell under ``k`` rows folded (issue 10, item 4).
+
+    No cell may imply a count of 1 … k−1: cells under k are pooled into an "other" mass
+    spread evenly over the whole class (so no folded character is singled out); a pooled
+    mass itself under k joins the largest published cell instead, as a small remainder of
+    labels does. None when no cell holds k rows: the position stays uniform."""
+    kept = tally >= k
+    if not kept.any():
+        return None
+    folded = float(tally[~kept].sum())
+    out = np.where(kept, tally, 0.0).astype(np.float64)
+    if folded >= k:
+        out += folded / len(tally)
+    elif folded > 0:
+        out[int(np.argmax(out))] += folded
+    return out
 
 
 def without_tables(shapes: list[dict]) -> list[dict]:

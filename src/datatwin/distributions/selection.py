@@ -60,6 +60,8 @@ class Selection:
     scores: dict[str, float]
     #: candidates that fitted but were not allowed to win, with the reason
     excluded: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: every fitted candidate that was scored, by name
+    fits: dict[str, Distribution] = dataclasses.field(default_factory=dict)
 
 
 def select_distribution(
@@ -135,7 +137,10 @@ def select_distribution(
     excluded = {name: why for name, dist in all_fits if name in scores and (why := implausible(dist, values, counts))}
     allowed = [(score, dist) for score, dist in fitted if dist.name not in excluded] or fitted
     best = min(allowed, key=lambda t: t[0])[1]  # min keeps the first of equal scores
-    return Selection(best, criterion, scores, {k: v for k, v in excluded.items() if k != best.name})
+    return Selection(
+        best, criterion, scores, {k: v for k, v in excluded.items() if k != best.name},
+        {name: dist for name, dist in all_fits if name in scores},
+    )
 
 
 def _scores(

@@ -25,6 +25,7 @@ from datatwin.models.columns import ColumnModel
 from datatwin.prepare import PreparedColumn, PreparedTable
 from datatwin.prepare.personalcolumn import finish
 from datatwin.privacy.base import ColumnData, Estimate, PolicySession
+from datatwin.privacy.microaggregation import parameter_numbers
 from datatwin.schema import ColumnSpec, FitSpec
 
 
@@ -147,6 +148,7 @@ def _choose_distribution(
         empirical_bins=fit_spec.empirical_bins, literal_threshold=fit_spec.rare_threshold, unique=unique,
     )
     scores = {k: _round_score(v) for k, v in sel.scores.items() if not math.isnan(v)}
+    scores = _without_range_scores(scores, sel, values)
     extra: dict[str, Any] = {}
     if sel.excluded:  # fitted, but not allowed to win (unreadable parameters, implausible tails)
         extra["excluded"] = dict(sel.excluded)
@@ -155,6 +157,22 @@ def _choose_distribution(
     if len(scores) <= 1:
         return sel.best, {"method": "only candidate", **extra}
     return sel.best, {"method": sel.criterion, "scores": scores, **extra}
+
+
+def _without_range_scores(scores: dict[str, float], sel: Any, values: np.ndarray) -> dict[str, float]:
+    """Scores of candidates fitted on the real range are left out when the winner does not
+    publish that range itself (issue 10, item 6): a bounded candidate's score is a function
+    of its bounds (the discrete uniform's BIC is n log(max − min + 1) + …), so Adult's fnlwgt
+    range could be solved from it even though a log-normal won."""
+    if values.dtype.kind not in "iuf" or not len(values):
+        return scores
+    extremes = np.array([float(values.min()), float(values.max())])
+    if np.isin(parameter_numbers(sel.best), extremes).any():
+        return scores  # the winner publishes the real range anyway
+    return {
+        name: v for name, v in scores.items()
+        if name not in sel.fits or not np.isin(parameter_numbers(sel.fits[name]), extremes).any()
+    }
 
 
 def _key_like(values: np.ndarray) -> bool:

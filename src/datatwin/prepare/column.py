@@ -13,6 +13,7 @@ from datatwin.errors import ColumnError
 from datatwin.prepare.convert import KIND_DTYPES, to_values
 from datatwin.prepare.missing import apply_missing_values, without_nan
 from datatwin.prepare.personalcolumn import SpecialText, free_text_for_fit, personal_for_fit
+from datatwin.prepare.rules import private_series
 from datatwin.prepare.textcolumn import text_column_for_fit
 from datatwin.prepare.textformat import TextFormat
 from datatwin.schema import MIN_ROWS_FOR_UNIQUE, ColumnSpec, FitSpec, dtype_to_str, infer_kind, public_kind
@@ -89,7 +90,7 @@ def prepare_column(
     sentinels = tuple(fit_spec.missing_values) + tuple(spec.missing_values)
     if sentinels:
         series = apply_missing_values(series, sentinels)
-    series = without_nan(series)
+    series = without_nan(series, reads_values)
     special = personal_for_fit(series, spec, fit_spec, reads_values)
     if special is not None:  # personal data: made up by Faker, kept as text, no value published
         spec = special.spec
@@ -117,6 +118,12 @@ def prepare_column(
         kind = public_kind(dtype)
     if not KIND_DTYPES[kind](dtype):
         raise ColumnError(name, f"a {dtype_to_str(dtype)} column cannot be modelled as kind {kind!r}; remove the forced kind")
+    if not reads_values:  # no error may depend on one row: values breaking a declared rule become missing
+        series = private_series(series, kind, bool(spec.unique))
+        nonnull = series.drop_nulls()
+        present = series.is_not_null().to_numpy()
+        n_missing = float(series.null_count()) if weights is None else float(weights[~present].sum())
+        nonnull_weights = None if weights is None else weights[present]
     categories = list(dtype.categories) if isinstance(dtype, pl.Enum) else None
 
     n_distinct = nonnull.n_unique()
@@ -143,7 +150,7 @@ def prepare_column(
         )
     if spec.unique and kind in ("categorical", "boolean"):
         raise ColumnError(name, f"the spec says unique, but a {kind} column cannot be unique; drop 'unique' from the spec")
-    if spec.unique and repeats > 0:
+    if spec.unique and repeats > 0 and reads_values:
         raise ColumnError(
             name,
             f"the spec says unique, but {repeats:g} value(s) repeat; "
@@ -159,6 +166,10 @@ def prepare_column(
             ) from None
     else:
         values, counts = np.array([], dtype=object), np.array([], dtype=np.float64)
+    if not reads_values and spec.unique and len(counts) and counts.max() > 1:
+        # a weight above 1 in a unique column: the extra units of weight are missing
+        n_missing += float(np.sum(counts - np.minimum(counts, 1)))
+        counts = np.minimum(counts, 1)
     if special is None:
         special = free_text_for_fit(values, counts, kind, spec, fit_spec, reads_values)
         if special is not None:  # long, varied text: a length model and made-up words

@@ -33,13 +33,24 @@ def apply_missing_values(series: pl.Series, sentinels: tuple[Any, ...]) -> pl.Se
     return out.cast(dtype) if out.dtype != dtype else out
 
 
-def without_nan(series: pl.Series) -> pl.Series:
-    """NaN becomes missing (with a warning); an infinity is an error naming the column."""
+def without_nan(series: pl.Series, reads_values: bool = True) -> pl.Series:
+    """NaN becomes missing (with a warning); an infinity is an error naming the column.
+
+    Under a policy that must not read the values (``reads_values=False``) no error
+    may depend on one row: ±inf becomes missing too, with a warning to the owner (issue 10,
+    item 2; see :mod:`datatwin.prepare.rules`)."""
     if not series.dtype.is_float():
         return series
     name = series.name
     n_inf = int(series.is_infinite().sum())
-    if n_inf:
+    if n_inf and not reads_values:
+        warnings.warn(
+            f"column {name!r}: {n_inf} infinite value(s) are treated as missing (under a private policy a value "
+            "that breaks a rule is made missing rather than refused); this warning is not published",
+            DatatwinWarning, stacklevel=5,
+        )
+        series = pl.select(pl.when(series.is_infinite()).then(None).otherwise(series)).to_series().alias(name)
+    elif n_inf:
         raise ColumnError(
             name,
             f"has {n_inf} infinite value(s); replace them, or declare them missing with "

@@ -12,6 +12,7 @@ import polars as pl
 
 from datatwin.errors import ColumnError, DatatwinWarning, SpecError, did_you_mean
 from datatwin.prepare.column import PreparedColumn, prepare_column
+from datatwin.prepare.rules import private_weights
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
 
@@ -42,8 +43,12 @@ class PreparedTable:
         raise KeyError(name)
 
 
-def frequency_weights(frame: pl.DataFrame, column: str | None) -> np.ndarray | None:
-    """The frequency column as float weights, checked: numeric, no missing, finite, >= 0."""
+def frequency_weights(frame: pl.DataFrame, column: str | None, reads_values: bool = True) -> np.ndarray | None:
+    """The frequency column as float weights, checked: numeric, no missing, finite, >= 0.
+
+    Under a policy that must not read the values the per-row checks would make the fit's
+    failure depend on one row: bad weights are clamped instead (missing, infinite or
+    negative → 0, fractions rounded down; :func:`datatwin.prepare.rules.private_weights`)."""
     if column is None:
         return None
     if column not in frame.columns:
@@ -52,6 +57,8 @@ def frequency_weights(frame: pl.DataFrame, column: str | None) -> np.ndarray | N
     if not series.dtype.is_numeric():
         raise ColumnError(column, f"the weight column must hold numbers (how many times each row counts); it is {series.dtype}")
     w = series.cast(pl.Float64).to_numpy()
+    if not reads_values:
+        w = private_weights(w)
     with np.errstate(invalid="ignore"):
         bad = int(np.sum(~np.isfinite(w) | (w < 0)))  # a missing weight is NaN here
     if bad:
@@ -100,7 +107,7 @@ def prepare_table(
     from the dtype and the spec only). ``progress`` is called with each column's name.
     """
     modelled, skipped = modelled_columns(frame, spec)
-    weights = frequency_weights(frame, spec.weight_column)
+    weights = frequency_weights(frame, spec.weight_column, reads_values)
     n_rows = float(frame.height) if weights is None else float(weights.sum())
     columns = []
     for name in modelled:

@@ -128,6 +128,10 @@ def text_column_for_fit(series: pl.Series, spec: ColumnSpec, fit_spec: FitSpec, 
         return TextColumn(series)
     unparsed = spec.unparsed or fit_spec.unparsed
     if isinstance(spec.text_format, str):
+        if not reads_values:
+            # an error on cells that do not parse would depend on one row: they become missing,
+            # counted only by the policy's noisy missing count (issue 10, item 2); the owner is warned
+            return resolve_text_column(series, spec.text_format, "missing")
         return resolve_text_column(series, spec.text_format, unparsed)
     if not reads_values:
         return TextColumn(series)

@@ -111,6 +111,9 @@ class TableInfo:
     #: table-wide measurements the model family will ask for (a copula's correlation matrix),
     #: by name, with their budget weight relative to one column's
     releases: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: each modelled column's kind (from the dtype and the spec under a policy that does not
+    #: read values); a policy plans its budget with it
+    kinds: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class PolicySession:

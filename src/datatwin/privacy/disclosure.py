@@ -274,6 +274,12 @@ class _DisclosureSession(PolicySession):
         m = data.n_missing
         if not 0 < m < self.k:
             return data, False
+        if data.kind == "discrete" and (data.spec.unique if data.spec.unique is not None else data.inferred_unique):
+            # recoding would make a key repeat (and the key path refuse the column): every key
+            # is held by one row, so no ratio over the present rows is published but the density,
+            # whose range is micro-aggregated (found by tests/privacy/test_neighbours.py)
+            self._note(f"{data.name}: missing share released as 0", "suppression")
+            return data, True
         need = data.fit_spec.rare_threshold if data.kind in ("categorical", "string") else self.k
         i = int(np.argmax(data.counts))
         if data.counts[i] < need:

@@ -38,10 +38,12 @@ from datatwin.privacy.base import (
     register_policy,
 )
 from datatwin.privacy.budget import Accountant, Budget, _fmt
-from datatwin.privacy.dp_bounds import numeric_data
+from datatwin.privacy.dp_advice import minimum_coefficient
+from datatwin.privacy.dp_bounds import TooFewRowsError, numeric_data
 from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categorical
 from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ColumnBudget, whole_counts
 from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
+from datatwin.privacy.dp_unique import check_unique_capacity, unique_keys
 from datatwin.privacy.ledger import LedgerEntry, privacy_section
 from datatwin.privacy.measurement import Measurement, Released, Selection
 from datatwin.schema import ColumnSpec
@@ -53,8 +55,6 @@ METHODS = ("parametric", "histogram", "sample_and_aggregate")
 N_ROWS_WEIGHT = 0.5
 #: the smallest fraction of a column's share that one of its main releases gets
 MIN_MAIN_FRACTION = 0.3
-#: a count's noise scale (Laplace b or Gaussian σ) must stay below n_rows / this
-MIN_SIGNAL = 10.0
 _TEXT_DTYPES = ("String", "Categorical", "Enum")
 
 
@@ -127,6 +127,11 @@ class DifferentialPrivacy(PrivacyPolicy):
         return f"dp: {self.budget.describe()}, method {self.method}"
 
 
+def param_of(unit: str) -> str:
+    """The budget parameter's name for a unit."""
+    return "rho" if unit == "zcdp" else "epsilon"
+
+
 def _release_key(name: str) -> str:
     return "\x00release:" + name
 
@@ -150,6 +155,8 @@ class _DPSession(PolicySession):
         self.ledger: list[LedgerEntry] = []
         columns = table.fit_spec.columns if table.fit_spec is not None else {}
         self.weights = {c: columns.get(c, ColumnSpec()).budget_weight for c in table.columns}
+        self.kinds = dict(table.kinds)
+        self.specs: dict[str, object] = {c: columns.get(c, ColumnSpec()) for c in table.columns}
         # a table-wide release takes its share like a column does (keys cannot clash with column names)
         self.weights.update({_release_key(r): float(w) for r, w in table.releases.items()})
         self.pending = dict(self.weights)
@@ -188,32 +195,65 @@ class _DPSession(PolicySession):
         return None  # it counts values that did not parse
 
     def _check_enough(self) -> None:
-        """Refuse a budget whose column shares would drown every count in noise."""
+        """Refuse a budget whose first releases would drown in noise, with advice that is a
+        formula in the row count, never computed from noisy values (:mod:`.dp_advice`)."""
         if not self.weights:
             return
-        # a lower confidence bound on the row count: a lucky draw of the noisy count must not
-        # let a useless budget through (nor inflate the minimum the message suggests)
-        n_hat, spread = float(self.n_rows_hat or 1.0), 2.0 * math.sqrt(self.n_rows_var)
-        n = max(n_hat - spread, 1.0)
-        total_w = sum(self.weights.values())
-        rows_w = 0.0 if self.policy.public_n_rows else N_ROWS_WEIGHT
         zcdp = self.budget.unit == "zcdp"
+        public = self.policy.public_n_rows
+        counts, _ = minimum_coefficient(
+            self.weights, self.kinds, self.specs, 0.0 if public else N_ROWS_WEIGHT,
+            2.0 if self.neighbours == REPLACE else 1.0, zcdp, self.policy.method,
+        )
         amount = float(self.budget.rho if zcdp else self.budget.epsilon)
-        smallest = amount * min(self.weights.values()) / (total_w + rows_w) * MIN_MAIN_FRACTION
-        needed = 0.5 * (MIN_SIGNAL / n) ** 2 if zcdp else MIN_SIGNAL / n
-        if smallest >= needed:
+        # the decision reads the noisy row count generously (10 sd up): a budget that follows
+        # the advice for the true row count passes with probability ≥ 1 - 4e-7 (Laplace tail)
+        n_up = float(self.n_rows_hat or 1.0) + 10.0 * math.sqrt(self.n_rows_var)
+
+        def required(n: float) -> float:
+            return (counts.coefficient / n) ** 2 if zcdp else counts.coefficient / n
+
+        # a row count drowned in its own noise (scale above a third of it) says nothing: refuse;
+        # at the advised budget this happens with probability below 1e-6
+        scale = math.sqrt(self.n_rows_var / 2.0) if not zcdp else math.sqrt(self.n_rows_var)
+        drowned = scale > float(self.n_rows_hat or 1.0) / 3.0
+        if not drowned and amount >= required(n_up) * (1 - 1e-9):
             return
-        noise = 1.0 / math.sqrt(2 * smallest) if zcdp else 1.0 / smallest
-        # the suggestion is sized for the row count's point estimate: the lower bound can collapse to 1
-        minimum = _round_up(min(needed, (0.5 * (MIN_SIGNAL / n_hat) ** 2 if zcdp else MIN_SIGNAL / n_hat)) / smallest * amount)
-        symbol, param = ("ρ", "rho") if zcdp else ("ε", "epsilon")
-        raise PrivacyError(
-            f"{param}={_fmt(amount)} is too small for {len(self.weights)} column(s) of about {n_hat:.0f} rows"
-            + (f" (± {spread:.0f}: the row count itself is drowned in noise)" if spread > n_hat / 2 else "")
-            + ": "
-            f"the smallest column share is {symbol}={smallest / MIN_MAIN_FRACTION:.2g} and its main release "
-            f"{symbol}={smallest:.2g}, so its noisy counts are off by about {noise:.0f} rows; use at least "
-            f"{param}={minimum:g} (or model fewer columns, or give the smaller columns a larger budget_weight)"
+        raise PrivacyError(f"{param_of(self.budget.unit)}={_fmt(amount)} is too small for {len(self.weights)} column(s): "
+                           + self._advice)
+
+    @property
+    def _advice(self) -> str:
+        """What budget would work, from the schema, the spec and the split only (never from a
+        noisy value): the same text whichever check or step refuses the fit."""
+        zcdp = self.budget.unit == "zcdp"
+        _, need = minimum_coefficient(
+            self.weights, self.kinds, self.specs, 0.0 if self.policy.public_n_rows else N_ROWS_WEIGHT,
+            2.0 if self.neighbours == REPLACE else 1.0, zcdp, self.policy.method,
+        )
+        param, symbol = param_of(self.budget.unit), "ρ" if zcdp else "ε"
+
+        def required(n: float) -> float:
+            return (need.coefficient / n) ** 2 if zcdp else need.coefficient / n
+
+        what = (
+            f"column {need.column!r}'s bounds histogram needs its threshold (the rows one bin of the public grid "
+            "must hold to be seen) below a twentieth of the rows"
+            if need.release == "bounds histogram"
+            else f"the counts of {need.column!r} need their noise below a tenth of the rows"
+        )
+        formula = f"({need.coefficient:.3g} / rows)²" if zcdp else f"{need.coefficient:.3g} / rows"
+        if self.policy.public_n_rows:
+            n = float(self.n_rows_hat or 1.0)
+            advice = f"use at least {param}={_round_up(required(n)):g} for its {n:.0f} rows (declared public)"
+        else:
+            advice = (
+                f"use at least {param} = {formula} with the table's row count, e.g. {_round_up(required(1e3)):g} "
+                f"for 1,000 rows or {_round_up(required(1e5)):g} for 100,000"
+            )
+        return (
+            f"{what}, which needs {symbol} ≥ {formula}; {advice} (or give public bounds, model fewer columns, "
+            "or give that column a larger budget_weight)"
         )
 
     # -- columns --------------------------------------------------------------------
@@ -255,13 +295,32 @@ class _DPSession(PolicySession):
             )
         elif kind == "boolean" and family in (None, "bernoulli"):
             dist, prop, sel = estimate_boolean(budget, data.values, counts, data.n_missing)
-        elif family is None or family in estimable_families(kind, self.policy.method):
-            dist, prop, sel = estimate_numeric(
+        elif kind == "discrete" and spec.unique:
+            if family is not None:
+                raise PrivacyError(
+                    f"column {data.name!r}: the spec says unique and forces the {family!r} distribution; under dp a "
+                    "unique whole-number column is modelled as keys between its private bounds (unique_key), since "
+                    "a fitted family cannot promise as many distinct values as rows: drop the forced distribution, "
+                    "or drop unique"
+                )
+            dist, prop, _ = estimate_numeric(
                 budget, numeric_data(kind, data.values, counts), data.n_missing, float(self.n_rows_hat or 1.0),
-                self.n_rows_var, spec, self.policy.method, self.policy.n_bins, family,
+                self.n_rows_var, spec, "parametric", self.policy.n_bins, "discrete_uniform",
             )
+            dist = unique_keys(dist, prop, float(self.n_rows_hat or 1.0))
+            sel = {"method": "dp: unique keys between private bounds"}
+        elif family is None or family in estimable_families(kind, self.policy.method):
+            try:
+                dist, prop, sel = estimate_numeric(
+                    budget, numeric_data(kind, data.values, counts), data.n_missing, float(self.n_rows_hat or 1.0),
+                    self.n_rows_var, spec, self.policy.method, self.policy.n_bins, family,
+                )
+            except TooFewRowsError as exc:
+                raise PrivacyError(f"{exc}; as a rule: {self._advice}") from None
         else:
             raise self._unsupported(data, family)
+        if spec.unique and kind in ("date", "datetime", "time"):
+            check_unique_capacity(data.name, dist, int(self.n_rows_hat or 1))
         return Estimate(distribution=dist, prop_missing=prop, unique=bool(spec.unique) and dist is not None,
                         selection=sel)
 

@@ -291,9 +291,13 @@ def dp_bounds(
     return Bounds(float(lower), float(upper), "dp"), missing, tau
 
 
+class TooFewRowsError(PrivacyError):
+    """No bin of the bounds grids cleared the threshold; the session adds its budget advice."""
+
+
 def too_few_rows(column: str, tau: float | None = None) -> PrivacyError:
     """The error for a column whose values cannot be located at this budget."""
-    return PrivacyError(
+    return TooFewRowsError(
         f"column {column!r}: too few rows to estimate its range privately at this budget"
         + (f" (a value range needs about {tau:.0f} rows to stand out of the noise)" if tau else "")
         + "; give public bounds = [lower, upper] for it in the spec, raise epsilon (or rho), "

@@ -46,6 +46,7 @@ from typing import Any
 from datatwin.errors import PrivacyError
 from datatwin.privacy.budget import Budget, Cost, _fmt, _within
 from datatwin.privacy.costs import MECHANISM_COSTS, mechanism_cost
+from datatwin.privacy.ledger_sensitivity import expected_sensitivity
 from datatwin.privacy.mechanisms import Release
 
 __all__ = ["LedgerEntry", "check_ledger", "privacy_section", "total"]
@@ -248,6 +249,16 @@ def _check_dp_settings(privacy: dict[str, Any], entries: list[tuple[int, LedgerE
             f"'neighbours' is {neighbours!r} but settings.public_n_rows is {public}: a public row count goes "
             "with replace_one_row, a noisy one with add_remove_one_row."
         )
+    replace = neighbours == "replace_one_row" or (neighbours is None and public is True)
+    for i, e in entries:
+        if e.mechanism in (None, "public") or e.sensitivity is None:
+            continue
+        expected = expected_sensitivity(e.what, e.mechanism, replace)
+        if expected is not None and not math.isclose(e.sensitivity, expected, rel_tol=1e-9):
+            problems.append(
+                f"ledger line {i} ({e.what!r}): what it releases has sensitivity {_fmt(expected)} under "
+                f"{'replace' if replace else 'add/remove'}-one-row neighbours, but the line states {_fmt(e.sensitivity)}."
+            )
     if columns is not None:
         named = {e.what.split(":", 1)[0] for _, e in entries if ":" in e.what}
         missing = [c for c in columns if c not in named]
