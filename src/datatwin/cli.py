@@ -22,7 +22,7 @@ from rich.table import Table
 from datatwin import api
 from datatwin._cliconventions import CONTEXT_SETTINGS, App, Group
 from datatwin._version import __version__
-from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
+from datatwin.describe import describe_distribution, describe_kinds, describe_privacy, describe_special_text
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
 from datatwin.io import check_output, read_table, write_table
@@ -191,6 +191,8 @@ def inspect(model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A
     for line in model.fitted.describe():
         out.print(escape(line))
     for line in describe_special_text(d["columns"]):
+        out.print(escape(line))
+    for line in describe_kinds(d["columns"]):
         out.print(escape(line))
     _print_privacy(d["privacy"])
     for c in d["columns"]:

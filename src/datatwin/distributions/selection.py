@@ -107,6 +107,7 @@ def select_distribution(
         "pattern": {"k": literal_threshold, "unique": unique},
         "random_string": {"k": literal_threshold},
         "histogram": {"k": literal_threshold},
+        "finite": {"k": literal_threshold},
     }
     all_fits: list[tuple[str, Distribution]] = []
     failures: dict[str, str] = {}
