@@ -136,3 +136,15 @@ def test_forced_categorical_on_many_distinct_floats_names_the_count() -> None:
     x = np.random.default_rng(0).normal(size=50_000)
     with pytest.raises(ColumnError, match=r"'x'.*50000 distinct values.*categorical"):
         dt.fit(pl.DataFrame({"x": x}), {"columns": {"x": {"kind": "categorical"}}})
+
+
+def test_a_private_policy_warns_when_csv_kinds_are_guessed(tmp_path) -> None:
+    path = tmp_path / "survey.csv"
+    pl.DataFrame({"children": [0.0, 1.0, 2.0] * 300, "age": [30, 40, 50] * 300, "town": ["a", "b", "c"] * 300}).write_csv(path)
+    dp = dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)
+    spec = {"columns": {"children": {"bounds": [0, 5]}, "age": {"bounds": [0, 100]}}}
+    with pytest.warns(dt.DatatwinWarning, match=r"'children' \(continuous\), 'age' \(discrete\).*declare each one's kind"):
+        dt.fit(path, spec, privacy=dp)
+    declared = {"columns": {"children": {"bounds": [0, 5], "kind": "discrete"}, "age": {"bounds": [0, 100], "kind": "discrete"}}}
+    model = dt.fit(path, declared, privacy=dp)  # declared: no warning (pytest turns one into an error)
+    assert model.column("children").kind == "discrete"
