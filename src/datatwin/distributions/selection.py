@@ -34,6 +34,8 @@ BASE_CANDIDATES: dict[str, tuple[str, ...]] = {
 FLEXIBLE_CANDIDATES: dict[str, tuple[str, ...]] = {
     "continuous": ("histogram",),
     "discrete": ("histogram",),
+    "date": ("date_histogram",),
+    "datetime": ("datetime_histogram",),
 }
 #: Composite families tried on numeric kinds on top of the smooth ones.
 COMPOSITE_CANDIDATES = ("point_mass_mixture",)
@@ -108,6 +110,8 @@ def select_distribution(
         "random_string": {"k": literal_threshold},
         "histogram": {"k": literal_threshold},
         "finite": {"k": literal_threshold},
+        "date_histogram": {"k": literal_threshold},
+        "datetime_histogram": {"k": literal_threshold},
     }
     all_fits: list[tuple[str, Distribution]] = []
     failures: dict[str, str] = {}
