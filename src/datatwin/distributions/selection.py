@@ -214,7 +214,9 @@ def _rows_a_pattern_codes(
     pattern = next((d for name, d in fits if name == "pattern"), None)
     if pattern is None or "pattern" in scores:
         return None
-    outside = ~pattern.matches(values)
+    # rows outside every published shape, or holding a character or group value fewer than
+    # k rows hold (Spaceship Titanic's deck 'T' in 'T/0/P', held by 5 rows)
+    outside = ~np.isfinite(pattern.logpdf(values))
     odd_rows = float(counts[outside].sum())
     if not outside.any() or odd_rows > max(2 * k, 0.01 * float(counts.sum())) or outside.all():
         return None
