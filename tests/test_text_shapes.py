@@ -39,6 +39,8 @@ def test_codes_with_separators_keep_their_shape() -> None:
     assert s["PassengerId"].str.contains(r"^\d{4}_\d{2}$").all()
     assert float(s["Cabin"].str.contains(r"^[A-G]/\d{1,4}/[PS]$").mean()) > 0.99
     assert not s["Cabin"].str.starts_with("T/").any()  # deck T (5 rows) is not published
+    big = model.sample(100_000, seed=4)["PassengerId"]  # more than the data: room for a million
+    assert big.n_unique() == 100_000 and big.str.contains(r"^\d{4}_\d{2}$").all()
 
 
 def test_names_with_titles_commas_and_parentheses_are_names() -> None:

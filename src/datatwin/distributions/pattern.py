@@ -55,6 +55,9 @@ from datatwin.distributions.pattern_shapes import (
 #: a first draw repeats about one value in eight, and redrawing the repeats converges in a
 #: few rounds (Spaceship Titanic's 8,693 ``0001_01`` ids have room for 80,000)
 UNIQUE_ROOM = 4
+#: ... and keeps its character tables only while they leave room for this many values, so
+#: that a sample larger than the data stays unique too (100,000 ids from 8,693)
+UNIQUE_TABLE_ROOM = 1_000_000
 
 
 @register
@@ -193,7 +196,7 @@ class PatternDistribution(Distribution):
             for neg_rows, _, tokens in sorted(fitted, key=lambda t: t[:2])
         ]
         model = cls(shapes, fallback, k)
-        if unique and model.max_distinct() < UNIQUE_ROOM * len(texts):
+        if unique and model.max_distinct() < max(UNIQUE_ROOM * len(texts), UNIQUE_TABLE_ROOM):
             model = cls(without_tables(shapes), fallback, k)
             if model.max_distinct() < UNIQUE_ROOM * len(texts):
                 raise DistributionError(
