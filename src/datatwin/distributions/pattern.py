@@ -29,7 +29,13 @@ from typing import Any
 import numpy as np
 
 from datatwin.distributions.base import Distribution, DistributionError, merge_repeats, register
-from datatwin.distributions.pattern_fit import fit_fallback, fit_shape, require_text, without_tables
+from datatwin.distributions.pattern_fit import (
+    fit_fallback,
+    fit_shape,
+    require_text,
+    without_tables,
+    without_value_tables,
+)
 from datatwin.distributions.pattern_shapes import (
     CLASSES,
     MAX_LENGTH,
@@ -196,8 +202,11 @@ class PatternDistribution(Distribution):
             for neg_rows, _, tokens in sorted(fitted, key=lambda t: t[:2])
         ]
         model = cls(shapes, fallback, k)
-        if unique and model.max_distinct() < max(UNIQUE_ROOM * len(texts), UNIQUE_TABLE_ROOM):
+        room = max(UNIQUE_ROOM * len(texts), UNIQUE_TABLE_ROOM)
+        if unique and model.max_distinct() < room:
             model = cls(without_tables(shapes), fallback, k)
+            if model.max_distinct() < room:  # the tables of group values go too ('01' in 0001_01)
+                model = cls(without_value_tables(shapes), fallback, k)
             if model.max_distinct() < UNIQUE_ROOM * len(texts):
                 raise DistributionError(
                     f"pattern: the column is unique, but its format allows at most {model.max_distinct():,.0f} "
