@@ -130,7 +130,8 @@ def prepare_column(
     else:  # a private policy: the kind comes from the dtype alone, never from the values
         kind = public_kind(dtype)
     if not KIND_DTYPES[kind](dtype):
-        held = f" with {nonnull.n_unique()} distinct values" if reads_values and kind == "categorical" else ""
+        numbers = reads_values and kind == "categorical" and dtype.is_numeric()
+        held = f" with {nonnull.n_unique()} distinct values" if numbers else ""
         raise ColumnError(
             name, f"a {dtype_to_str(dtype)} column{held} cannot be modelled as kind {kind!r}; remove the forced kind"
         )
