@@ -148,3 +148,13 @@ def test_a_private_policy_warns_when_csv_kinds_are_guessed(tmp_path) -> None:
     declared = {"columns": {"children": {"bounds": [0, 5], "kind": "discrete"}, "age": {"bounds": [0, 100], "kind": "discrete"}}}
     model = dt.fit(path, declared, privacy=dp)  # declared: no warning (pytest turns one into an error)
     assert model.column("children").kind == "discrete"
+
+
+def test_cli_inspect_prints_the_kind_reasons(model: dt.Model, tmp_path, run_cli) -> None:
+    path = tmp_path / "survey.json"
+    model.save(path)
+    code, out, _ = run_cli(["inspect", str(path)])
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "kind of year: discrete, whole numbers from 1000 to 2999 whose name says year" in flat
+    assert 'to change it write [columns.year] distribution = "histogram" in the spec' in flat
