@@ -109,3 +109,16 @@ def test_round_trip_through_the_model_file(licences: pl.DataFrame, tmp_path) -> 
     model.save(path)
     back = dt.load(path)
     assert back.sample(200, seed=5).equals(model.sample(200, seed=5))
+
+
+def test_gmf_export_writes_a_uniform_over_the_range_with_a_note(licences: pl.DataFrame) -> None:
+    from datatwin import gmf
+
+    model = dt.fit(licences)
+    exported, notes = gmf.model_dict_to_gmf(model.to_dict(), strict=False)
+    out = exported["tables"][0]["vars"][0]["distribution"]
+    assert out["class_name"] == "DateUniformDistribution"
+    real = licences["licensed"]
+    assert out["parameters"]["lower"] <= str(real.min()) and out["parameters"]["upper"] >= str(real.max())
+    assert notes == ["column 'licensed': date_histogram has no metasyn equivalent; exported as core.uniform over "
+                     "its range, an approximation"]

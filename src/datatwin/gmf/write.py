@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from datatwin import modelfile
 from datatwin._version import __version__
 from datatwin.errors import DatatwinError, InputFileError, ModelFileError
@@ -188,6 +190,8 @@ def _dist_out(dist: dict[str, Any], kind: str, dtype: str) -> dict[str, Any]:
         return _m("core.uniform", "DateUniformDistribution", {"lower": p["lower"], "upper": p["upper"]})
     if name in ("datetime_uniform", "time_uniform"):
         return _temporal_uniform_out(name, p, dtype)
+    if name in ("date_histogram", "datetime_histogram"):
+        return _temporal_histogram_out(dist, dtype)
     if name == "unique_key":
         out = _m("core.unique_key", "UniqueKeyDistribution", {"lower": p["lower"], "consecutive": p["consecutive"]}, True)
         if not p["consecutive"] and p["density"] != 0.5:  # 0.5: about what metasyn's sampler gives
@@ -262,6 +266,24 @@ def _free_text_out(p: dict[str, Any]) -> dict[str, Any]:
         f"of {per_word:.3g} characters, {_WORDS_PER_SENTENCE:g} words a sentence), an approximation: metasyn keeps "
         f"only averages, so the spread of the {p['length']['name']} text lengths and max_length {p['max_length']} are lost",
     )
+
+
+def _temporal_histogram_out(dist: dict[str, Any], dtype: str) -> dict[str, Any]:
+    """date_histogram / datetime_histogram -> core.uniform over the histogram's range (its
+    lowest and highest tick): an approximation, always (metasyn has no temporal histogram)."""
+    from datatwin.distributions import distribution_from_dict
+
+    fitted = distribution_from_dict(dist)
+    lo, hi = (fitted._from_ticks(np.array([int(t)]))[0] for t in fitted._support())
+    name, p = dist["name"], dist["parameters"]
+    if name == "date_histogram":
+        out = _m("core.uniform", "DateUniformDistribution", {"lower": str(lo), "upper": str(hi)})
+    else:
+        bounds = {"lower": str(np.datetime_as_string(lo, unit="s" if p["precision"] in ("day", "hour", "minute") else "us")),
+                  "upper": str(np.datetime_as_string(hi, unit="s" if p["precision"] in ("day", "hour", "minute") else "us"))}
+        out = _temporal_uniform_out("datetime_uniform", {**bounds, "precision": p["precision"]}, dtype)
+    raise _Unsupported(f"{name} has no metasyn equivalent", out,
+                       f"{name} has no metasyn equivalent; exported as core.uniform over its range, an approximation")
 
 
 def _temporal_uniform_out(name: str, p: dict[str, Any], dtype: str) -> dict[str, Any]:
