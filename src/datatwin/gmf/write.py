@@ -268,19 +268,28 @@ def _free_text_out(p: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+_UNIT_NS = {"D": 86_400 * 10**9, "h": 3_600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_PRECISION_UNIT = {"day": "D", "hour": "h", "minute": "m", "second": "s", "millisecond": "ms", "microsecond": "us"}
+
+
 def _temporal_histogram_out(dist: dict[str, Any], dtype: str) -> dict[str, Any]:
     """date_histogram / datetime_histogram -> core.uniform over the histogram's range (its
-    lowest and highest tick): an approximation, always (metasyn has no temporal histogram)."""
-    from datatwin.distributions import distribution_from_dict
-
-    fitted = distribution_from_dict(dist)
-    lo, hi = (fitted._from_ticks(np.array([int(t)]))[0] for t in fitted._support())
+    lowest and highest tick, as the histogram draws them: whole ticks from the first edge
+    rounded up to below the last one): an approximation, always."""
     name, p = dist["name"], dist["parameters"]
+    unit = _PRECISION_UNIT[p["precision"]]
+
+    def tick(text: str) -> int:  # the first whole tick at or after the edge
+        t = np.datetime64(text)
+        own = np.datetime_data(t.dtype)[0]
+        return -((-int(t.astype(np.int64)) * _UNIT_NS[own]) // _UNIT_NS[unit])
+
+    lo = np.datetime64(tick(p["edges"][0]), unit)
+    hi = np.datetime64(tick(p["edges"][-1]) - 1, unit)
     if name == "date_histogram":
         out = _m("core.uniform", "DateUniformDistribution", {"lower": str(lo), "upper": str(hi)})
     else:
-        bounds = {"lower": str(np.datetime_as_string(lo, unit="s" if p["precision"] in ("day", "hour", "minute") else "us")),
-                  "upper": str(np.datetime_as_string(hi, unit="s" if p["precision"] in ("day", "hour", "minute") else "us"))}
+        bounds = {k: str(np.datetime_as_string(v, unit="us")) for k, v in (("lower", lo), ("upper", hi))}
         out = _temporal_uniform_out("datetime_uniform", {**bounds, "precision": p["precision"]}, dtype)
     raise _Unsupported(f"{name} has no metasyn equivalent", out,
                        f"{name} has no metasyn equivalent; exported as core.uniform over its range, an approximation")
