@@ -158,3 +158,12 @@ def test_cli_inspect_prints_the_kind_reasons(model: dt.Model, tmp_path, run_cli)
     flat = " ".join(out.split())
     assert "kind of year: discrete, whole numbers from 1000 to 2999 whose name says year" in flat
     assert 'to change it write [columns.year] distribution = "histogram" in the spec' in flat
+
+
+@pytest.mark.parametrize("privacy", [None, "disclosure"])
+def test_the_copula_keeps_rule_chosen_columns_and_their_dtypes(survey: pl.DataFrame, privacy: str | None) -> None:
+    m = dt.fit(survey, family="copula", privacy=privacy)
+    assert m.column("married").distribution.name == "bernoulli" and m.column("year").distribution.name == "finite"
+    s = m.sample(3000, seed=1)
+    assert s.schema == survey.schema
+    assert set(s["married"].unique()) == {0, 1} and set(s["likert"].unique()) <= {1, 2, 3, 4, 5}
