@@ -167,3 +167,11 @@ def test_the_copula_keeps_rule_chosen_columns_and_their_dtypes(survey: pl.DataFr
     s = m.sample(3000, seed=1)
     assert s.schema == survey.schema
     assert set(s["married"].unique()) == {0, 1} and set(s["likert"].unique()) <= {1, 2, 3, 4, 5}
+
+
+def test_frequency_weights_count_as_rows() -> None:
+    # 5 distinct values on 10 rows, but each row stands for 30: enough rows for each value
+    frame = pl.DataFrame({"score": [1, 2, 3, 4, 5] * 2, "w": [30] * 10})
+    col = dt.fit(frame, {"weight_column": "w"}).column("score")
+    assert col.distribution.name == "finite" and col.selection["method"] == "rule: few values"
+    assert dt.fit(frame.drop("w")).column("score").distribution.name != "finite"  # 10 rows: too few

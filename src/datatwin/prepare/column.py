@@ -117,7 +117,7 @@ def prepare_column(
     if spec.kind is not None:
         kind = spec.kind
     elif reads_values and special is None:
-        choice = choose_kind(nonnull, fit_spec)
+        choice = choose_kind(nonnull, fit_spec, nonnull_weights)
         kind = choice.kind
         if choice.distribution is not None and spec.distribution is None:
             # a rule's distribution (bernoulli for 0/1, finite for years and few values): the

@@ -30,6 +30,7 @@ import dataclasses
 import math
 import re
 
+import numpy as np
 import polars as pl
 
 from datatwin.schema import CATEGORICAL_SQRT_FACTOR, FitSpec, infer_kind
@@ -94,9 +95,10 @@ def _toml_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else '"' + name.replace('"', '\\"') + '"'
 
 
-def choose_kind(series: pl.Series, fit_spec: FitSpec) -> KindChoice:
+def choose_kind(series: pl.Series, fit_spec: FitSpec, weights: np.ndarray | None = None) -> KindChoice:
     """The kind of ``series`` (non-missing values, read once) with the reason; see the
-    module docstring for the rules."""
+    module docstring for the rules. ``weights`` (one per value: a frequency column) make
+    a row count as many rows."""
     name, dtype = series.name, series.dtype
     kind = infer_kind(series, fit_spec.max_categories)
     if kind == "categorical" and (dtype == pl.String or isinstance(dtype, pl.Categorical)):
@@ -113,7 +115,7 @@ def choose_kind(series: pl.Series, fit_spec: FitSpec) -> KindChoice:
     whole = kind == "discrete"
     float_whole = whole and dtype.is_float()
     k = fit_spec.rare_threshold
-    n = len(series)
+    n = len(series) if weights is None else float(np.sum(weights))
     n_distinct = series.n_unique()
     if n == 0 or n_distinct < 2:
         return KindChoice(kind, f"a {dtype} column: {kind}", plain=True)
@@ -123,7 +125,10 @@ def choose_kind(series: pl.Series, fit_spec: FitSpec) -> KindChoice:
         return KindChoice(kind, "whole numbers 0 and 1 only: a yes/no item (bernoulli), written back as 0 and 1",
                           distribution="bernoulli", rule="0/1 values")
     if whole and lo >= 0 and n_distinct > FEW_VALUES and CODE_TOKENS & set(tokens):
-        counts = series.value_counts()["count"]
+        if weights is None:
+            counts = series.value_counts()["count"]
+        else:
+            counts = pl.DataFrame({"v": series, "w": weights}).group_by("v").agg(pl.col("w").sum())["w"]
         covered = float(counts.filter(counts >= k).sum()) / n  # rows whose code can be published
         if n_distinct <= fit_spec.max_categories and covered >= CODE_COVERAGE:
             return KindChoice(
