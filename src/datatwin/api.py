@@ -122,7 +122,8 @@ def fit(
         )
     else:
         chosen = make_family(family)
-    return fit_prepared(table.frame, fit_spec, provenance, chosen, privacy, progress)
+    types_guessed = isinstance(data, (str, Path)) and Path(data).suffix.lower() in (".csv", ".tsv", ".txt")
+    return fit_prepared(table.frame, fit_spec, provenance, chosen, privacy, progress, types_guessed=types_guessed)
 
 
 def fit_prepared(
@@ -132,13 +133,15 @@ def fit_prepared(
     family: ModelFamily,
     privacy: PrivacyPolicy,
     progress: Callable[[str], None] | None = None,
+    *,
+    types_guessed: bool = False,
 ) -> Model:
     """The pipeline after reading: prepare the columns once, open the privacy session, let the
     family fit, and assemble the model (file-level parts from the session)."""
     excluded = [n for n, c in spec.columns.items() if c.exclude] + ([spec.weight_column] if spec.weight_column else [])
     constrained = prepare_constraints(frame, spec, not privacy.reads_values, excluded)
     frame = constrained.frame
-    table = prepare_table(frame, spec, reads_values=privacy.reads_values)
+    table = prepare_table(frame, spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
     info = TableInfo(
         n_rows=table.n_rows, columns=table.names, fit_spec=spec, releases=family.table_releases(table),
         kinds={c.name: c.kind for c in table.columns},

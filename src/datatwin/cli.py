@@ -23,7 +23,7 @@ from datatwin import api
 from datatwin._cliconventions import CONTEXT_SETTINGS, App, Group
 from datatwin._version import __version__
 from datatwin.constraints import conditions_from_where
-from datatwin.describe import describe_distribution, describe_privacy, describe_special_text
+from datatwin.describe import describe_distribution, describe_kinds, describe_privacy, describe_special_text
 from datatwin.errors import DatatwinError, DatatwinWarning, InputFileError, PrivacyError, SpecError, did_you_mean
 from datatwin.evaluate.run import DEFAULT_MAX_ROWS
 from datatwin.io import check_output, read_table, write_table
@@ -202,6 +202,8 @@ def inspect(
     for line in describe_special_text(d["columns"]):
         out.print(escape(line))
     _print_constraints(model)
+    for line in describe_kinds(d["columns"]):
+        out.print(escape(line))
     _print_privacy(d["privacy"])
     for c in d["columns"]:
         rare = c.get("rare_labels")

@@ -59,6 +59,20 @@ def describe_special_text(columns: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def describe_kinds(columns: list[dict[str, Any]]) -> list[str]:
+    """One line per column whose kind was inferred by a rule or was not plain from its dtype
+    (``selection.kind``), with the spec override to write where the choice was close."""
+    lines = []
+    for c in columns:
+        sel = c.get("selection") or {}
+        if "kind" in sel:
+            line = f"kind of {c['name']}: {c['kind']}, {sel['kind']}"
+            if sel.get("override"):
+                line += f"; a close call, to change it write {sel['override']} in the spec"
+            lines.append(line)
+    return lines
+
+
 def describe_privacy(privacy: dict[str, Any]) -> list[str]:
     """Lines for a model file's ``privacy`` section: the policy, its settings, budget and spending."""
     lines = [f"privacy policy: {privacy.get('policy', '?')}"]

@@ -226,7 +226,7 @@ def test_unique_text_with_a_small_format_is_left_to_random_string() -> None:
     notes = np.array([f"free text {i}" for i in range(1000)], dtype=object)
     assert PatternDistribution.fit(notes).max_distinct() == pytest.approx(1110)  # 10 + 100 + 1000
     with pytest.raises(DistributionError, match=r"pattern: the column is unique, but its format allows at most 1,110 "
-                       r"distinct values, fewer than 10 x its 1,000 values.*set unique to false"):
+                       r"distinct values, fewer than 4 x its 1,000 values.*set unique to false"):
         PatternDistribution.fit(notes, unique=True)
     sel = dt.distributions.select_distribution(notes, np.ones(1000), "string", unique=True)
     assert sel.best.name == "random_string" and "pattern" not in sel.scores

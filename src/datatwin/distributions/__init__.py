@@ -48,11 +48,14 @@ from datatwin.distributions.temporal import (
     DateUniformDistribution,
     TimeUniformDistribution,
 )
+from datatwin.distributions.temporal_histogram import DateHistogramDistribution, DateTimeHistogramDistribution
 
 __all__ = [
     "BernoulliDistribution",
     "CategoricalDistribution",
     "ConstantDistribution",
+    "DateHistogramDistribution",
+    "DateTimeHistogramDistribution",
     "DateTimeUniformDistribution",
     "DateUniformDistribution",
     "DiscreteGammaDistribution",

@@ -82,10 +82,12 @@ class CategoricalDistribution(Distribution):
 @register
 @dataclasses.dataclass(frozen=True)
 class BernoulliDistribution(Distribution):
-    """True with probability ``p``."""
+    """True (1) with probability ``p``."""
 
     name = "bernoulli"
-    kinds = ("boolean",)
+    #: also a whole-number column of 0s and 1s (a yes/no item coded as numbers): drawn as
+    #: booleans, written back as 0 and 1 in the column's dtype
+    kinds = ("boolean", "discrete")
     p: float
 
     def _check(self) -> None:
@@ -95,7 +97,9 @@ class BernoulliDistribution(Distribution):
     @classmethod
     def _fit(cls, values, counts):
         if values.dtype != bool:
-            raise DistributionError("bernoulli: needs boolean values")
+            if values.dtype.kind not in "iuf" or not np.all((values == 0) | (values == 1)):
+                raise DistributionError("bernoulli: needs boolean values, or the numbers 0 and 1")
+            values = values == 1
         return cls(float(counts[values].sum() / counts.sum()))
 
     def _sample(self, n, rng):

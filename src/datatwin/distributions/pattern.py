@@ -29,7 +29,13 @@ from typing import Any
 import numpy as np
 
 from datatwin.distributions.base import Distribution, DistributionError, merge_repeats, register
-from datatwin.distributions.pattern_fit import fit_fallback, fit_shape, require_text, without_tables
+from datatwin.distributions.pattern_fit import (
+    fit_fallback,
+    fit_shape,
+    require_text,
+    without_tables,
+    without_value_tables,
+)
 from datatwin.distributions.pattern_shapes import (
     CLASSES,
     MAX_LENGTH,
@@ -51,8 +57,13 @@ from datatwin.distributions.pattern_shapes import (
     to_strings,
 )
 
-#: a unique column needs a pattern with room for this many times its distinct values
-UNIQUE_ROOM = 10
+#: a unique column needs a pattern with room for this many times its distinct values: then
+#: a first draw repeats about one value in eight, and redrawing the repeats converges in a
+#: few rounds (Spaceship Titanic's 8,693 ``0001_01`` ids have room for 80,000)
+UNIQUE_ROOM = 4
+#: ... and keeps its character tables only while they leave room for this many values, so
+#: that a sample larger than the data stays unique too (100,000 ids from 8,693)
+UNIQUE_TABLE_ROOM = 1_000_000
 
 
 @register
@@ -191,8 +202,11 @@ class PatternDistribution(Distribution):
             for neg_rows, _, tokens in sorted(fitted, key=lambda t: t[:2])
         ]
         model = cls(shapes, fallback, k)
-        if unique and model.max_distinct() < UNIQUE_ROOM * len(texts):
+        room = max(UNIQUE_ROOM * len(texts), UNIQUE_TABLE_ROOM)
+        if unique and model.max_distinct() < room:
             model = cls(without_tables(shapes), fallback, k)
+            if model.max_distinct() < room:  # the tables of group values go too ('01' in 0001_01)
+                model = cls(without_value_tables(shapes), fallback, k)
             if model.max_distinct() < UNIQUE_ROOM * len(texts):
                 raise DistributionError(
                     f"pattern: the column is unique, but its format allows at most {model.max_distinct():,.0f} "

@@ -137,6 +137,17 @@ def without_tables(shapes: list[dict]) -> list[dict]:
     ]
 
 
+def without_value_tables(shapes: list[dict]) -> list[dict]:
+    """The shapes with every character table, and the tables of values of digit groups,
+    replaced by a uniform draw (letters such as a prefix ``AB`` stay: they are the format)."""
+    def loose(t: dict) -> dict:
+        if "literal" in t or t.get("class") != "digit":
+            return t
+        return {**t, "values": {}, "other": 1.0, "chars": [None] * t["length"]}
+
+    return [{**s, "tokens": [loose(t) for t in s["tokens"]]} for s in without_tables(shapes)]
+
+
 def fit_fallback(
     codes: np.ndarray, lengths: np.ndarray, counts: np.ndarray, rare: np.ndarray, k: int, prob: float
 ) -> dict | None:

@@ -34,6 +34,8 @@ BASE_CANDIDATES: dict[str, tuple[str, ...]] = {
 FLEXIBLE_CANDIDATES: dict[str, tuple[str, ...]] = {
     "continuous": ("histogram",),
     "discrete": ("histogram",),
+    "date": ("date_histogram",),
+    "datetime": ("datetime_histogram",),
 }
 #: Composite families tried on numeric kinds on top of the smooth ones.
 COMPOSITE_CANDIDATES = ("point_mass_mixture",)
@@ -109,6 +111,9 @@ def select_distribution(
         "pattern": {"k": literal_threshold, "unique": unique},
         "random_string": {"k": literal_threshold},
         "histogram": {"k": literal_threshold},
+        "finite": {"k": literal_threshold},
+        "date_histogram": {"k": literal_threshold},
+        "datetime_histogram": {"k": literal_threshold},
     }
     all_fits: list[tuple[str, Distribution]] = []
     failures: dict[str, str] = {}
@@ -214,7 +219,9 @@ def _rows_a_pattern_codes(
     pattern = next((d for name, d in fits if name == "pattern"), None)
     if pattern is None or "pattern" in scores:
         return None
-    outside = ~pattern.matches(values)
+    # rows outside every published shape, or holding a character or group value fewer than
+    # k rows hold (Spaceship Titanic's deck 'T' in 'T/0/P', held by 5 rows)
+    outside = ~np.isfinite(pattern.logpdf(values))
     odd_rows = float(counts[outside].sum())
     if not outside.any() or odd_rows > max(2 * k, 0.01 * float(counts.sum())) or outside.all():
         return None

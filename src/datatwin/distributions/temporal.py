@@ -109,6 +109,14 @@ class _TemporalUniform(Distribution):
             raise DistributionError(f"{self.name}: parameter 'x' of cdf must be {what}. Got dtype {x.dtype}.")
         return self._tick_cdf(self._ticks(x))
 
+    def support_values(self, limit: int) -> np.ndarray | None:
+        """Every value between the bounds at the precision, or None when there are more than
+        ``limit``: for drawing unique values without replacement."""
+        lo, hi = self._bounds()
+        if hi - lo + 1 > limit:
+            return None
+        return self._from_ticks(np.arange(lo, hi + 1, dtype=np.int64))
+
     def _ppf(self, q):
         lo, hi = self._bounds()
         guess = lo - 1 + np.ceil(q * (hi - lo + 1))

@@ -313,6 +313,10 @@ def _multinoulli_in(labels: list[Any], probs: list[float], kind: str) -> dict[st
     if kind in ("discrete", "continuous"):  # integer labels: point masses and nothing else
         if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in labels):
             raise ValueError(f"labels of a {kind} variable must be numbers. Got {labels[:5]!r}.")
+        if all(a < b for a, b in zip(labels, labels[1:])):  # the column's own values: finite, as fitted
+            integer = all(isinstance(x, int) or float(x).is_integer() for x in labels)
+            values = [int(x) for x in labels] if integer else [float(x) for x in labels]
+            return _d("finite", values=values, probs=probs, integer=integer)
         return _d("point_mass_mixture", points=labels, weights=probs, rest=None)
     return _d("categorical", labels=labels, probs=probs)
 

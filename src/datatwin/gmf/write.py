@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from datatwin import modelfile
 from datatwin._version import __version__
 from datatwin.errors import DatatwinError, InputFileError, ModelFileError
@@ -188,6 +190,8 @@ def _dist_out(dist: dict[str, Any], kind: str, dtype: str) -> dict[str, Any]:
         return _m("core.uniform", "DateUniformDistribution", {"lower": p["lower"], "upper": p["upper"]})
     if name in ("datetime_uniform", "time_uniform"):
         return _temporal_uniform_out(name, p, dtype)
+    if name in ("date_histogram", "datetime_histogram"):
+        return _temporal_histogram_out(dist, dtype)
     if name == "unique_key":
         out = _m("core.unique_key", "UniqueKeyDistribution", {"lower": p["lower"], "consecutive": p["consecutive"]}, True)
         if not p["consecutive"] and p["density"] != 0.5:  # 0.5: about what metasyn's sampler gives
@@ -262,6 +266,33 @@ def _free_text_out(p: dict[str, Any]) -> dict[str, Any]:
         f"of {per_word:.3g} characters, {_WORDS_PER_SENTENCE:g} words a sentence), an approximation: metasyn keeps "
         f"only averages, so the spread of the {p['length']['name']} text lengths and max_length {p['max_length']} are lost",
     )
+
+
+_UNIT_NS = {"D": 86_400 * 10**9, "h": 3_600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_PRECISION_UNIT = {"day": "D", "hour": "h", "minute": "m", "second": "s", "millisecond": "ms", "microsecond": "us"}
+
+
+def _temporal_histogram_out(dist: dict[str, Any], dtype: str) -> dict[str, Any]:
+    """date_histogram / datetime_histogram -> core.uniform over the histogram's range (its
+    lowest and highest tick, as the histogram draws them: whole ticks from the first edge
+    rounded up to below the last one): an approximation, always."""
+    name, p = dist["name"], dist["parameters"]
+    unit = _PRECISION_UNIT[p["precision"]]
+
+    def tick(text: str) -> int:  # the first whole tick at or after the edge
+        t = np.datetime64(text)
+        own = np.datetime_data(t.dtype)[0]
+        return -((-int(t.astype(np.int64)) * _UNIT_NS[own]) // _UNIT_NS[unit])
+
+    lo = np.datetime64(tick(p["edges"][0]), unit)
+    hi = np.datetime64(tick(p["edges"][-1]) - 1, unit)
+    if name == "date_histogram":
+        out = _m("core.uniform", "DateUniformDistribution", {"lower": str(lo), "upper": str(hi)})
+    else:
+        bounds = {k: str(np.datetime_as_string(v, unit="us")) for k, v in (("lower", lo), ("upper", hi))}
+        out = _temporal_uniform_out("datetime_uniform", {**bounds, "precision": p["precision"]}, dtype)
+    raise _Unsupported(f"{name} has no metasyn equivalent", out,
+                       f"{name} has no metasyn equivalent; exported as core.uniform over its range, an approximation")
 
 
 def _temporal_uniform_out(name: str, p: dict[str, Any], dtype: str) -> dict[str, Any]:

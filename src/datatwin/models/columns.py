@@ -23,6 +23,9 @@ from datatwin.schema import (
 
 #: how many rounds of redrawing duplicates before a unique column gives up
 _UNIQUE_ROUNDS = 100
+#: a unique column drawn from a support of at most this many values may fill its last
+#: duplicates without replacement from the values not drawn yet
+_MAX_ENUMERATED = 10_000_000
 
 
 class ColumnCheckError(DistributionError):
@@ -217,10 +220,37 @@ class ColumnModel:
                 return series
             redraw = self._draw(k, rng, dtype, fmt)
             series = series.scatter(np.flatnonzero(dup.to_numpy()), redraw)
+        filled = self._fill_unique(series, rng, dtype, fmt)
+        if filled is not None:
+            return filled
         raise SamplingError(
             f"column {self.name!r} is marked unique but its {self.distribution.name} distribution cannot produce "
             f"{len(series)} distinct values; sample fewer rows or set unique to false for this column"
         )
+
+
+    def _fill_unique(
+        self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType, fmt: TextFormat | None
+    ) -> pl.Series | None:
+        """The duplicates left after redrawing replaced by values drawn without replacement
+        from the rest of a small, enumerable support (a unique column of 100 consecutive days
+        samples its own 100 rows), or None when the support is not enumerable or too small."""
+        support_values = getattr(self.distribution, "support_values", None)
+        if support_values is None:
+            return None
+        values = support_values(_MAX_ENUMERATED)
+        if values is None or len(values) < len(series):
+            return None
+        support = to_series(values, self.kind, dtype, self.name)
+        if fmt is not None:
+            support = fmt.render(support)
+        unused = support.filter(~support.is_in(series.drop_nulls().unique().implode()))
+        dup = ~series.is_first_distinct()
+        k = int(dup.sum())
+        if len(unused) < k:
+            return None
+        chosen = unused.gather(pl.Series(rng.choice(len(unused), k, replace=False).astype(np.uint32)))
+        return series.scatter(np.flatnonzero(dup.to_numpy()), chosen)
 
 
 def family_rng(root: np.random.SeedSequence, family: str) -> np.random.Generator:

@@ -23,6 +23,7 @@ from datatwin.distributions import (
 from datatwin.errors import ColumnError, DistributionError
 from datatwin.models.columns import ColumnModel
 from datatwin.prepare import PreparedColumn, PreparedTable
+from datatwin.prepare.kinds import KindChoice
 from datatwin.prepare.personalcolumn import finish
 from datatwin.privacy.base import ColumnData, Estimate, PolicySession
 from datatwin.privacy.microaggregation import parameter_numbers
@@ -73,6 +74,8 @@ def fit_marginal(column: PreparedColumn, fit_spec: FitSpec, session: PolicySessi
     distribution, selection = est.distribution, est.selection
     if column.special is not None:
         distribution, selection = finish(column.special, distribution, selection)
+    if column.kind_choice is not None and not column.kind_choice.plain:
+        selection = with_kind_reason(selection, column.kind_choice)
     note = session.text_note(column.text_note) if column.text_note is not None else None
     if note is not None:  # why a date-like column stayed text, or how many values became missing
         selection = {**(selection or {"method": "all missing"}), "text_format": note}
@@ -83,6 +86,21 @@ def fit_marginal(column: PreparedColumn, fit_spec: FitSpec, session: PolicySessi
         prop_missing=est.prop_missing, unique=est.unique, distribution=distribution, selection=selection,
         rare_labels=est.rare_labels,
     )
+
+
+def with_kind_reason(selection: dict[str, Any] | None, choice: KindChoice) -> dict[str, Any]:
+    """The column's selection with why its kind was chosen (``kind``), the rule that chose its
+    distribution as the ``method`` (instead of "spec"), and a spec override when the choice was
+    close (``override``). Reasons never quote a value of the data."""
+    if choice.plain:
+        return selection or {}
+    out = dict(selection or {})
+    if choice.rule is not None and out.get("method") == "spec":
+        out["method"] = f"rule: {choice.rule}"
+    out["kind"] = choice.reason
+    if choice.override is not None:
+        out["override"] = choice.override
+    return out
 
 
 def fit_marginals(

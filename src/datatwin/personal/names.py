@@ -23,6 +23,35 @@ from datatwin.personal.hints import NOT_A_PERSON, is_hinted
 _NAME_SHAPE = r"^\p{L}[\p{L}\p{M}'’.\-]*(?:\s+\p{L}[\p{L}\p{M}'’.\-]*){0,4}$"
 
 
+#: courtesy titles and honorifics read as part of a name ("Braund, Mr. Owen Harris")
+TITLES = (
+    "Mr", "Mrs", "Ms", "Miss", "Mx", "Master", "Dr", "Prof", "Rev", "Fr", "Sr", "Jr", "Sir", "Lady", "Lord", "Dame",
+    "Don", "Dona", "Mme", "Mlle", "Col", "Major", "Capt", "Lt", "Jonkheer", "Countess", "Herr", "Frau", "Dhr", "Mevr",
+)
+#: titles that are no given name: taken out with or without a full stop (the others, such
+#: as "Don" or "Master", only with one)
+_BARE_TITLES = ("Mr", "Mrs", "Ms", "Mx", "Dr", "Prof", "Mme", "Mlle", "Dhr", "Mevr")
+_TITLE = (
+    r"\b(?:the\s+)?(?:(?:" + "|".join(TITLES) + r")\.|(?:" + "|".join(_BARE_TITLES) + r")\b)"
+)
+
+
+def without_titles(text: pl.Series) -> pl.Series:
+    """Names with their titles, parenthesised parts ("(Florence Briggs Thayer)") and quoted
+    nicknames taken out, spaces squeezed: what is left is matched against the name lists.
+
+    >>> without_titles(pl.Series(["Braund, Mr. Owen Harris", 'Cumings, Mrs. John (Florence "Flo" Thayer)'])).to_list()
+    ['Braund, Owen Harris', 'Cumings, John']
+    """
+    return (
+        text.str.replace_all(r"\([^)]*\)?|\"[^\"]*\"?", " ")
+        .str.replace_all(_TITLE, " ")
+        .str.replace_all(r"\s+", " ")
+        .str.replace_all(r"\s+,", ",")
+        .str.strip_chars()
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def _name_lexicon() -> pl.DataFrame:
     """(token, locale, first, last): every first and last name of :data:`NAME_LOCALES`,
@@ -56,6 +85,7 @@ def names(text: pl.Series, tokens: frozenset[str], name: str) -> PersonalGuess |
     if tokens & NOT_A_PERSON:
         return None
     hint = next((p for p in ("first_name", "last_name", "name") if is_hinted(p, tokens)), None)
+    text = without_titles(text)
     text = text.str.replace(r"^([^,]+?)\s*,\s*([^,]+)$", "${2} ${1}")  # 'Young, Amy' is Amy Young
     shaped = text.str.contains(_NAME_SHAPE)
     if share_of(shaped) < (HINTED_SHARE if hint else VALUE_SHARE):
@@ -87,9 +117,32 @@ def names(text: pl.Series, tokens: frozenset[str], name: str) -> PersonalGuess |
     else:
         provider, share, what, col = "last_name", last, "last names", "last"
     if share < need:
-        return None
+        return _name_like(text, first, name, hinted)
     reason = why(share, f"{what} (in Faker's name lists)", name, hinted)
     return PersonalGuess(provider, _name_locale(matched, col), reason)
+
+
+#: a column of at least this many distinct single capitalised words ...
+NAME_LIKE_MIN_DISTINCT = 100
+#: ... this share of them short capitalised words ("Biscuit", "Lucy") ...
+NAME_LIKE_SHAPE_SHARE = 0.9
+#: ... and at least this share of them Faker first names, is name-like (pet names)
+NAME_LIKE_FIRST_SHARE = 0.2
+_NAME_LIKE_WORD = r"^\p{Lu}\p{Ll}{1,11}$"
+
+
+def _name_like(text: pl.Series, first: float, name: str, hinted: bool) -> PersonalGuess | None:
+    """Many distinct short capitalised words, a fair share of them first names, look like
+    names (a column of pet names: Lucy, Max, Biscuit, Mochi): made up as Faker first names,
+    which keeps their look, rather than as random letters."""
+    if len(text) < NAME_LIKE_MIN_DISTINCT or first < NAME_LIKE_FIRST_SHARE:
+        return None
+    shaped = share_of(text.str.contains(_NAME_LIKE_WORD))
+    if shaped < NAME_LIKE_SHAPE_SHARE:
+        return None
+    what = (f"short capitalised words, {len(text)} distinct, {first:.0%} of them first names in Faker's lists "
+            "(name-like, e.g. pet names)")
+    return PersonalGuess("first_name", None, why(shaped, what, name, hinted))
 
 
 def _match(text: pl.Series, separators: str = r"[\s\-]+") -> pl.DataFrame:

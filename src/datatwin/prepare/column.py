@@ -11,6 +11,7 @@ import polars as pl
 
 from datatwin.errors import ColumnError
 from datatwin.prepare.convert import KIND_DTYPES, to_values
+from datatwin.prepare.kinds import KindChoice, choose_kind
 from datatwin.prepare.missing import apply_missing_values, without_nan
 from datatwin.prepare.personalcolumn import SpecialText, free_text_for_fit, personal_for_fit
 from datatwin.prepare.rules import private_series
@@ -50,6 +51,9 @@ class PreparedColumn:
     special: SpecialText | None = None
     #: every non-missing value distinct (a data-dependent guess: private policies use the spec)
     inferred_unique: bool = False
+    #: why the kind (and a rule's distribution) was chosen, when it was inferred from the values
+    #: (:func:`datatwin.prepare.kinds.choose_kind`); None when the spec forced the kind
+    kind_choice: KindChoice | None = None
 
     @property
     def n_present(self) -> float:
@@ -110,14 +114,28 @@ def prepare_column(
         nonnull_weights = weights[present]
         n_missing, n_total = float(weights[~present].sum()), float(weights.sum())
     dtype = series.dtype
+    choice = None
     if spec.kind is not None:
         kind = spec.kind
+    elif reads_values and special is None:
+        choice = choose_kind(nonnull, fit_spec, nonnull_weights)
+        kind = choice.kind
+        if choice.distribution is not None and spec.distribution is None:
+            # a rule's distribution (bernoulli for 0/1, finite for years and few values): the
+            # spec's own distribution always wins
+            spec = dataclasses.replace(spec, distribution=choice.distribution)
+        elif choice.distribution is not None:
+            choice = dataclasses.replace(choice, distribution=None, rule=None, override=None)
     elif reads_values:
         kind = infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
     else:  # a private policy: the kind comes from the dtype alone, never from the values
         kind = public_kind(dtype)
     if not KIND_DTYPES[kind](dtype):
-        raise ColumnError(name, f"a {dtype_to_str(dtype)} column cannot be modelled as kind {kind!r}; remove the forced kind")
+        numbers = reads_values and kind == "categorical" and dtype.is_numeric()
+        held = f" with {nonnull.n_unique()} distinct values" if numbers else ""
+        raise ColumnError(
+            name, f"a {dtype_to_str(dtype)} column{held} cannot be modelled as kind {kind!r}; remove the forced kind"
+        )
     if not reads_values:  # no error may depend on one row: values breaking a declared rule become missing
         series = private_series(series, kind, bool(spec.unique))
         nonnull = series.drop_nulls()
@@ -180,7 +198,7 @@ def prepare_column(
         name=name, kind=kind, dtype="String" if text_format else dtype_to_str(dtype), value_dtype=dtype_to_str(dtype),
         series=series, values=values, counts=counts, n_rows=n_total, n_missing=n_missing, spec=spec,
         categories=categories, text_format=text_format, text_note=note, special=special,
-        inferred_unique=inferred_unique,
+        inferred_unique=inferred_unique, kind_choice=choice,
     )
 
 

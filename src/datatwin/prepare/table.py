@@ -94,19 +94,44 @@ def modelled_columns(frame: pl.DataFrame, spec: FitSpec) -> tuple[list[str], lis
     return modelled, skipped
 
 
+def warn_guessed_kinds(frame: pl.DataFrame, spec: FitSpec, modelled: list[str]) -> None:
+    """Under a private policy, the kinds of a CSV file's number columns come from the types
+    the reader guessed (floats continuous, integers discrete), since looking at the values
+    would leak: one warning naming the columns, so that the owner declares their kinds.
+    Depends on the column names and dtypes only."""
+    guessed = [
+        name for name in modelled
+        if frame.schema[name].is_numeric() and spec.columns.get(name, ColumnSpec()).kind is None
+    ]
+    if guessed:
+        shown = ", ".join(f"{n!r} ({'continuous' if frame.schema[n].is_float() else 'discrete'})" for n in guessed[:10])
+        more = f" and {len(guessed) - 10} more" if len(guessed) > 10 else ""
+        warnings.warn(
+            f"the kind of column(s) {shown}{more} was guessed from the type the CSV reader gave them, because a "
+            "private policy does not look at the values; declare each one's kind in the spec (kind = \"discrete\" "
+            "for whole numbers stored as floats, \"categorical\" for codes) to silence this",
+            DatatwinWarning, stacklevel=4,
+        )
+
+
 def prepare_table(
     frame: pl.DataFrame,
     spec: FitSpec,
     *,
     reads_values: bool = True,
     progress: Callable[[str], None] | None = None,
+    types_guessed: bool = False,
 ) -> PreparedTable:
     """Prepare every modelled column of ``frame`` once (see :func:`prepare_column`).
 
     ``reads_values`` comes from the privacy policy (False: kinds, formats and personal data
     from the dtype and the spec only). ``progress`` is called with each column's name.
+    ``types_guessed``: the dtypes were guessed by the reader (a CSV file); a private policy
+    then warns about every number column whose kind no spec declares.
     """
     modelled, skipped = modelled_columns(frame, spec)
+    if types_guessed and not reads_values:
+        warn_guessed_kinds(frame, spec, modelled)
     weights = frequency_weights(frame, spec.weight_column, reads_values)
     n_rows = float(frame.height) if weights is None else float(weights.sum())
     columns = []

@@ -144,7 +144,7 @@ def just_below(values: np.ndarray) -> np.ndarray:
     kind = values.dtype.kind
     if kind == "f":
         return np.nextafter(values, -np.inf)
-    if kind in "iu":
+    if kind in "iub":  # booleans: bernoulli on a 0/1 number column, False < True as 0 < 1
         return values.astype(np.int64) - 1
     if kind in "Mm":
         unit = np.datetime_data(values.dtype)[0]
