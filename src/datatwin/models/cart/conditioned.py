@@ -63,7 +63,7 @@ def _class_of_values(cc: ColumnClasses, col: ColumnModel, values: list[Any]) -> 
         assert cc.cuts is not None
         for i in present:
             a, b = cdf_interval(col, ColumnCondition(col.name, "value", value=values[i]))
-            a, b = float(a), float(b)
+            a, b = float(a), float(b)  # type: ignore[assignment]
             c = int(np.searchsorted(cc.cuts, (a + b) / 2, side="left"))
             classes[i] = c
             width = hi[c] - lo[c]
@@ -106,7 +106,7 @@ def sample_conditioned(fit: CartFit, n: int, seed: np.random.SeedSequence, condi
     for r in range(ROUNDS):
         if not len(pending):
             break
-        stream = seed if r == 0 else np.random.SeedSequence([int(seed.entropy or 0) % 2**63, 104_729, r])
+        stream = seed if r == 0 else np.random.SeedSequence([int(seed.entropy or 0) % 2**63, 104_729, r])  # type: ignore[arg-type]
         part = conditions.take(pending)
         m = CANDIDATES if r == 0 else LATER_CANDIDATES
         drawn, log_weight, log_max = _candidates(fit, by_name, part.by_column(), len(pending), m, stream)
