@@ -5,6 +5,8 @@ models, skipped columns, constraints) around the family's fitted part."""
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from datatwin.constraints.conditions import intersects_range
 from datatwin.constraints.enforce import sample_constrained
 from datatwin.constraints.kinds import parse_constraints
 from datatwin.distributions import CategoricalDistribution
+from datatwin.distributions.discrete import UniqueKeyDistribution
 from datatwin.errors import (
     ConditionError,
     ConstraintError,
@@ -33,7 +36,7 @@ from datatwin.errors import (
     did_you_mean,
 )
 from datatwin.models.base import COMMON_KEYS, FittedModel
-from datatwin.models.columns import ColumnCheckError, ColumnModel
+from datatwin.models.columns import BLOCK_ROWS, ColumnCheckError, ColumnModel, block_seed, column_rng
 from datatwin.models.registry import available, registered_families
 from datatwin.privacy.ledger import check_ledger
 from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
@@ -123,14 +126,59 @@ class Model:
                     f"or give n={conds.n_rows}. Got n={n}."
                 )
             n = conds.n_rows
-        if not constraints and conds is None:
-            return _as_output(self.fitted.sample(int(n), root), output)
-        native = type(self.fitted).conditions_native
-        frame = sample_constrained(
-            lambda k, ss, c: self.fitted.sample(k, ss, c if native else None),
-            int(n), root, constraints, conds, check_conditions=not native,
-        )
+        blocks = list(self._blocks(int(n), root, constraints, conds))
+        frame = blocks[0] if len(blocks) == 1 else pl.concat(blocks, how="vertical")
         return _as_output(frame, output)
+
+    def sample_blocks(self, n: int, seed: int | None = None, *, conditions: Any = None) -> Iterator[pl.DataFrame]:
+        """The rows of :meth:`sample` (same ``n``, ``seed``, ``conditions``), one block of at
+        most :data:`BLOCK_ROWS` rows at a time: memory bounded by a block, whatever ``n``.
+        Concatenated, the blocks equal ``sample(n, seed)`` exactly."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise SamplingError(f"the number of rows to sample must be an integer >= 0. Got {n!r}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise SamplingError(f"seed must be an integer >= 0. Got {seed!r}.")
+        constraints = self.parsed_constraints()
+        conds = self._conditions(conditions, constraints)
+        if conds is not None and conds.n_rows is not None and conds.n_rows != n:
+            raise SamplingError(f"with a frame of {conds.n_rows:,} condition rows, give n={conds.n_rows}. Got n={n}.")
+        return self._blocks(int(n), np.random.SeedSequence(seed), constraints, conds)
+
+    def _blocks(
+        self, n: int, root: np.random.SeedSequence, constraints: tuple[Constraint, ...], conds: Conditions | None
+    ) -> Iterator[pl.DataFrame]:
+        """Block ``b`` holds rows ``b * BLOCK_ROWS`` onwards and draws from its own stream
+        (:func:`block_seed`), so chunked writers and Spark partitions that start at a block
+        boundary reproduce the in-memory sample. Unique columns stay unique across blocks: a
+        value already drawn in an earlier block is redrawn from the block's stream."""
+        native = type(self.fitted).conditions_native
+        unique = [c for c in self.columns if c.unique]
+        seen: dict[str, pl.Series] = {}
+        for b, start in enumerate(range(0, max(n, 1), BLOCK_ROWS)):
+            rows = min(BLOCK_ROWS, n - start)
+            seed = block_seed(root, b)
+            if not constraints and conds is None:
+                frame = self.fitted.sample(rows, seed)
+            else:
+                part = conds.take(np.arange(start, start + rows)) if conds is not None else None
+                frame = sample_constrained(
+                    lambda k, ss, c: self.fitted.sample(k, ss, c if native else None),
+                    rows, seed, constraints, part, check_conditions=not native,
+                )
+            if n > BLOCK_ROWS:
+                for column in unique:
+                    values = frame.get_column(column.name)
+                    dist = column.distribution
+                    if isinstance(dist, UniqueKeyDistribution) and column.parsed_format() is None:
+                        # a set of keys, not draws: block b takes the keys of its own stretch
+                        span = BLOCK_ROWS if dist.consecutive else max(BLOCK_ROWS, math.ceil(BLOCK_ROWS / dist.density))
+                        frame = frame.with_columns((values + b * span).cast(values.dtype))
+                        continue
+                    if b > 0:
+                        values = column.unique_against(values, seen[column.name], column_rng(seed, "\x00unique"))
+                        frame = frame.with_columns(values)
+                    seen[column.name] = values if b == 0 else pl.concat([seen[column.name], values])
+            yield frame
 
     def _conditions(self, raw: Any, constraints: tuple[Constraint, ...]) -> Conditions | None:
         skipped = [s["name"] for s in self.skipped]

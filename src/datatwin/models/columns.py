@@ -229,6 +229,39 @@ class ColumnModel:
         )
 
 
+    def unique_against(self, series: pl.Series, seen: pl.Series, rng: np.random.Generator) -> pl.Series:
+        """``series`` (already distinct) with every value that is also in ``seen`` (earlier
+        blocks of the same sample) redrawn, in bounded rounds; SamplingError when the
+        distribution cannot produce enough distinct values."""
+        dtype = series.dtype
+        fmt = self.parsed_format()
+        for _ in range(_UNIQUE_ROUNDS):
+            clash = (series.is_in(seen.implode()) | ~series.is_first_distinct()) & series.is_not_null()
+            k = int(clash.sum())
+            if k == 0:
+                return series
+            redraw = self._draw(k, rng, dtype, fmt).cast(dtype)
+            series = series.scatter(np.flatnonzero(clash.to_numpy()), redraw)
+        clash = (series.is_in(seen.implode()) | ~series.is_first_distinct()) & series.is_not_null()
+        if not clash.any():
+            return series
+        # the last clashes from what is left of a small, enumerable support (as _fill_unique)
+        values = getattr(self.distribution, "support_values", lambda _: None)(_MAX_ENUMERATED)
+        if values is not None:
+            support = to_series(values, self.kind, dtype, self.name)
+            if fmt is not None:
+                support = fmt.render(support)
+            kept = series.filter(~clash)
+            unused = support.filter(~support.is_in(pl.concat([seen, kept]).drop_nulls().implode()))
+            k = int(clash.sum())
+            if len(unused) >= k:
+                chosen = unused.gather(pl.Series(rng.choice(len(unused), k, replace=False).astype(np.uint32)))
+                return series.scatter(np.flatnonzero(clash.to_numpy()), chosen)
+        raise SamplingError(
+            f"column {self.name!r} is marked unique but its {self.distribution.name} distribution cannot produce "
+            f"{len(series) + len(seen):,} distinct values; sample fewer rows or set unique to false for this column"
+        )
+
     def _fill_unique(
         self, series: pl.Series, rng: np.random.Generator, dtype: pl.DataType, fmt: TextFormat | None
     ) -> pl.Series | None:
@@ -251,6 +284,21 @@ class ColumnModel:
             return None
         chosen = unused.gather(pl.Series(rng.choice(len(unused), k, replace=False).astype(np.uint32)))
         return series.scatter(np.flatnonzero(dup.to_numpy()), chosen)
+
+
+#: rows per sampling block: block ``b`` draws from :func:`block_seed` ``(root, b)``, so a
+#: sample can be generated in chunks or partitions that start at a block boundary and still
+#: equal the in-memory sample. Block 0 uses the root itself: a sample of up to this many
+#: rows is drawn exactly as before blocks existed.
+BLOCK_ROWS = 1 << 20
+
+
+def block_seed(root: np.random.SeedSequence, block: int) -> np.random.SeedSequence:
+    """The seed of sampling block ``block`` (see :data:`BLOCK_ROWS`)."""
+    if block == 0:
+        return root
+    # new entropy, not a spawn key: column and family streams are keyed on the entropy
+    return np.random.SeedSequence([*(int(w) for w in root.generate_state(4)), 0xB10C, block])
 
 
 def family_rng(root: np.random.SeedSequence, family: str) -> np.random.Generator:
