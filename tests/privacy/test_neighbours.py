@@ -208,3 +208,46 @@ def test_dp_the_owner_is_told_what_became_missing() -> None:
     with pytest.warns(dt.DatatwinWarning, match=r"column 'u': 1 repeat\(s\) .* treated as missing"):
         model = dt.fit(plus, spec, privacy=dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-6))
     assert model.column("u").unique
+
+
+# -- the families added after the harness: CART (none, disclosure) and DP marginals (dp) ------
+
+#: a CART model file publishes its trees under ``$.model``: splits and leaf distributions are
+#: estimates one row may move (under disclosure, leaf sizes rounded and shares of >= k rows)
+CART_ALLOWED = (r"^\$\.model\.",)
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_cart_none_one_row_moves_only_estimates(table: pl.DataFrame, row: str) -> None:
+    extra = added_rows(table)[row]
+    c = compare(table, extra, spec=DISCLOSURE_SPEC, family="cart")
+    assert not c.errors()
+    assert c.leaks((*NONE_ALLOWED, *CART_ALLOWED)) == {}
+    for text in _new_text(table, extra):
+        assert values_published(c.plus[0], text) == [], text
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_cart_disclosure_one_row_reveals_nothing_below_k(table: pl.DataFrame, row: str) -> None:
+    import re
+
+    extra = added_rows(table)[row]
+    c = compare(table, extra, privacy="disclosure", spec=DISCLOSURE_SPEC, family="cart")
+    assert not c.errors()
+    assert c.leaks((*DISCLOSURE_ALLOWED, *CART_ALLOWED)) == {}
+    # a leaf lists the classes of at least k rows, so a class may enter a leaf's list; the
+    # per-column fields stay frozen as for the other families
+    frozen = [k for k in c.leaks() if k.startswith("$.columns") and any(re.search(p, k) for p in DISCLOSURE_FROZEN)]
+    assert frozen == []
+    for text in _new_text(table, extra):
+        assert values_published(c.plus[0], text) == [], text
+    for value in (1e6, 10**6, 10**9, "2090-01-01"):
+        assert values_published(c.plus[0], value) == [], value
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("row", ROWS)
+def test_dp_marginals_no_field_is_decided_by_one_row(dp_table: pl.DataFrame, row: str) -> None:
+    extra = added_rows(dp_table)[row]
+    c = compare(dp_table, extra, privacy=_dp, spec=DP_SPEC, family="marginals", refits=3)
+    assert c.confirmed_leaks() == {}
