@@ -95,3 +95,47 @@ def test_unique_support_exhausted_across_blocks(small_blocks: int) -> None:
     assert wide.sample(1_200, seed=1)["k"].n_unique() == 1_200
     with pytest.raises(SamplingError, match="column 'k' is marked unique .* distinct values"):
         model.sample(1_200, seed=1)
+
+
+# -- writing a sample as Parquet parts, block by block ------------------------------------------
+
+
+def test_sample_to_a_folder_equals_the_sample(frame: pl.DataFrame, small_blocks: int, tmp_path) -> None:
+    model = dt.fit(frame, family="copula")
+    folder = tmp_path / "out"
+    assert model.sample_to(folder, 1_300, seed=8) == 1_300
+    assert sorted(p.name for p in folder.iterdir()) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    back = pl.read_parquet(folder / "*.parquet")
+    assert back.equals(model.sample(1_300, seed=8))
+
+
+def test_sample_to_refuses_a_folder_in_use(frame: pl.DataFrame, tmp_path) -> None:
+    from datatwin.errors import InputFileError
+
+    model = dt.fit(frame)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(InputFileError, match=r"'.*out' already exists and is not empty.*overwrite"):
+        model.sample_to(folder, 10, seed=1)
+    model.sample_to(folder, 10, seed=1, overwrite=True)
+    model.sample_to(folder, 5, seed=1, overwrite=True)  # earlier parts replaced, other files kept
+    assert (folder / "notes.txt").read_text() == "mine"
+    assert pl.read_parquet(folder / "*.parquet").height == 5
+    with pytest.raises(InputFileError, match="is a file"):
+        model.sample_to(folder / "notes.txt", 5)
+    with pytest.raises(InputFileError, match="does not exist"):
+        model.sample_to(tmp_path / "no" / "where", 5)
+
+
+def test_cli_sample_to_a_folder(frame: pl.DataFrame, tmp_path, run_cli) -> None:
+    path = tmp_path / "m.json"
+    dt.fit(frame).save(path)
+    folder = tmp_path / "parts"
+    code, _, err = run_cli(["sample", str(path), "-n", "2000", "-o", str(folder), "--seed", "3"])
+    assert code == 0 and "wrote 2,000 rows × 4 columns in Parquet parts" in err
+    assert pl.read_parquet(folder / "*.parquet").equals(dt.load(path).sample(2000, seed=3))
+    code, _, err = run_cli(["sample", str(path), "-n", "20", "-o", str(folder)])
+    assert code != 0 and "already exists" in err and "--overwrite" in err
+    code, _, _ = run_cli(["sample", str(path), "-n", "20", "-o", str(folder), "--overwrite"])
+    assert code == 0 and pl.read_parquet(folder / "*.parquet").height == 20

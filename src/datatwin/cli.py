@@ -271,18 +271,28 @@ def validate(model_file: Path = typer.Argument(..., metavar="MODEL.json", help="
 def sample(
     model_file: Path = typer.Argument(..., metavar="MODEL.json", help="A datatwin model file."),
     n: Optional[int] = typer.Option(None, "-n", "--rows", help="Rows to draw (default: the row count of the original data)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help=".csv, .parquet, .ndjson or .arrow; omitted: CSV on stdout."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help=".csv, .parquet, .ndjson or .arrow; a folder (no extension): Parquet parts written in blocks; omitted: CSV on stdout."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
     where: Optional[list[str]] = typer.Option(
         None, "--where",
         help="A condition every row meets, e.g. \"sex == 'Female'\" or \"age >= 30\" (repeatable; also 'and', 'in [...]', '== None').",
     ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the Parquet parts of an output folder that exists."),
 ) -> None:
     """Draw synthetic rows from a model file (no original data needed); --where conditions them."""
-    if output is not None:
+    to_folder = output is not None and (output.suffix == "" or output.is_dir())
+    if to_folder:
+        from datatwin.io.parts import check_parts_folder
+
+        check_parts_folder(output, overwrite, option="-o/--output")
+    elif output is not None:
         check_output(output, option="-o/--output")  # a bad extension or folder fails before the sampling
     conditions = conditions_from_where(where) if where else None
     model = api.load(model_file)
+    if to_folder:
+        rows = model.sample_to(output, n, seed=seed, conditions=conditions, overwrite=overwrite)
+        err.print(f"wrote {rows:,} rows × {len(model.columns)} columns in Parquet parts → {output}/")
+        return
     frame = model.sample(n, seed=seed, conditions=conditions)
     if output is None:
         sys.stdout.write(frame.write_csv())

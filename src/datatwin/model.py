@@ -144,6 +144,21 @@ class Model:
             raise SamplingError(f"with a frame of {conds.n_rows:,} condition rows, give n={conds.n_rows}. Got n={n}.")
         return self._blocks(int(n), np.random.SeedSequence(seed), constraints, conds)
 
+    def sample_to(
+        self, folder: str | Path, n: int | None = None, seed: int | None = None, *,
+        conditions: Any = None, overwrite: bool = False,
+    ) -> int:
+        """Write ``sample(n, seed)`` to ``folder`` as Parquet parts (``part-00000.parquet``, ...),
+        one block of at most :data:`BLOCK_ROWS` rows at a time, so memory stays bounded by a
+        block; returns the number of rows written. The rows equal ``sample(n, seed)``. A
+        folder that is not empty is refused unless ``overwrite``."""
+        from datatwin.io.parts import check_parts_folder, write_parts
+
+        check_parts_folder(folder, overwrite)
+        rows, _ = write_parts(self.sample_blocks(self.n_rows if n is None else n, seed, conditions=conditions),
+                              folder, overwrite)
+        return rows
+
     def _blocks(
         self, n: int, root: np.random.SeedSequence, constraints: tuple[Constraint, ...], conds: Conditions | None
     ) -> Iterator[pl.DataFrame]:

@@ -1,0 +1,45 @@
+"""Writing a sample as a folder of Parquet parts, one block at a time: memory bounded by a
+block (:data:`datatwin.models.columns.BLOCK_ROWS` rows), whatever the number of rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from datatwin.errors import InputFileError
+
+PART_GLOB = "part-*.parquet"
+
+
+def check_parts_folder(folder: str | Path, overwrite: bool = False, option: str = "output") -> Path:
+    """Fail before any work if ``folder`` cannot take the parts: its parent must exist, and
+    a folder that already holds files is refused unless ``overwrite`` (which then removes
+    only earlier parts, ``part-*.parquet``; nothing else in it is touched)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputFileError(f"{option} {str(folder)!r} is a file; give a folder for the Parquet parts")
+    if not folder.parent.exists():
+        raise InputFileError(f"{option} {str(folder)!r}: folder {str(folder.parent)!r} does not exist")
+    if folder.exists() and any(folder.iterdir()) and not overwrite:
+        raise InputFileError(
+            f"{option} {str(folder)!r} already exists and is not empty; choose a new folder, or pass "
+            "overwrite=True (--overwrite) to replace its Parquet parts"
+        )
+    return folder
+
+
+def write_parts(blocks: Iterable[pl.DataFrame], folder: str | Path, overwrite: bool = False) -> tuple[int, int]:
+    """Write each frame of ``blocks`` as ``folder/part-00000.parquet``, ``part-00001``, ...;
+    returns (rows, parts). Read the folder back with ``pl.scan_parquet(folder / "*.parquet")``."""
+    folder = check_parts_folder(folder, overwrite)
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob(PART_GLOB):
+        old.unlink()
+    rows = parts = 0
+    for frame in blocks:
+        frame.write_parquet(folder / f"part-{parts:05d}.parquet")
+        rows += frame.height
+        parts += 1
+    return rows, parts
