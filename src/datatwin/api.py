@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import glob
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Any
 from datatwin import gmf, modelfile
 from datatwin._version import __version__
 from datatwin.constraints.fitting import finish_constraints, prepare_constraints
-from datatwin.errors import DatatwinWarning, ModelFileError, PrivacyError, SpecError
+from datatwin.errors import DatatwinWarning, InputFileError, ModelFileError, PrivacyError, SpecError
 from datatwin.io import read_table
+from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
 from datatwin.model import Model
 from datatwin.models import ModelFamily
 from datatwin.models.registry import make_family
@@ -38,6 +40,7 @@ def fit(
     decimal_comma: bool | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    streaming: bool = False,
 ) -> Model:
     """Estimate a model of ``data``.
 
@@ -75,6 +78,11 @@ def fit(
         to SPSS/Stata/SAS files.
     sheet
         The Excel sheet to read: a name, or a number from 1. Default: the first.
+    streaming
+        ``data`` is a Parquet file, a glob of Parquet parts (``"events/*.parquet"``) or a
+        folder of them, read by polars' streaming engine into its distinct rows with a count:
+        memory bounded by the distinct rows, not the rows, and the same model as an
+        in-memory fit (see ``docs/scale.md``).
 
     Examples
     --------
@@ -95,15 +103,31 @@ def fit(
         overrides["empirical"] = parse_spec({"empirical": empirical}).empirical
     fit_spec = dataclasses.replace(fit_spec, **overrides)
     column_missing = {name: c.missing_values for name, c in fit_spec.columns.items() if c.missing_values}
+    streamed = None
+    if isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
+        streaming = True  # a folder or a pattern of parts can only be streamed
+    if streaming:
+        if not isinstance(data, (str, Path)):
+            raise InputFileError(
+                f"streaming=True reads Parquet files by path or pattern; got a {type(data).__name__}, which is "
+                "already in memory: fit it without streaming"
+            )
+        streamed = aggregate_parquet(data, fit_spec.weight_column)
+        if fit_spec.weight_column is None:
+            fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
+        data = streamed.frame
     table = read_table(
         data, fit_spec.missing_values, column_missing,
         separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet,
     )
     fit_spec = _with_descriptions(fit_spec, table.descriptions)
+    source = {"name": table.source, "rows": table.frame.height, "columns": table.frame.width}
+    if streamed is not None:
+        source = {"name": streamed.source, "rows": streamed.rows, "columns": streamed.columns, "streamed": True}
     provenance = {
         "created_by": {"name": "datatwin", "version": __version__},
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "source": {"name": table.source, "rows": table.frame.height, "columns": table.frame.width},
+        "source": source,
     }
     if isinstance(privacy, str):
         privacy = make_policy(privacy)
@@ -123,7 +147,10 @@ def fit(
     else:
         chosen = make_family(family)
     types_guessed = isinstance(data, (str, Path)) and Path(data).suffix.lower() in (".csv", ".tsv", ".txt")
-    return fit_prepared(table.frame, fit_spec, provenance, chosen, privacy, progress, types_guessed=types_guessed)
+    model = fit_prepared(table.frame, fit_spec, provenance, chosen, privacy, progress, types_guessed=types_guessed)
+    if streamed is not None:  # the count column is the stream's own, not the owner's: not listed
+        model.skipped = [s for s in model.skipped if s["name"] != COUNT_COLUMN]
+    return model
 
 
 def fit_prepared(

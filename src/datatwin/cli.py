@@ -116,6 +116,11 @@ def fit(
     decimal_comma: Optional[bool] = typer.Option(None, "--decimal-comma/--no-decimal-comma", help=_READ_HELP["decimal"]),
     encoding: Optional[str] = typer.Option(None, "--encoding", help=_READ_HELP["encoding"]),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel: the sheet to read, a name or a number from 1."),
+    streaming: bool = typer.Option(
+        False, "--streaming",
+        help="Parquet: stream DATA (a file, a quoted glob 'parts/*.parquet' or a folder of parts) into its distinct rows "
+        "with counts; memory bounded by the distinct rows. Automatic for a glob or a folder.",
+    ),
 ) -> None:
     """Estimate a model from DATA and write the model file."""
     if output.suffix.lower() != ".json":  # the model file is JSON; fail before the fit, not after
@@ -129,7 +134,7 @@ def fit(
     model = _fit_with_progress(
         str(data), quiet, spec=str(spec) if spec else None, missing_values=missing or None,
         criterion=criterion, empirical=empirical or None, privacy=policy, family=family,
-        separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet,
+        separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet, streaming=streaming,
     )
     model.save(output)
     if not quiet:

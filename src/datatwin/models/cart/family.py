@@ -300,9 +300,19 @@ def _grow(
     if len(np.unique(y)) < 2:
         counts = np.bincount(y, weights=weights, minlength=target.n_classes).astype(float)
         return _rebuilt(publish_leaf(counts, target, k, strict), j, ccs, order, marginal)
-    clf = DecisionTreeClassifier(min_samples_leaf=k, max_depth=family.max_depth, max_leaf_nodes=family.max_leaves,
-                                 ccp_alpha=family.complexity, random_state=0)
-    clf.fit(X, y, sample_weight=weights)
+    # The tree sees the distinct (predictors, target) rows with their total weight, and leaf
+    # sizes in weight (people), not in distinct rows: the same tree whether the table came
+    # row by row, with a frequency column, or streamed as distinct rows with counts.
+    total = float(n if weights is None else weights.sum())
+    both = np.column_stack([X, y.astype(np.float64)])
+    distinct, inverse = np.unique(both, axis=0, return_inverse=True)
+    w = np.bincount(inverse.ravel(), weights=weights, minlength=len(distinct)).astype(float)
+    X, y = distinct[:, :j], distinct[:, j].astype(np.int64)
+    clf = DecisionTreeClassifier(min_weight_fraction_leaf=min(k / total, 0.5), max_depth=family.max_depth,
+                                 max_leaf_nodes=family.max_leaves, ccp_alpha=family.complexity, random_state=0)
+    with warnings.catch_warnings():  # few distinct rows for many classes is expected here, not a regression task
+        warnings.filterwarnings("ignore", message="The number of unique classes", category=UserWarning)
+        clf.fit(X, y, sample_weight=w)
     t = clf.tree_
     class_of = clf.classes_.astype(np.int64)
 

@@ -1,0 +1,80 @@
+"""Sampling at scale: a sample written as Parquet parts block by block, against the same rows
+drawn in memory and written as one file, and a numpy floor (one uniform per cell, turned into
+a label by ``searchsorted`` for categorical columns: the least work an inverse-CDF sampler
+does, with no typing, no missing values and no writing), in one run.
+
+    python benchmarks/bench_scale.py                      # Adult model, 10,000,000 rows, ~1 min
+    python benchmarks/bench_scale.py --rows 100000000     # the issue's 100M rows (parts only)
+
+Peak memory is the process's maximum resident set size (``resource.getrusage``) measured in
+a fresh subprocess per mode, so one mode's memory does not hide another's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "datasets" / "adult.csv"
+
+CHILD = r"""
+import json, resource, sys, time, tempfile
+from pathlib import Path
+import numpy as np
+import datatwin as dt
+mode, model_path, rows, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+model = dt.load(model_path)
+start = time.perf_counter()
+if mode == "parts":
+    model.sample_to(out / "parts", rows, seed=7)
+elif mode == "memory":
+    model.sample(rows, seed=7).write_parquet(out / "one.parquet")
+else:  # numpy floor: one uniform per cell, labels by searchsorted on the cumulative shares
+    rng = np.random.default_rng(7)
+    cums = [np.cumsum(c.distribution.probs) if hasattr(c.distribution, "probs") else None for c in model.columns]
+    for start_row in range(0, rows, 1 << 20):
+        for cum in cums:
+            u = rng.random(min(1 << 20, rows - start_row))
+            if cum is not None:
+                np.searchsorted(cum, u * cum[-1])
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"mode": mode, "seconds": seconds, "peak_mib": peak}))
+"""
+
+
+def run(mode: str, model_path: Path, rows: int, out: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, mode, str(model_path), str(rows), str(out)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--family", default="independent")
+    parser.add_argument("--skip-memory", action="store_true", help="skip the in-memory mode (e.g. at 100M rows)")
+    args = parser.parse_args()
+    import datatwin as dt
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        model_path = out / "model.json"
+        dt.fit(args.data, missing_values=["?"], family=args.family).save(model_path)
+        modes = ["floor", "parts"] + ([] if args.skip_memory else ["memory"])
+        results = {m: run(m, model_path, args.rows, out) for m in modes}
+    floor = results["floor"]["seconds"]
+    print(f"{args.rows:,} rows, family {args.family}, data {args.data.name}")
+    print(f"{'mode':<8} {'seconds':>8} {'× floor':>8} {'peak MiB':>9}")
+    for mode, r in results.items():
+        print(f"{mode:<8} {r['seconds']:8.1f} {r['seconds'] / floor:8.2f} {r['peak_mib']:9.0f}")
+
+
+if __name__ == "__main__":
+    main()

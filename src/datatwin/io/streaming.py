@@ -1,0 +1,93 @@
+"""Streaming a Parquet table (a file, a glob of parts, or a folder of parts) into its distinct
+rows with a count, through polars' streaming engine: memory bounded by the distinct rows,
+not by the rows. The counts then act as a frequency column, which gives the same model as
+the expanded table (``weight_column`` in docs/spec.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from datatwin.errors import InputFileError
+
+#: the name of the count column the aggregation adds (not a column of the model)
+COUNT_COLUMN = "__datatwin_rows__"
+
+
+@dataclasses.dataclass(frozen=True)
+class Aggregated:
+    """Distinct rows of a streamed table with their count in :data:`COUNT_COLUMN`."""
+
+    frame: pl.DataFrame
+    source: str
+    rows: int
+    columns: int
+
+
+def parquet_files(source: str | Path) -> list[Path]:
+    """The Parquet files ``source`` names: one file, a glob pattern, or a folder (every
+    ``*.parquet`` below it). InputFileError when nothing matches or a match is not Parquet."""
+    text = str(source)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(path.rglob("*.parquet"))
+        if not files:
+            raise InputFileError(f"folder {text!r} holds no .parquet file; streaming reads Parquet parts")
+    elif glob.has_magic(text):
+        files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        if not files:
+            raise InputFileError(f"the pattern {text!r} matches no file; check the folder and the pattern")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise InputFileError(f"file {text!r} does not exist")
+    other = [f for f in files if f.suffix.lower() != ".parquet"]
+    if other:
+        raise InputFileError(
+            f"streaming reads Parquet files only; {str(other[0])!r} is not one (convert it with "
+            "polars: pl.scan_csv(...).sink_parquet(...), or fit it without streaming)"
+        )
+    return files
+
+
+def check_same_schema(files: list[Path]) -> dict[str, Any]:
+    """Every part must have the first part's columns and types, in order."""
+    first = pl.read_parquet_schema(files[0])
+    for f in files[1:]:
+        schema = pl.read_parquet_schema(f)
+        if schema != first:
+            names = list(dict.fromkeys([*first, *schema]))
+            diff = next(n for n in names if first.get(n) != schema.get(n))
+            raise InputFileError(
+                f"Parquet parts {str(files[0])!r} and {str(f)!r} differ in column {diff!r} "
+                f"({first.get(diff, 'absent')} against {schema.get(diff, 'absent')}); every part must have the same "
+                "columns and types"
+            )
+    return dict(first)
+
+
+def aggregate_parquet(source: str | Path, weight_column: str | None = None) -> Aggregated:
+    """The distinct rows of ``source`` with how many rows hold each (or the sum of the
+    ``weight_column`` over them), computed by polars' streaming engine."""
+    files = parquet_files(source)
+    schema = check_same_schema(files)
+    if COUNT_COLUMN in schema:
+        raise InputFileError(f"{str(source)!r} has a column named {COUNT_COLUMN!r}, which streaming uses itself; rename it")
+    if weight_column is not None and weight_column not in schema:
+        raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of {str(source)!r}")
+    lazy = pl.scan_parquet(files)
+    keys = [c for c in schema if c != weight_column]
+    count = pl.len() if weight_column is None else pl.col(weight_column).cast(pl.Float64).sum()
+    counted = lazy.group_by(keys).agg(count.alias(COUNT_COLUMN), pl.len().alias("__rows__"))
+    # a fixed row order (the aggregation's is not), so that the fit is reproducible
+    frame = counted.collect(engine="streaming").sort(keys, nulls_last=True, maintain_order=True)
+    rows = int(frame["__rows__"].sum())
+    frame = frame.drop("__rows__")
+    if weight_column is not None:  # back where it was, so the spec's weight column is found
+        frame = frame.rename({COUNT_COLUMN: weight_column})
+    name = files[0].name if len(files) == 1 else str(source)
+    return Aggregated(frame, name, int(rows), len(schema))

@@ -1,0 +1,103 @@
+"""Streaming fits of Parquet parts: the same model file as the in-memory fit, bounded by the
+distinct rows; bad sources get clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import datatwin as dt
+from datatwin.errors import InputFileError
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
+    rng = np.random.default_rng(3)
+    n = 3_000
+    age = rng.integers(18, 80, n)
+    frame = pl.DataFrame({
+        "age": age,
+        "income": np.round(np.exp(rng.normal(10, 0.5, n)), -2),
+        "sex": rng.choice(["F", "M"], n),
+        "city": pl.Series(rng.choice(["Ams", "Rot", "Utr", None], n, p=[0.5, 0.3, 0.15, 0.05])),
+        "retired": age > 65,
+    })
+    folder = tmp_path_factory.mktemp("events")
+    for i, start in enumerate(range(0, n, 1_000)):
+        frame.slice(start, 1_000).write_parquet(folder / f"part-{i}.parquet")
+    return folder, frame
+
+
+def _without_provenance(model: dt.Model) -> str:
+    d = model.to_dict()
+    d.pop("provenance")
+    return json.dumps(d)
+
+
+@pytest.mark.parametrize("family", ["independent", "copula", "cart"])
+def test_streamed_fit_equals_in_memory(parts: tuple[Path, pl.DataFrame], family: str) -> None:
+    folder, frame = parts
+    streamed = dt.fit(str(folder / "*.parquet"), family=family)
+    assert _without_provenance(streamed) == _without_provenance(dt.fit(frame, family=family))
+    assert streamed.provenance["source"]["rows"] == 3_000 and streamed.provenance["source"]["streamed"]
+    assert streamed.skipped == []
+
+
+def test_streamed_fit_of_a_folder_and_one_file(parts: tuple[Path, pl.DataFrame], tmp_path: Path) -> None:
+    folder, frame = parts
+    assert _without_provenance(dt.fit(folder)) == _without_provenance(dt.fit(frame))
+    one = tmp_path / "one.parquet"
+    frame.write_parquet(one)
+    model = dt.fit(one, streaming=True)
+    assert _without_provenance(model) == _without_provenance(dt.fit(frame))
+    model.save(tmp_path / "m.json")
+    assert dt.load(tmp_path / "m.json").provenance["source"]["streamed"] is True
+
+
+def test_streamed_fit_under_dp_and_with_a_weight_column(parts: tuple[Path, pl.DataFrame], tmp_path: Path) -> None:
+    folder, frame = parts
+    weighted = frame.with_columns(w=pl.lit(2.0))
+    weighted.write_parquet(tmp_path / "w.parquet")
+    a = dt.fit(tmp_path / "w.parquet", {"weight_column": "w"}, streaming=True)
+    assert _without_provenance(a) == _without_provenance(dt.fit(weighted, {"weight_column": "w"}))
+    model = dt.fit(folder, privacy=dt.privacy.DifferentialPrivacy(epsilon=2.0, delta=1e-6),
+                   spec={"columns": {"age": {"bounds": [0, 120]}, "income": {"bounds": [0, 1e6]}}})
+    assert {c.name for c in model.columns} == set(frame.columns)
+    assert "rows" not in model.provenance["source"]  # a private policy releases the count through noise
+
+
+def test_cli_fit_streaming(parts: tuple[Path, pl.DataFrame], tmp_path: Path, run_cli) -> None:
+    folder, frame = parts
+    out = tmp_path / "m.json"
+    code, stdout, _ = run_cli(["fit", str(folder / "*.parquet"), "-o", str(out), "-q"])
+    assert code == 0, stdout
+    assert _without_provenance(dt.load(out)) == _without_provenance(dt.fit(frame))
+
+
+def test_a_glob_matching_no_file(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match=r"pattern '.*nothing-\*\.parquet' matches no file"):
+        dt.fit(str(tmp_path / "nothing-*.parquet"))
+
+
+def test_an_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="holds no .parquet file"):
+        dt.fit(tmp_path)
+
+
+def test_parts_with_different_schemas(tmp_path: Path) -> None:
+    pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}).write_parquet(tmp_path / "p1.parquet")
+    pl.DataFrame({"a": [1.5, 2.5], "b": ["x", "y"]}).write_parquet(tmp_path / "p2.parquet")
+    with pytest.raises(InputFileError, match=r"p1\.parquet' and '.*p2\.parquet' differ in column 'a' \(Int64 against Float64\)"):
+        dt.fit(tmp_path)
+
+
+def test_streaming_reads_parquet_only(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    with pytest.raises(InputFileError, match="Parquet files only"):
+        dt.fit(tmp_path / "a.csv", streaming=True)
+    with pytest.raises(InputFileError, match="already in memory"):
+        dt.fit(pl.DataFrame({"x": [1]}), streaming=True)
