@@ -4,7 +4,8 @@ a label by ``searchsorted`` for categorical columns: the least work an inverse-C
 does, with no typing, no missing values and no writing), in one run.
 
     python benchmarks/bench_scale.py                      # Adult model, 10,000,000 rows, ~1 min
-    python benchmarks/bench_scale.py --rows 100000000     # the issue's 100M rows (parts only)
+    python benchmarks/bench_scale.py --rows 100000000 --skip-memory     # the issue's 100M rows (parts only)
+    python benchmarks/bench_scale.py --rows 1000000 --fit-rows 10000000  # and fits: streamed / in memory
 
 Peak memory is the process's maximum resident set size (``resource.getrusage``) measured in
 a fresh subprocess per mode, so one mode's memory does not hide another's.
@@ -28,9 +29,14 @@ from pathlib import Path
 import numpy as np
 import datatwin as dt
 mode, model_path, rows, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-model = dt.load(model_path)
+model = None if mode.startswith("fit") else dt.load(model_path)
 start = time.perf_counter()
-if mode == "parts":
+if mode == "fit-stream":
+    dt.fit(out / "parts-in", family=model_path)
+elif mode == "fit-memory":
+    import polars as pl
+    dt.fit(pl.read_parquet(out / "parts-in" / "*.parquet"), family=model_path)
+elif mode == "parts":
     model.sample_to(out / "parts", rows, seed=7)
 elif mode == "memory":
     model.sample(rows, seed=7).write_parquet(out / "one.parquet")
@@ -48,10 +54,25 @@ print(json.dumps({"mode": mode, "seconds": seconds, "peak_mib": peak}))
 """
 
 
-def run(mode: str, model_path: Path, rows: int, out: Path) -> dict:
+def run(mode: str, model_path: Path | str, rows: int, out: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", CHILD, mode, str(model_path), str(rows), str(out)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def write_resample(data: Path, rows: int, folder: Path) -> None:
+    """``rows`` rows drawn with replacement from ``data``, as Parquet parts of 5M rows."""
+    import numpy as np
+    import polars as pl
+
+    real = pl.read_csv(data, null_values=["?"], infer_schema_length=None)
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i, start in enumerate(range(0, rows, 5_000_000)):
+        take = rng.integers(0, real.height, min(5_000_000, rows - start))
+        real[take].write_parquet(folder / f"part-{i:04d}.parquet")
 
 
 def main() -> None:
@@ -59,7 +80,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--family", default="independent")
-    parser.add_argument("--skip-memory", action="store_true", help="skip the in-memory mode (e.g. at 100M rows)")
+    parser.add_argument("--skip-memory", action="store_true", help="skip the in-memory modes (e.g. at 100M rows)")
+    parser.add_argument("--fit-rows", type=int, default=0,
+                        help="also fit a resample of this many rows from Parquet parts: streamed, and in memory")
     args = parser.parse_args()
     import datatwin as dt
 
@@ -69,11 +92,20 @@ def main() -> None:
         dt.fit(args.data, missing_values=["?"], family=args.family).save(model_path)
         modes = ["floor", "parts"] + ([] if args.skip_memory else ["memory"])
         results = {m: run(m, model_path, args.rows, out) for m in modes}
+        if args.fit_rows:
+            write_resample(args.data, args.fit_rows, out / "parts-in")
+            fits = ["fit-stream"] + ([] if args.skip_memory else ["fit-memory"])
+            fitted = {m: run(m, args.family, args.fit_rows, out) for m in fits}
     floor = results["floor"]["seconds"]
     print(f"{args.rows:,} rows, family {args.family}, data {args.data.name}")
     print(f"{'mode':<8} {'seconds':>8} {'× floor':>8} {'peak MiB':>9}")
     for mode, r in results.items():
         print(f"{mode:<8} {r['seconds']:8.1f} {r['seconds'] / floor:8.2f} {r['peak_mib']:9.0f}")
+    if args.fit_rows:
+        print(f"\nfit of a {args.fit_rows:,}-row resample of {args.data.name} from Parquet parts")
+        print(f"{'mode':<11} {'seconds':>8} {'µs/row':>7} {'peak MiB':>9}")
+        for mode, r in fitted.items():
+            print(f"{mode:<11} {r['seconds']:8.1f} {r['seconds'] / args.fit_rows * 1e6:7.3f} {r['peak_mib']:9.0f}")
 
 
 if __name__ == "__main__":
