@@ -27,12 +27,23 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import polars as pl
 
+from datatwin.errors import SpecError
+
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from datatwin.models.columns import ColumnModel
     from datatwin.prepare import PreparedTable
     from datatwin.privacy.base import PolicySession
 
-__all__ = ["FittedModel", "ModelFamily"]
+__all__ = ["FittedModel", "ModelFamily", "int_setting"]
+
+
+def int_setting(family: str, name: str, value: Any, low: int, high: int | None, allow_none: bool = False) -> int:
+    """A family's integer setting, checked: SpecError naming the family, the setting and its range."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f">= {low}"
+        extra = " or None" if allow_none else ""
+        raise SpecError(f"The {name!r} parameter of {family} must be an integer {bound}{extra}. Got {value!r} instead.")
+    return int(value)
 
 #: the settings every family shares, written next to ``family`` in the file's ``model`` section
 COMMON_KEYS = ("family", "criterion", "rare_threshold")

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from datatwin.errors import DatatwinWarning, ModelFileError, SpecError, did_you_mean
-from datatwin.models.base import FittedModel, ModelFamily
+from datatwin.models.base import FittedModel, ModelFamily, int_setting
 from datatwin.models.cart.classes import (
     ColumnClasses,
     classes_for,
@@ -51,13 +51,6 @@ from datatwin.privacy.base import PolicySession
 #: leaves, each pooling most classes, so the marginals say as much)
 MIN_ROWS_PER_LEAF = 4
 
-
-def _int_setting(name: str, value: Any, low: int, high: int | None, allow_none: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f">= {low}"
-        extra = " or None" if allow_none else ""
-        raise SpecError(f"The {name!r} parameter of Cart must be an integer {bound}{extra}. Got {value!r} instead.")
-    return int(value)
 
 
 @register_family
@@ -111,15 +104,15 @@ class Cart(ModelFamily):
                 twice = sorted({c for c in order if list(order).count(c) > 1})
                 raise SpecError(f"The 'order' parameter of Cart names {twice} more than once; name each column once.")
         self.order = None if order is None else list(order)
-        self.min_leaf = _int_setting("min_leaf", min_leaf, 1, None)
-        self.max_depth = None if max_depth is None else _int_setting("max_depth", max_depth, 1, 200, allow_none=True)
-        self.max_leaves = None if max_leaves is None else _int_setting("max_leaves", max_leaves, 2, 1_000_000, True)
+        self.min_leaf = int_setting("Cart", "min_leaf", min_leaf, 1, None)
+        self.max_depth = None if max_depth is None else int_setting("Cart", "max_depth", max_depth, 1, 200, allow_none=True)
+        self.max_leaves = None if max_leaves is None else int_setting("Cart", "max_leaves", max_leaves, 2, 1_000_000, True)
         if (isinstance(complexity, bool) or not isinstance(complexity, (int, float)) or not math.isfinite(complexity)
                 or not 0 <= complexity < 1):
             raise SpecError(f"The 'complexity' parameter of Cart must be a number from 0 to 1 (e.g. 1e-4). "
                             f"Got {complexity!r} instead.")
         self.complexity = float(complexity)
-        self.bins = _int_setting("bins", bins, 2, 1000)
+        self.bins = int_setting("Cart", "bins", bins, 2, 1000)
 
     def settings(self) -> dict[str, Any]:
         return {"order": self.order, "min_leaf": self.min_leaf, "max_depth": self.max_depth,

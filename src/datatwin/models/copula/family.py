@@ -29,7 +29,7 @@ from scipy import special
 
 from datatwin.constraints.conditions import Conditions
 from datatwin.errors import DatatwinWarning, ModelFileError, SpecError
-from datatwin.models.base import FittedModel, ModelFamily
+from datatwin.models.base import FittedModel, ModelFamily, int_setting
 from datatwin.models.columns import ColumnModel, column_rng, family_rng
 from datatwin.models.copula import statistics as st
 from datatwin.models.copula.conditioning import condition_outputs, draw_latent, plan
@@ -58,11 +58,6 @@ ORDERING_FRACTION = 0.1
 #: noisy final matrix, since a wrong order turns a strong association into none
 NOISY_ORDERING_FRACTION = 0.4
 
-
-def _positive_int(name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise SpecError(f"The {name!r} parameter of Copula must be an integer from {low} to {high}. Got {value!r} instead.")
-    return int(value)
 
 
 @register_family
@@ -103,9 +98,9 @@ class Copula(ModelFamily):
         ordering_rounds: int = 2,
         budget_weight: float | None = None,
     ) -> None:
-        self.calibration_steps = _positive_int("calibration_steps", calibration_steps, 0, 50)
-        self.simulated_rows = _positive_int("simulated_rows", simulated_rows, 1_000, 10_000_000)
-        self.ordering_rounds = _positive_int("ordering_rounds", ordering_rounds, 0, 10)
+        self.calibration_steps = int_setting("Copula", "calibration_steps", calibration_steps, 0, 50)
+        self.simulated_rows = int_setting("Copula", "simulated_rows", simulated_rows, 1_000, 10_000_000)
+        self.ordering_rounds = int_setting("Copula", "ordering_rounds", ordering_rounds, 0, 10)
         if budget_weight is not None and (
             isinstance(budget_weight, bool) or not isinstance(budget_weight, (int, float))
             or not math.isfinite(budget_weight) or budget_weight <= 0
