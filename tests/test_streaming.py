@@ -84,7 +84,7 @@ def test_a_glob_matching_no_file(tmp_path: Path) -> None:
 
 
 def test_an_empty_folder(tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match="holds no .parquet file"):
+    with pytest.raises(InputFileError, match=r"is a directory with no \.parquet file in it"):
         dt.fit(tmp_path)
 
 

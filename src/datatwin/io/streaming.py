@@ -36,7 +36,10 @@ def parquet_files(source: str | Path) -> list[Path]:
     if path.is_dir():
         files = sorted(path.rglob("*.parquet"))
         if not files:
-            raise InputFileError(f"folder {text!r} holds no .parquet file; streaming reads Parquet parts")
+            raise InputFileError(
+                f"{text!r} is a directory with no .parquet file in it; give a data file, or a folder of Parquet parts "
+                "to stream"
+            )
     elif glob.has_magic(text):
         files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
         if not files:
