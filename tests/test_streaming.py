@@ -101,3 +101,16 @@ def test_streaming_reads_parquet_only(tmp_path: Path) -> None:
         dt.fit(tmp_path / "a.csv", streaming=True)
     with pytest.raises(InputFileError, match="already in memory"):
         dt.fit(pl.DataFrame({"x": [1]}), streaming=True)
+
+
+def test_an_excluded_identifier_is_not_read(parts: tuple[Path, pl.DataFrame], tmp_path: Path) -> None:
+    _, frame = parts
+    with_id = frame.with_columns(person=pl.int_range(pl.len()).cast(pl.Int64) * 13)
+    with_id.write_parquet(tmp_path / "ids.parquet")
+    from datatwin.io.streaming import aggregate_parquet
+
+    assert aggregate_parquet(tmp_path / "ids.parquet", excluded=("person",)).frame.height < frame.height
+    spec = {"columns": {"person": {"exclude": True}}}
+    streamed = dt.fit(tmp_path / "ids.parquet", spec, streaming=True)
+    assert _without_provenance(streamed) == _without_provenance(dt.fit(with_id, spec))
+    assert streamed.skipped == [{"name": "person", "reason": "excluded by the spec"}]

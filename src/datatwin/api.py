@@ -112,7 +112,8 @@ def fit(
                 f"streaming=True reads Parquet files by path or pattern; got a {type(data).__name__}, which is "
                 "already in memory: fit it without streaming"
             )
-        streamed = aggregate_parquet(data, fit_spec.weight_column)
+        excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
+        streamed = aggregate_parquet(data, fit_spec.weight_column, excluded)
         if fit_spec.weight_column is None:
             fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
         data = streamed.frame

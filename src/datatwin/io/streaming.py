@@ -73,9 +73,13 @@ def check_same_schema(files: list[Path]) -> dict[str, Any]:
     return dict(first)
 
 
-def aggregate_parquet(source: str | Path, weight_column: str | None = None) -> Aggregated:
+def aggregate_parquet(
+    source: str | Path, weight_column: str | None = None, excluded: tuple[str, ...] = ()
+) -> Aggregated:
     """The distinct rows of ``source`` with how many rows hold each (or the sum of the
-    ``weight_column`` over them), computed by polars' streaming engine."""
+    ``weight_column`` over them), computed by polars' streaming engine. ``excluded``
+    columns (the spec's ``exclude``) are never read: they come back all missing, so an
+    excluded identifier does not make every row distinct."""
     files = parquet_files(source)
     schema = check_same_schema(files)
     if COUNT_COLUMN in schema:
@@ -83,6 +87,9 @@ def aggregate_parquet(source: str | Path, weight_column: str | None = None) -> A
     if weight_column is not None and weight_column not in schema:
         raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of {str(source)!r}")
     lazy = pl.scan_parquet(files)
+    blank = [c for c in excluded if c in schema and c != weight_column]
+    if blank:
+        lazy = lazy.with_columns(pl.lit(None, dtype=schema[c]).alias(c) for c in blank)
     keys = [c for c in schema if c != weight_column]
     count = pl.len() if weight_column is None else pl.col(weight_column).cast(pl.Float64).sum()
     counted = lazy.group_by(keys).agg(count.alias(COUNT_COLUMN), pl.len().alias("__rows__"))
