@@ -15,6 +15,7 @@ from datatwin._version import __version__
 from datatwin.constraints.fitting import finish_constraints, prepare_constraints
 from datatwin.errors import DatatwinWarning, InputFileError, ModelFileError, PrivacyError, SpecError
 from datatwin.io import read_table
+from datatwin.io.spark import aggregate_spark, is_spark_frame
 from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
 from datatwin.model import Model
 from datatwin.models import ModelFamily
@@ -104,15 +105,20 @@ def fit(
     fit_spec = dataclasses.replace(fit_spec, **overrides)
     column_missing = {name: c.missing_values for name, c in fit_spec.columns.items() if c.missing_values}
     streamed = None
-    if isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
+    excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
+    if is_spark_frame(data):  # the distinct rows with counts come back from Spark, never the rows
+        streamed = aggregate_spark(data, fit_spec.weight_column, excluded)
+        if fit_spec.weight_column is None:
+            fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
+        data = streamed.frame
+    elif isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
         streaming = True  # a folder or a pattern of parts can only be streamed
-    if streaming:
+    if streaming and streamed is None:
         if not isinstance(data, (str, Path)):
             raise InputFileError(
                 f"streaming=True reads Parquet files by path or pattern; got a {type(data).__name__}, which is "
                 "already in memory: fit it without streaming"
             )
-        excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
         streamed = aggregate_parquet(data, fit_spec.weight_column, excluded)
         if fit_spec.weight_column is None:
             fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)

@@ -144,6 +144,15 @@ class Model:
             raise SamplingError(f"with a frame of {conds.n_rows:,} condition rows, give n={conds.n_rows}. Got n={n}.")
         return self._blocks(int(n), np.random.SeedSequence(seed), constraints, conds)
 
+    def sample_spark(self, spark: Any, n: int, partitions: int | None = None, seed: int | None = None) -> Any:
+        """``n`` rows as a ``pyspark.sql.DataFrame`` generated on the executors (the ``spark``
+        extra): one task per block of :data:`BLOCK_ROWS` rows, each from the block's own
+        stream, so the rows equal ``sample(n, seed)``. ``partitions`` is capped at the
+        number of blocks. See ``docs/scale.md``."""
+        from datatwin.io.spark import sample_spark
+
+        return sample_spark(self, spark, n, partitions, seed)
+
     def sample_to(
         self, folder: str | Path, n: int | None = None, seed: int | None = None, *,
         conditions: Any = None, overwrite: bool = False,
@@ -166,34 +175,53 @@ class Model:
         (:func:`block_seed`), so chunked writers and Spark partitions that start at a block
         boundary reproduce the in-memory sample. Unique columns stay unique across blocks: a
         value already drawn in an earlier block is redrawn from the block's stream."""
-        native = type(self.fitted).conditions_native
-        unique = [c for c in self.columns if c.unique]
+        redrawn = self.cross_block_unique() if n > BLOCK_ROWS else []
         seen: dict[str, pl.Series] = {}
-        for b, start in enumerate(range(0, max(n, 1), BLOCK_ROWS)):
-            rows = min(BLOCK_ROWS, n - start)
-            seed = block_seed(root, b)
-            if not constraints and conds is None:
-                frame = self.fitted.sample(rows, seed)
-            else:
-                part = conds.take(np.arange(start, start + rows)) if conds is not None else None
-                frame = sample_constrained(
-                    lambda k, ss, c: self.fitted.sample(k, ss, c if native else None),
-                    rows, seed, constraints, part, check_conditions=not native,
-                )
-            if n > BLOCK_ROWS:
-                for column in unique:
-                    values = frame.get_column(column.name)
-                    dist = column.distribution
-                    if isinstance(dist, UniqueKeyDistribution) and column.parsed_format() is None:
-                        # a set of keys, not draws: block b takes the keys of its own stretch
-                        span = BLOCK_ROWS if dist.consecutive else max(BLOCK_ROWS, math.ceil(BLOCK_ROWS / dist.density))
-                        frame = frame.with_columns((values + b * span).cast(values.dtype))
-                        continue
-                    if b > 0:
-                        values = column.unique_against(values, seen[column.name], column_rng(seed, "\x00unique"))
-                        frame = frame.with_columns(values)
-                    seen[column.name] = values if b == 0 else pl.concat([seen[column.name], values])
+        for b in range(max(1, -(-n // BLOCK_ROWS))):
+            frame = self._block(b, n, root, constraints, conds)
+            for column in redrawn:
+                values = frame.get_column(column.name)
+                if b > 0:
+                    values = column.unique_against(values, seen[column.name], column_rng(block_seed(root, b), "\x00unique"))
+                    frame = frame.with_columns(values)
+                seen[column.name] = values if b == 0 else pl.concat([seen[column.name], values])
             yield frame
+
+    def cross_block_unique(self) -> list[ColumnModel]:
+        """The unique columns whose values must be checked against earlier blocks (every
+        unique column but a plain ``unique_key``, whose blocks take disjoint stretches)."""
+        return [
+            c for c in self.columns
+            if c.unique and not (isinstance(c.distribution, UniqueKeyDistribution) and c.parsed_format() is None)
+        ]
+
+    def _block(
+        self, b: int, n: int, root: np.random.SeedSequence,
+        constraints: tuple[Constraint, ...] = (), conds: Conditions | None = None,
+    ) -> pl.DataFrame:
+        """Rows ``b * BLOCK_ROWS`` to ``min(n, (b + 1) * BLOCK_ROWS)`` of a sample of ``n``
+        rows, from the block's own stream; unique columns unique within the block."""
+        start = b * BLOCK_ROWS
+        rows = max(0, min(BLOCK_ROWS, n - start))
+        seed = block_seed(root, b)
+        if not constraints and conds is None:
+            frame = self.fitted.sample(rows, seed)
+        else:
+            native = type(self.fitted).conditions_native
+            part = conds.take(np.arange(start, start + rows)) if conds is not None else None
+            frame = sample_constrained(
+                lambda k, ss, c: self.fitted.sample(k, ss, c if native else None),
+                rows, seed, constraints, part, check_conditions=not native,
+            )
+        if n > BLOCK_ROWS:
+            for column in self.columns:
+                dist = column.distribution
+                if column.unique and isinstance(dist, UniqueKeyDistribution) and column.parsed_format() is None:
+                    # a set of keys, not draws: block b takes the keys of its own stretch
+                    values = frame.get_column(column.name)
+                    span = BLOCK_ROWS if dist.consecutive else max(BLOCK_ROWS, math.ceil(BLOCK_ROWS / dist.density))
+                    frame = frame.with_columns((values + b * span).cast(values.dtype))
+        return frame
 
     def _conditions(self, raw: Any, constraints: tuple[Constraint, ...]) -> Conditions | None:
         skipped = [s["name"] for s in self.skipped]

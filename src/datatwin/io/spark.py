@@ -1,0 +1,133 @@
+"""Apache Spark at the edges (the ``spark`` extra, imported only when a Spark frame is given):
+fitting from a ``pyspark.sql.DataFrame`` by bringing back its distinct rows with a count
+(one Spark aggregation; the rows never leave the cluster), and sampling on the executors,
+one block of rows per task, with the same rows as a local sample of the same seed."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from datatwin.errors import InputFileError, SamplingError
+from datatwin.io.streaming import COUNT_COLUMN, Aggregated
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datatwin.model import Model
+
+#: Spark types a model cannot take, by their simpleString prefix
+_UNSUPPORTED = ("map<", "binary", "struct<", "array<", "interval", "calendarinterval", "variant")
+
+
+def is_spark_frame(obj: Any) -> bool:
+    """A pyspark.sql DataFrame (classic or Connect), known without importing pyspark."""
+    return type(obj).__module__.startswith("pyspark.sql") and type(obj).__name__ == "DataFrame"
+
+
+def _active(session: Any, what: str) -> None:
+    jsc = getattr(getattr(session, "sparkContext", None), "_jsc", "connect")
+    if jsc is None:
+        raise InputFileError(f"{what}: the Spark session is stopped; start one (SparkSession.builder.getOrCreate())")
+
+
+def aggregate_spark(frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = ()) -> Aggregated:
+    """The distinct rows of a Spark DataFrame with how many rows hold each (or the sum of
+    ``weight_column``), computed by Spark: one ``groupBy().agg()`` job, whose result only
+    comes back to the driver."""
+    from pyspark.sql import functions as F
+
+    _active(frame.sparkSession, "fitting a Spark DataFrame")
+    bad = [(f.name, f.dataType.simpleString()) for f in frame.schema.fields
+           if f.name not in excluded and f.dataType.simpleString().startswith(_UNSUPPORTED)]
+    if bad:
+        name, kind = bad[0]
+        raise InputFileError(
+            f"Spark column {name!r} has type {kind}, which datatwin cannot model; drop it, or exclude it in the spec "
+            f"(columns.{name}.exclude = true)"
+        )
+    if COUNT_COLUMN in frame.columns:
+        raise InputFileError(f"the Spark DataFrame has a column named {COUNT_COLUMN!r}, which datatwin uses itself; rename it")
+    if weight_column is not None and weight_column not in frame.columns:
+        raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of the Spark DataFrame")
+    for name in excluded:  # never read
+        if name in frame.columns and name != weight_column:
+            frame = frame.withColumn(name, F.lit(None).cast(frame.schema[name].dataType))
+    keys = [c for c in frame.columns if c != weight_column]
+    count = F.count(F.lit(1)) if weight_column is None else F.sum(F.col(weight_column).cast("double"))
+    grouped = frame.groupBy(*keys).agg(count.alias(COUNT_COLUMN), F.count(F.lit(1)).alias("__rows__"))
+    table = grouped.toArrow() if hasattr(grouped, "toArrow") else grouped.toPandas()
+    counted = pl.from_arrow(table) if not hasattr(table, "iloc") else pl.from_pandas(table)
+    assert isinstance(counted, pl.DataFrame)
+    counted = counted.sort(keys, nulls_last=True, maintain_order=True)
+    rows = int(counted["__rows__"].sum()) if counted.height else 0
+    counted = counted.drop("__rows__").with_columns(pl.col(COUNT_COLUMN).cast(pl.Float64))
+    if weight_column is not None:
+        counted = counted.rename({COUNT_COLUMN: weight_column})
+    return Aggregated(counted, "Spark DataFrame", rows, len(frame.columns))
+
+
+def _arrow_for_spark(frame: pl.DataFrame) -> Any:
+    """A polars frame as Arrow that Spark accepts: plain strings, no dictionaries, µs times."""
+    import pyarrow as pa
+
+    casts = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, (pl.Categorical, pl.Enum)):
+            casts.append(pl.col(name).cast(pl.String))
+        elif isinstance(dtype, pl.Datetime) and dtype.time_unit != "us":
+            casts.append(pl.col(name).dt.cast_time_unit("us"))
+    table = frame.with_columns(casts).to_arrow() if casts else frame.to_arrow()
+    schema = pa.schema([
+        pa.field(f.name, pa.string() if f.type in (pa.large_string(), pa.string_view()) else f.type)
+        for f in table.schema
+    ])
+    return table.cast(schema)
+
+
+def sample_spark(model: Model, spark: Any, n: int, partitions: int | None = None, seed: int | None = None) -> Any:
+    """``n`` synthetic rows as a Spark DataFrame, generated on the executors: block ``b``
+    of :data:`datatwin.models.columns.BLOCK_ROWS` rows is drawn by one task from the block's
+    own stream, so the rows equal ``model.sample(n, seed)``. ``partitions`` (default: one
+    per block) is capped at the number of blocks."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    from datatwin.model import BLOCK_ROWS
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise SamplingError(f"the number of rows to sample must be an integer >= 0. Got {n!r}.")
+    if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, (int, np.integer))
+                                   or partitions < 1):
+        raise SamplingError(f"partitions must be an integer >= 1. Got {partitions!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise SamplingError(f"seed must be an integer >= 0. Got {seed!r}.")
+    _active(spark, "sample_spark")
+    blocks = max(1, -(-int(n) // BLOCK_ROWS))
+    redrawn = model.cross_block_unique() if n > BLOCK_ROWS else []
+    if redrawn:
+        raise SamplingError(
+            f"column {redrawn[0].name!r} is unique, and keeping it unique across Spark tasks would need every value "
+            f"drawn so far; sample at most {BLOCK_ROWS:,} rows on Spark, write the sample with model.sample_to, "
+            "or set unique to false for this column"
+        )
+    entropy = int(np.random.SeedSequence(seed).entropy)  # type: ignore[arg-type]
+    text = json.dumps(model.to_dict())
+    schema = from_arrow_schema(_arrow_for_spark(model.sample(0, seed=0)).schema)
+    parts = min(partitions or blocks, blocks)
+    block_rows = BLOCK_ROWS
+
+    def draw(batches: Any) -> Any:
+        import numpy as np
+
+        import datatwin.model as model_module
+
+        model_module.BLOCK_ROWS = block_rows  # the driver's block size (a test may set a small one)
+        local = model_module.Model.from_dict(json.loads(text))
+        root = np.random.SeedSequence(entropy)
+        for batch in batches:
+            for b in batch.column(0).to_pylist():
+                frame = local._block(int(b), int(n), root, local.parsed_constraints())
+                yield from _arrow_for_spark(frame).to_batches()
+
+    return spark.range(0, blocks, 1, parts).mapInArrow(draw, schema)

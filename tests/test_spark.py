@@ -1,0 +1,99 @@
+"""Spark at the edges (the ``spark`` extra), in local mode: a fit from a Spark DataFrame gives
+the in-memory model file; a sample on the executors gives the local sample's rows."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+import datatwin as dt
+import datatwin.model as model_module
+from datatwin.errors import InputFileError, SamplingError
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is absent: pip install -e '.[test]' installs it (CI runs these)")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("datatwin-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def frame() -> pl.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 2_000
+    age = rng.integers(18, 90, n)
+    return pl.DataFrame({
+        "id": np.arange(n) * 3 + 1,
+        "age": age,
+        "income": np.round(rng.lognormal(10, 0.6, n), 0),
+        "sex": rng.choice(["F", "M"], n),
+        "city": pl.Series(rng.choice(["Ams", "Rot", "Utr", None], n, p=[0.5, 0.3, 0.15, 0.05])),
+    })
+
+
+def _without_provenance(model: dt.Model) -> str:
+    d = model.to_dict()
+    d.pop("provenance")
+    return json.dumps(d)
+
+
+@pytest.mark.parametrize("family", ["independent", "copula"])
+def test_fit_from_spark_equals_in_memory(spark, frame: pl.DataFrame, family: str) -> None:
+    sdf = spark.createDataFrame(frame.to_pandas())
+    model = dt.fit(sdf, family=family)
+    assert _without_provenance(model) == _without_provenance(dt.fit(frame, family=family))
+    assert model.provenance["source"] == {"name": "Spark DataFrame", "rows": 2_000, "columns": 5, "streamed": True}
+
+
+def test_sample_spark_equals_the_local_sample(spark, frame: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_module, "BLOCK_ROWS", 300)
+    model = dt.fit(frame, family="copula")
+    local = model.sample(1_000, seed=7)
+    out = model.sample_spark(spark, 1_000, partitions=3, seed=7)
+    assert out.rdd.getNumPartitions() == 3
+    back = pl.from_arrow(out.toArrow()) if hasattr(out, "toArrow") else pl.from_pandas(out.toPandas())
+    assert back.height == 1_000
+    expected = local.with_columns(pl.col(c).cast(pl.String) for c, t in local.schema.items() if t == pl.Categorical)
+    assert back.select(expected.columns).cast(expected.schema).equals(expected)
+
+
+def test_spark_bad_input(spark, frame: pl.DataFrame) -> None:
+    model = dt.fit(frame)
+    with pytest.raises(SamplingError, match="partitions must be an integer >= 1"):
+        model.sample_spark(spark, 10, partitions=0)
+    bad = spark.createDataFrame([({"a": 1}, b"xy")], "m map<string,int>, b binary")
+    with pytest.raises(InputFileError, match=r"Spark column 'm' has type map<string,int>.*exclude"):
+        dt.fit(bad)
+
+
+def test_sample_spark_refuses_unique_across_tasks(spark, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_module, "BLOCK_ROWS", 100)
+    rng = np.random.default_rng(1)
+    model = dt.fit(pl.DataFrame({"v": rng.normal(size=300)}), spec={"columns": {"v": {"unique": True}}})
+    with pytest.raises(SamplingError, match="column 'v' is unique"):
+        model.sample_spark(spark, 500, seed=1)
+
+
+def test_a_stopped_session(frame: pl.DataFrame) -> None:
+    from pyspark.sql import SparkSession
+
+    model = dt.fit(frame)
+    # the module's session is stopped last; this one is a fresh one stopped here
+    session = SparkSession.builder.master("local[1]").appName("stopped").getOrCreate()
+    sdf = session.createDataFrame(frame.head(10).to_pandas())
+    session.stop()
+    with pytest.raises(InputFileError, match="Spark session is stopped"):
+        dt.fit(sdf)
+    with pytest.raises(InputFileError, match="Spark session is stopped"):
+        model.sample_spark(session, 10)
