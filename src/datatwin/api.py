@@ -108,9 +108,6 @@ def fit(
     excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
     if is_spark_frame(data):  # the distinct rows with counts come back from Spark, never the rows
         streamed = aggregate_spark(data, fit_spec.weight_column, excluded)
-        if fit_spec.weight_column is None:
-            fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
-        data = streamed.frame
     elif isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
         streaming = True  # a folder or a pattern of parts can only be streamed
     if streaming and streamed is None:
@@ -120,6 +117,7 @@ def fit(
                 "already in memory: fit it without streaming"
             )
         streamed = aggregate_parquet(data, fit_spec.weight_column, excluded)
+    if streamed is not None:  # distinct rows: their counts are the frequency weights
         if fit_spec.weight_column is None:
             fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
         data = streamed.frame
