@@ -34,7 +34,19 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from datatwin.prepare import PreparedTable
     from datatwin.privacy.base import PolicySession
 
-__all__ = ["FittedModel", "ModelFamily", "int_setting"]
+__all__ = ["INDEPENDENT_SCHEMA", "FittedModel", "ModelFamily", "int_setting"]
+
+#: JSON Schema of a family's ``independent`` list: the columns it left out of the joint
+#: part, each with the reason (shared by every multivariate family's section schema)
+INDEPENDENT_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["column", "reason"],
+        "additionalProperties": False,
+        "properties": {"column": {"type": "string"}, "reason": {"type": "string"}},
+    },
+}
 
 
 def int_setting(family: str, name: str, value: Any, low: int, high: int | None, allow_none: bool = False) -> int:

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from datatwin.errors import DatatwinWarning, ModelFileError, SpecError, did_you_mean
-from datatwin.models.base import FittedModel, ModelFamily, int_setting
+from datatwin.models.base import INDEPENDENT_SCHEMA, FittedModel, ModelFamily, int_setting
 from datatwin.models.cart.classes import (
     ColumnClasses,
     classes_for,
@@ -555,15 +555,7 @@ SCHEMA: dict[str, Any] = {
         "min_leaf": {"type": "integer", "minimum": 1},
         "bins": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
         "trees": {"type": "object", "additionalProperties": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/node"}]}},
-        "independent": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["column", "reason"],
-                "additionalProperties": False,
-                "properties": {"column": {"type": "string"}, "reason": {"type": "string"}},
-            },
-        },
+        "independent": INDEPENDENT_SCHEMA,
         "settings": {"type": "object"},
     },
 }

@@ -29,7 +29,7 @@ from scipy import special
 
 from datatwin.constraints.conditions import Conditions
 from datatwin.errors import DatatwinWarning, ModelFileError, SpecError
-from datatwin.models.base import FittedModel, ModelFamily, int_setting
+from datatwin.models.base import INDEPENDENT_SCHEMA, FittedModel, ModelFamily, int_setting
 from datatwin.models.columns import ColumnModel, column_rng, family_rng
 from datatwin.models.copula import statistics as st
 from datatwin.models.copula.conditioning import condition_outputs, draw_latent, plan
@@ -510,15 +510,7 @@ SCHEMA: dict[str, Any] = {
                 "matrix": {"type": "array", "items": {"type": "array", "items": {"type": "number", "minimum": -1, "maximum": 1}}},
             },
         },
-        "independent": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["column", "reason"],
-                "additionalProperties": False,
-                "properties": {"column": {"type": "string"}, "reason": {"type": "string"}},
-            },
-        },
+        "independent": INDEPENDENT_SCHEMA,
         "calibration": {"type": "object"},
         "settings": {"type": "object"},
     },

@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from datatwin.errors import ModelFileError, SpecError
-from datatwin.models.base import FittedModel, ModelFamily
+from datatwin.models.base import INDEPENDENT_SCHEMA, FittedModel, ModelFamily
 from datatwin.models.columns import ColumnModel, column_rng, family_rng
 from datatwin.models.dpmarginals import tree as tr
 from datatwin.models.dpmarginals.domains import (
@@ -949,15 +949,7 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "independent": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["column", "reason"],
-                "additionalProperties": False,
-                "properties": {"column": {"type": "string"}, "reason": {"type": "string"}},
-            },
-        },
+        "independent": INDEPENDENT_SCHEMA,
         "settings": {"type": "object"},
     },
 }
