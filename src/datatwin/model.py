@@ -287,6 +287,10 @@ class Model:
             fitted = family.fitted.from_dict(own, columns)
         except ModelFileError as exc:  # the family's paths are relative to $.model
             raise ModelFileError(exc.message, "$.model" + exc.path[1:], file) from None
+        unaccounted = fitted.ledger_problems(data["privacy"])
+        if unaccounted:  # a released statistic the ledger does not pay for
+            message, path = unaccounted[0]
+            raise ModelFileError(message, "$.model" + path[1:], file)
         constraints = data.get("constraints", [])
         _check_constraints(constraints, columns, [s["name"] for s in data.get("skipped", [])], file)
         return cls(

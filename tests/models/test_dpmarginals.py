@@ -261,6 +261,37 @@ def test_a_saved_dp_file_validates_and_samples_alone(tmp_path) -> None:  # type:
     assert again.sample(50, seed=4).equals(model.sample(50, seed=4))
 
 
+@pytest.mark.parametrize("budget", [{"rho": 0.5}, {"epsilon": 3.0}, {"epsilon": 3.0, "delta": 1e-9}])
+def test_validate_refuses_a_measurement_without_its_ledger_line(budget: dict[str, float]) -> None:
+    model = dt.fit(_pairs(), family=dt.families.Marginals(keysets={"a": ["x", "y", "z"], "b": ["x", "y", "z"]}),
+                   privacy=dt.privacy.DifferentialPrivacy(**budget))
+    d = json.loads(model.to_json())
+    dt.Model.from_dict(json.loads(model.to_json()))  # as written: every measurement has its line
+    pair = next(i for i, m in enumerate(d["model"]["measurements"]) if len(m["columns"]) == 2)
+
+    quieter = json.loads(model.to_json())  # a measurement claiming less noise than its line drew
+    quieter["model"]["measurements"][pair]["noise_sd"] /= 2
+    with pytest.raises(ModelFileError, match=r"measurement \d+ .*states noise sd .*its lines have noise sd") as err:
+        dt.Model.from_dict(quieter)
+    assert err.value.path == f"$.model.measurements[{pair}]"
+
+    repeated = json.loads(model.to_json())  # the same marginal twice, paid for once
+    repeated["model"]["measurements"].append(repeated["model"]["measurements"][pair])
+    with pytest.raises(ModelFileError, match="without its ledger line"):
+        dt.Model.from_dict(repeated)
+
+    unpaid = json.loads(model.to_json())  # the line removed, and the totals made to add up again
+    what = "marginals: " + "2-way marginal of " + " × ".join(d["model"]["measurements"][pair]["columns"])
+    lines = unpaid["privacy"]["ledger"]
+    line = next(x for x in lines if x["what"].startswith(what))
+    lines.remove(line)
+    for key in ("epsilon", "delta", "rho"):
+        if key in unpaid["privacy"]["spent"]:
+            unpaid["privacy"]["spent"][key] = math.fsum(x.get(key, 0.0) or 0.0 for x in lines)
+    with pytest.raises(ModelFileError, match="there is no such line"):
+        dt.Model.from_dict(unpaid)
+
+
 def test_gumbel_max_costs_what_opendp_says_and_picks_a_clear_best() -> None:
     from datatwin.privacy.costs import gumbel_scale
     from datatwin.privacy.mechanisms import _gumbel_max_measurement, gumbel_max

@@ -104,6 +104,14 @@ class FittedModel:
         """A few lines for ``datatwin inspect`` and ``repr(model)`` (default: none)."""
         return []
 
+    def ledger_problems(self, privacy: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """What in the family's section the file's ``privacy`` ledger does not account for,
+        as ``(message, JSON path relative to $.model)`` (default: nothing to check).
+
+        A family that publishes released statistics checks here that each has its ledger
+        line, so a hand-added measurement cannot pass for a private one."""
+        return []
+
     def roles(self) -> dict[str, str]:
         """How the family uses each column, by name (``Model.summary()``'s ``role``)."""
         return {c.name: "independent" for c in self.columns}

@@ -676,6 +676,30 @@ def _match_sums(frame: pl.DataFrame, entry: Mapping[str, Any], by_name: Mapping[
     return frame.with_columns(values)
 
 
+def _measurement_text(m: Mapping[str, Any]) -> str:
+    """The ledger's text for a measurement entry of the file (as :meth:`_Fitter._measure` and
+    :meth:`_Fitter._measure_sum` write it)."""
+    names, cells = " × ".join(m["columns"]), m["cells"]
+    if "sum_of" in m:
+        lo, hi = m["clamping"]
+        return f"sums of {m['sum_of']} clamped to [{lo:g}, {hi:g}] by {names} ({cells} cells)"
+    return f"{len(m['columns'])}-way marginal of {names} ({cells} cells)"
+
+
+def _ledger_sd(line: Any) -> float | None:
+    """The noise standard deviation a ledger line's mechanism and scale imply (None: no noise on values)."""
+    if not isinstance(line, Mapping) or not isinstance(line.get("what"), str):
+        return None
+    scale = line.get("scale")
+    if not isinstance(scale, (int, float)):
+        return None
+    if line.get("mechanism") == "laplace":
+        return math.sqrt(2.0) * float(scale)
+    if line.get("mechanism") in ("gaussian", "gaussian_approx"):
+        return float(scale)
+    return None
+
+
 def _mutual_information(p: np.ndarray) -> float:
     r, c = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -837,6 +861,32 @@ class MarginalsFit(FittedModel):
             schema={"marginal": pl.String, "cells": pl.Int64, "budget_share": pl.Float64, "noise_sd": pl.Float64,
                     "in_tree": pl.Boolean},
         )
+
+    def ledger_problems(self, privacy: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Each measurement of a private fit needs its own ledger line: the same text and the
+        noise standard deviation the line's mechanism and scale imply (one line per measurement)."""
+        if not self.fit_info.get("private"):
+            return []
+        lines = privacy.get("ledger", []) if isinstance(privacy, Mapping) else []
+        free: dict[str, list[float]] = {}
+        for line in lines if isinstance(lines, list) else []:
+            sd = _ledger_sd(line)
+            if sd is not None:
+                free.setdefault(str(line["what"]), []).append(sd)
+        problems = []
+        for i, m in enumerate(self.measurements):
+            what = f"{RELEASE}: {_measurement_text(m)}"
+            sds = free.get(what, [])
+            match = next((k for k, sd in enumerate(sds) if math.isclose(sd, float(m["noise_sd"]), rel_tol=1e-9)), None)
+            if match is None:
+                found = f"its lines have noise sd {', '.join(f'{v:.6g}' for v in sds)}" if sds else "there is no such line"
+                problems.append((f"measurement {i} ({' × '.join(m['columns'])}) states noise sd {float(m['noise_sd']):.6g}, "
+                                 f"but the ledger must have a line {what!r} with that noise, and {found}; a measured "
+                                 "marginal without its ledger line cannot be trusted as private: refit the model",
+                                 f"$.measurements[{i}]"))
+                continue
+            sds.pop(match)
+        return problems
 
     def describe(self) -> list[str]:
         counts = [m for m in self.measurements if "sum_of" not in m]
