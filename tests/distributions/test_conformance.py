@@ -334,7 +334,7 @@ class _HeavyPmf(_BrokenPoisson):
 def test_check_distribution_rejects_a_broken_distribution(
     cls: type[Distribution], message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(base._REGISTRY, "broken", cls)
+    monkeypatch.setitem(base._PLUGINS.classes, "broken", cls)
     with pytest.raises(AssertionError, match=message):
         check_distribution(cls(0.5, 1.25), n=2_000)
 
@@ -347,7 +347,7 @@ def test_check_distribution_rejects_a_broken_distribution(
 def test_check_distribution_rejects_a_broken_discrete_distribution(
     cls: type[Distribution], message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(base._REGISTRY, "broken", cls)
+    monkeypatch.setitem(base._PLUGINS.classes, "broken", cls)
     with pytest.raises(AssertionError, match=message):
         check_distribution(cls(4.5), n=2_000)
 

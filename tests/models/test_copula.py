@@ -225,8 +225,7 @@ def test_a_family_plugin_that_fails_to_import(tmp_path: Path, monkeypatch: pytes
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-family\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text("[datatwin.models]\nbroken = no_such_module_xyz:Family\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(registry, "_ENTRY_POINTS_LOADED", False)
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_PLUGINS", registry._PLUGINS.fresh())  # entry points read again
     with pytest.raises(dt.SpecError, match=r"model family plug-in 'broken' \(no_such_module_xyz:Family\) failed to load"):
         dt.families.available()
 

@@ -127,8 +127,7 @@ def test_entry_point_discovery_of_the_example_plugin(tmp_path: Path, monkeypatch
     # the example package's source, found through an entry point as pip would install it
     monkeypatch.syspath_prepend(str(EXAMPLE_SRC))
     monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "datatwin_policy_example:CoarsenPolicy")))
-    monkeypatch.setattr(base, "_ENTRY_POINTS_LOADED", False)
-    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    monkeypatch.setattr(base, "_PLUGINS", base._PLUGINS.fresh())  # entry points read again
     cls = dt.privacy.get_policy_class("coarsen")
     assert cls.__module__ == "datatwin_policy_example"
     model = dt.fit(pl.DataFrame({"x": np.arange(100.0) + 0.4}), privacy="coarsen")
@@ -138,8 +137,7 @@ def test_entry_point_discovery_of_the_example_plugin(tmp_path: Path, monkeypatch
 
 def test_a_broken_plugin_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "no_such_module_xyz:Policy")))
-    monkeypatch.setattr(base, "_ENTRY_POINTS_LOADED", False)
-    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    monkeypatch.setattr(base, "_PLUGINS", base._PLUGINS.fresh())  # entry points read again
     with pytest.raises(dt.PrivacyError, match=r"privacy plug-in 'fake' \(no_such_module_xyz:Policy\) failed to load"):
         dt.privacy.registered_policies()
 
@@ -224,7 +222,6 @@ def test_a_broken_distribution_plugin_is_a_clear_error_too(tmp_path: Path, monke
     from datatwin.distributions import base as dist_base
 
     monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "no_such_module_xyz:Dist", "datatwin.distributions")))
-    monkeypatch.setattr(dist_base, "_ENTRY_POINTS_LOADED", False)
-    monkeypatch.setattr(dist_base, "_REGISTRY", dict(dist_base._REGISTRY))
+    monkeypatch.setattr(dist_base, "_PLUGINS", dist_base._PLUGINS.fresh())  # entry points read again
     with pytest.raises(dt.DistributionError, match=r"distribution plug-in 'fake' \(no_such_module_xyz:Dist\) failed to load"):
         dt.distributions.registered_distributions()

@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 from datatwin.distributions.inversion import cdf_from_pmf, continuous_ppf, integer_ppf
 from datatwin.distributions.moments import Moments
 from datatwin.errors import DistributionError, did_you_mean
-from datatwin.plugins import load_plugins
+from datatwin.plugins import Registry
 
 #: Column kinds a distribution can declare support for.
 KINDS = ("continuous", "discrete", "categorical", "boolean", "date", "datetime", "time", "string")
@@ -332,43 +332,26 @@ def _jsonify(v: Any) -> Any:
 
 
 # -- registry -----------------------------------------------------------------
-_REGISTRY: dict[str, type[Distribution]] = {}
-_ENTRY_POINTS_LOADED = False
+_PLUGINS: Registry[Distribution] = Registry(ENTRY_POINT_GROUP, Distribution, DistributionError, "distribution")
 
 
 def register(cls: type[Distribution]) -> type[Distribution]:
     """Class decorator adding a distribution to the registry under ``cls.name``."""
-    if not cls.name:
-        raise DistributionError(f"{cls.__qualname__} has no 'name'")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _load_entry_points() -> None:
-    global _ENTRY_POINTS_LOADED
-    if _ENTRY_POINTS_LOADED:
-        return
-    _ENTRY_POINTS_LOADED = True
-    for _, cls in load_plugins(ENTRY_POINT_GROUP, Distribution, DistributionError, "distribution"):
-        register(cls)
+    return _PLUGINS.register(cls)
 
 
 def get_distribution_class(name: str) -> type[Distribution]:
     """The class registered under ``name`` (built-in or from a plug-in package)."""
-    if name not in _REGISTRY:
-        _load_entry_points()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise DistributionError(
-            f"unknown distribution {name!r}{did_you_mean(name, _REGISTRY)}; known: {', '.join(sorted(_REGISTRY))}"
-        ) from None
+    cls = _PLUGINS.find(name)
+    if cls is None:
+        known = _PLUGINS.all()
+        raise DistributionError(f"unknown distribution {name!r}{did_you_mean(name, known)}; known: {', '.join(sorted(known))}")
+    return cls
 
 
 def registered_distributions() -> dict[str, type[Distribution]]:
     """All registered distributions by name."""
-    _load_entry_points()
-    return dict(_REGISTRY)
+    return _PLUGINS.all()
 
 
 def distribution_from_dict(d: dict[str, Any]) -> Distribution:

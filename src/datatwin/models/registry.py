@@ -14,35 +14,21 @@ from typing import Any
 
 from datatwin.errors import SpecError, did_you_mean
 from datatwin.models.base import ModelFamily
-from datatwin.plugins import load_plugins
+from datatwin.plugins import Registry
 
 ENTRY_POINT_GROUP = "datatwin.models"
 
-_REGISTRY: dict[str, type[ModelFamily]] = {}
-_ENTRY_POINTS_LOADED = False
+_PLUGINS: Registry[ModelFamily] = Registry(ENTRY_POINT_GROUP, ModelFamily, SpecError, "model family")
 
 
 def register_family(cls: type[ModelFamily]) -> type[ModelFamily]:
     """Class decorator: make a family available by its ``name``."""
-    if not cls.name:
-        raise SpecError(f"model family class {cls.__name__} has no 'name'")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _load_entry_points() -> None:
-    global _ENTRY_POINTS_LOADED
-    if _ENTRY_POINTS_LOADED:
-        return
-    _ENTRY_POINTS_LOADED = True
-    for name, cls in load_plugins(ENTRY_POINT_GROUP, ModelFamily, SpecError, "model family"):
-        _REGISTRY.setdefault(cls.name or name, cls)
+    return _PLUGINS.register(cls)
 
 
 def registered_families() -> dict[str, type[ModelFamily]]:
     """Every family by name: built-in and installed plug-ins."""
-    _load_entry_points()
-    return dict(_REGISTRY)
+    return _PLUGINS.all()
 
 
 def available() -> list[str]:
@@ -52,13 +38,13 @@ def available() -> list[str]:
 
 def get_family_class(name: str) -> type[ModelFamily]:
     """The family registered as ``name``; SpecError listing the known ones otherwise."""
-    families = registered_families() if name not in _REGISTRY else _REGISTRY
-    if name not in families:
+    cls = _PLUGINS.find(name)
+    if cls is None:
         raise SpecError(
             f"unknown model family {name!r}{did_you_mean(name, available())}; known families: {', '.join(available())} "
             "(a plug-in registers more through the 'datatwin.models' entry-point group)"
         )
-    return families[name]
+    return cls
 
 
 def make_family(family: Any, options: dict[str, Any] | None = None) -> ModelFamily:

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from datatwin.errors import PrivacyError, did_you_mean
-from datatwin.plugins import load_plugins
+from datatwin.plugins import Registry
 from datatwin.privacy.measurement import Measurement, Released, Selection
 from datatwin.privacy.rare_labels import merge_rare_labels
 
@@ -227,34 +227,20 @@ class NoPrivacy(PrivacyPolicy):
 
 
 # -- registry ---------------------------------------------------------------------
-_REGISTRY: dict[str, type[PrivacyPolicy]] = {}
-_ENTRY_POINTS_LOADED = False
+_PLUGINS: Registry[PrivacyPolicy] = Registry(ENTRY_POINT_GROUP, PrivacyPolicy, PrivacyError, "privacy")
 
 
 def register_policy(cls: type[PrivacyPolicy]) -> type[PrivacyPolicy]:
     """Class decorator: make a policy available by its ``name``."""
-    if not cls.name:
-        raise PrivacyError(f"policy class {cls.__name__} has no 'name'")
-    _REGISTRY[cls.name] = cls
-    return cls
+    return _PLUGINS.register(cls)
 
 
 register_policy(NoPrivacy)
 
 
-def _load_entry_points() -> None:
-    global _ENTRY_POINTS_LOADED
-    if _ENTRY_POINTS_LOADED:
-        return
-    _ENTRY_POINTS_LOADED = True
-    for name, cls in load_plugins(ENTRY_POINT_GROUP, PrivacyPolicy, PrivacyError, "privacy"):
-        _REGISTRY.setdefault(cls.name or name, cls)
-
-
 def registered_policies() -> dict[str, type[PrivacyPolicy]]:
     """Every policy by name: built-in and installed plug-ins."""
-    _load_entry_points()
-    return dict(_REGISTRY)
+    return _PLUGINS.all()
 
 
 def get_policy_class(name: str) -> type[PrivacyPolicy]:
