@@ -15,23 +15,16 @@ import polars as pl
 from datatwin.constraints.enforce import report_entry, share_violating, violating_rows
 from datatwin.constraints.kinds import Constraint, FixedCombinations, parse_constraints
 from datatwin.errors import ConstraintError, DataError, DatatwinWarning
+from datatwin.schema import public_kind
 
 
 def _frame_kind(dtype: pl.DataType) -> str:
-    """A coarse kind from a dtype, for the checks made before the columns are prepared."""
-    if dtype == pl.Boolean:
-        return "boolean"
-    if dtype.is_integer():
-        return "discrete"
-    if dtype.is_float() or dtype.is_decimal():
-        return "continuous"
-    if dtype == pl.Date:
-        return "date"
-    if isinstance(dtype, pl.Datetime):
-        return "datetime"
-    if dtype == pl.Time:
-        return "time"
-    return "categorical"
+    """A coarse kind from a dtype, for the checks made before the columns are prepared (the
+    kind the dtype alone implies; a dtype datatwin does not model counts as categorical)."""
+    try:
+        return public_kind(dtype)
+    except ValueError:
+        return "categorical"
 
 
 @dataclasses.dataclass
