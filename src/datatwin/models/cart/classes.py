@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from datatwin.models.columns import ColumnModel
-from datatwin.models.copula.margins import UNORDERED, just_below
+from datatwin.models.copula.margins import just_below, unusable
 from datatwin.prepare import PreparedColumn
 
 #: kinds a tree can model (others are drawn on their own)
@@ -49,13 +49,9 @@ def distribution(col: ColumnModel) -> Any:
 
 def why_not_modelled(col: ColumnModel) -> str | None:
     """Why a column is drawn on its own instead of by a tree (None: a tree models it)."""
-    dist = col.distribution
-    if dist is None:
-        return "every value is missing"
-    if col.kind not in TREE_KINDS:
-        return f"a {col.kind} column ({dist.name}) has no classes a tree could predict"
-    if dist.name in UNORDERED:
-        return f"{dist.name}: no classes a tree could predict"
+    reason = unusable(col, TREE_KINDS, "classes a tree could predict")
+    if reason is not None:
+        return reason
     if col.unique and col.kind in ("categorical", "boolean"):
         return "unique values: drawn on their own so they stay distinct"
     return None

@@ -21,6 +21,7 @@ is computed the same way on both.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -72,16 +73,23 @@ class Dimension:
         return cls(d["column"], bool(d.get("missing", False)), tuple(order) if order is not None else None)
 
 
-def why_independent(col: ColumnModel) -> str | None:
-    """Why a column cannot join the copula at all (None when it can, with at least one dimension)."""
+def unusable(col: ColumnModel, kinds: Sequence[str], lacks: str, unordered_ok: bool = False) -> str | None:
+    """Why a multivariate family leaves ``col`` on its own, for the file's ``independent``
+    list: every value missing, a kind outside ``kinds``, or a distribution with no order
+    (unless ``unordered_ok``); ``lacks`` says what it has none of ("order a copula could use")."""
     dist = col.distribution
     if dist is None:
         return "every value is missing"
-    if col.kind not in COPULA_KINDS:
-        return f"a {col.kind} column ({dist.name}) has no order a copula could use"
-    if dist.name in UNORDERED and not missing_joins(col):
-        return f"{dist.name}: no order a copula could use"
+    if col.kind not in kinds:
+        return f"a {col.kind} column ({dist.name}) has no {lacks}"
+    if dist.name in UNORDERED and not unordered_ok:
+        return f"{dist.name}: no {lacks}"
     return None
+
+
+def why_independent(col: ColumnModel) -> str | None:
+    """Why a column cannot join the copula at all (None when it can, with at least one dimension)."""
+    return unusable(col, COPULA_KINDS, "order a copula could use", unordered_ok=missing_joins(col))
 
 
 def missing_joins(col: ColumnModel) -> bool:
