@@ -3,6 +3,7 @@ the in-memory model file; a sample on the executors gives the local sample's row
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 
 import numpy as np
@@ -22,7 +23,10 @@ def spark():
 
     session = (SparkSession.builder.master("local[2]").appName("datatwin-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               # naive datetimes are Spark's TIMESTAMP_NTZ (TIMESTAMP is an instant: it comes back in UTC)
+               .config("spark.sql.timestampType", "TIMESTAMP_NTZ").config("spark.sql.session.timeZone", "UTC")
+               .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -66,6 +70,22 @@ def test_sample_spark_equals_the_local_sample(spark, frame: pl.DataFrame, monkey
     assert back.height == 1_000
     expected = local.with_columns(pl.col(c).cast(pl.String) for c, t in local.schema.items() if t == pl.Categorical)
     assert back.select(expected.columns).cast(expected.schema).equals(expected)
+
+
+def test_dates_and_datetimes_through_spark(spark) -> None:
+    rng = np.random.default_rng(2)
+    n = 600
+    frame = pl.select(
+        joined=pl.lit(_dt.date(2015, 1, 1)) + pl.duration(days=pl.Series(rng.integers(0, 3_000, n))),
+        seen=pl.lit(_dt.datetime(2021, 1, 1)) + pl.duration(seconds=pl.Series(rng.integers(0, 10**7, n))),
+        x=pl.Series(rng.normal(size=n)),
+    )
+    sdf = spark.createDataFrame(frame.to_arrow())
+    assert [f.dataType.simpleString() for f in sdf.schema.fields] == ["date", "timestamp_ntz", "double"]
+    model = dt.fit(sdf)
+    assert _without_provenance(model) == _without_provenance(dt.fit(frame))
+    back = model.sample_spark(spark, 200, partitions=2, seed=3).toArrow()
+    assert pl.from_arrow(back).equals(model.sample(200, seed=3))
 
 
 def test_spark_bad_input(spark, frame: pl.DataFrame) -> None:
