@@ -105,6 +105,28 @@ def test_sample_spark_refuses_unique_across_tasks(spark, monkeypatch: pytest.Mon
         model.sample_spark(spark, 500, seed=1)
 
 
+def test_the_spark_submit_example_runs_in_local_mode(spark, frame: pl.DataFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "spark" / "datatwin_spark_job.py"
+    spec = importlib.util.spec_from_file_location("datatwin_spark_job", path)
+    assert spec is not None and spec.loader is not None
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)
+    frame.write_parquet(tmp_path / "table.parquet")
+    model_path = str(tmp_path / "m.json")
+    job.main(["fit", "--parquet", str(tmp_path / "table.parquet"), "--model", model_path, "--family", "copula"], spark=spark)
+    assert _without_provenance(dt.load(model_path)) == _without_provenance(dt.fit(frame, family="copula"))
+    job.main(["sample", "--model", model_path, "--rows", "500", "--output", str(tmp_path / "synth"), "--seed", "3"],
+             spark=spark)
+    back = pl.read_parquet(tmp_path / "synth" / "*.parquet")
+    local = dt.load(model_path).sample(500, seed=3)
+    expected = local.with_columns(pl.col(c).cast(pl.String) for c, t in local.schema.items() if t == pl.Categorical)
+    assert back.select(expected.columns).cast(expected.schema).equals(expected)
+
+
+# stops the module's session (getOrCreate returns it): keep it last
 def test_a_stopped_session(frame: pl.DataFrame) -> None:
     from pyspark.sql import SparkSession
 
