@@ -174,3 +174,28 @@ def test_relation_without_max_rows_fails_schema(saved: dict[str, Any], tmp_path:
     del d["privacy"]["max_rows"]
     with pytest.raises(ModelFileError, match="max_rows"):
         dt.validate(_write(tmp_path, d))
+
+
+# -- the command line ---------------------------------------------------------------------
+def test_cli_fit_with_id_column(tmp_path: Path, run_cli: Any) -> None:
+    data, out = tmp_path / "members.csv", tmp_path / "m.json"
+    members(1500).write_csv(data)
+    code, stdout, err = run_cli(["fit", str(data), "-o", str(out), "-q", "--privacy", "dp", "--epsilon", "5",
+                                 "--delta", "1e-6", "--id-column", "member_id", "--max-rows-per-id", "3"])
+    assert code == 0, stdout + err
+    privacy = json.loads(out.read_text())["privacy"]
+    assert (privacy["neighbours"], privacy["id_column"], privacy["max_rows"]) == (
+        "add_remove_rows_with_id", "member_id", 3)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--id-column", "member_id"], "--id-column needs --max-rows-per-id"),
+    (["--max-rows-per-id", "3"], "--max-rows-per-id needs --id-column"),
+    (["--id-column", "member_id", "--max-rows-per-id", "0"], "'max_rows' parameter must be a whole number >= 1"),
+])
+def test_cli_bad_id_options(tmp_path: Path, run_cli: Any, args: list[str], message: str) -> None:
+    data = tmp_path / "members.csv"
+    members(20).write_csv(data)
+    code, stdout, err = run_cli(["fit", str(data), "-o", str(tmp_path / "m.json"), "--privacy", "dp",
+                                 "--epsilon", "5", *args])
+    assert code == 1 and message in stdout + err

@@ -62,7 +62,7 @@ class AddRowsWithID:
     """
 
     id_column: str
-    max_rows: int = 1
+    max_rows: int
 
     def __post_init__(self) -> None:
         if not isinstance(self.id_column, str) or not self.id_column:
@@ -113,7 +113,12 @@ def protected_change_from(value: Any) -> ProtectedChange:
                 "The 'protected_change' parameter as a table must be {id_column = \"...\", max_rows = N}. "
                 f"Got {value!r} instead."
             )
-        return AddRowsWithID(raw["id_column"], raw.get("max_rows", 1))
+        if "max_rows" not in raw:
+            raise PrivacyError(
+                f"The 'protected_change' parameter needs 'max_rows' (the rows kept per {raw['id_column']!r}), "
+                f"e.g. {{\"id_column\": {raw['id_column']!r}, \"max_rows\": 3}}. Got {value!r} instead."
+            )
+        return AddRowsWithID(raw["id_column"], raw["max_rows"])
     raise PrivacyError(
         "The 'protected_change' parameter must be dt.privacy.AddOneRow(), dt.privacy.AddRowsWithID(id_column, "
         f"max_rows=...), \"add_one_row\" or {{\"id_column\": ..., \"max_rows\": ...}}. Got {value!r} instead."
