@@ -99,7 +99,7 @@ def test_truncation_keeps_the_first_rows_in_file_order() -> None:
 
 
 # -- end to end ----------------------------------------------------------------------------
-@pytest.mark.parametrize("family", ["independent", "marginals"])
+@pytest.mark.parametrize("family", ["independent", "marginals", "copula"])
 def test_sensitivities_scale_and_truncation_counts(family: str, tmp_path: Path) -> None:
     df = members(6000)
     epsilon = 5.0 if family == "independent" else 20.0
@@ -131,7 +131,9 @@ def test_sensitivities_scale_and_truncation_counts(family: str, tmp_path: Path) 
     assert truncated < 0.9 * df.height
     path = tmp_path / "m.json"
     path.write_text(json.dumps(with_id))
-    dt.validate(path).sample(100, seed=1)
+    loaded = dt.validate(path)
+    assert loaded.to_dict()["privacy"]["max_rows"] == MAX_ROWS
+    assert "member_id" not in loaded.sample(100, seed=1).columns
 
 
 def test_partition_selection_group_privacy() -> None:
@@ -183,6 +185,8 @@ def test_cli_fit_with_id_column(tmp_path: Path, run_cli: Any) -> None:
     code, stdout, err = run_cli(["fit", str(data), "-o", str(out), "-q", "--privacy", "dp", "--epsilon", "5",
                                  "--delta", "1e-6", "--id-column", "member_id", "--max-rows-per-id", "3"])
     assert code == 0, stdout + err
+    code, stdout, _ = run_cli(["inspect", str(out)])
+    assert code == 0 and "protects: all rows of one 'member_id' (at most 3 rows per ID kept" in stdout
     privacy = json.loads(out.read_text())["privacy"]
     assert (privacy["neighbours"], privacy["id_column"], privacy["max_rows"]) == (
         "add_remove_rows_with_id", "member_id", 3)
