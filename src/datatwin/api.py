@@ -170,6 +170,12 @@ def fit_prepared(
 ) -> Model:
     """The pipeline after reading: prepare the columns once, open the privacy session, let the
     family fit, and assemble the model (file-level parts from the session)."""
+    columns_before = set(frame.columns)
+    frame, spec = privacy.protect(frame, spec)  # e.g. at most max_rows rows per ID, the ID left out
+    protected = [
+        {"name": c, "reason": "the ID of the protected change (AddRowsWithID): never modelled"}
+        for c in columns_before - set(frame.columns)
+    ]
     excluded = [n for n, c in spec.columns.items() if c.exclude] + ([spec.weight_column] if spec.weight_column else [])
     constrained = prepare_constraints(frame, spec, not privacy.reads_values, excluded)
     frame = constrained.frame
@@ -198,7 +204,7 @@ def fit_prepared(
         provenance = {**provenance, "constraints": {"on_violation": spec.on_violation, "real_rows": report}}
     return Model(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
-        privacy=section, skipped=list(table.skipped), constraints=constraints,
+        privacy=section, skipped=protected + list(table.skipped), constraints=constraints,
     )
 
 

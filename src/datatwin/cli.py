@@ -105,6 +105,13 @@ def fit(
     delta: Optional[float] = typer.Option(None, "--delta", help="dp: δ of (ε, δ)-DP (needed to select labels from the data)."),
     rho: Optional[float] = typer.Option(None, "--rho", help="dp: a zCDP budget ρ instead of ε."),
     k: Optional[int] = typer.Option(None, "--k", help="disclosure: the minimum number of rows behind any released count."),
+    id_column: Optional[str] = typer.Option(
+        None, "--id-column", help="dp: protect all rows of one ID in this column (with --max-rows-per-id); never modelled."
+    ),
+    max_rows_per_id: Optional[int] = typer.Option(
+        None, "--max-rows-per-id", help="dp, with --id-column: rows kept per ID (the first ones in file order); "
+        "every sensitivity scales with it."
+    ),
     privacy_option: list[str] = typer.Option(
         [], "--privacy-option", help="Another policy setting as key=value (repeatable), e.g. method=histogram."
     ),
@@ -129,7 +136,8 @@ def fit(
         )
     if not output.parent.exists():  # fail before the fit, not after
         raise InputFileError(f"cannot write {str(output)!r}: folder {str(output.parent)!r} does not exist")
-    policy = _policy(privacy, {"epsilon": epsilon, "delta": delta, "rho": rho, "k": k}, privacy_option)
+    policy = _policy(privacy, {"epsilon": epsilon, "delta": delta, "rho": rho, "k": k,
+                               "protected_change": _protected_change(id_column, max_rows_per_id)}, privacy_option)
     start = time.perf_counter()
     model = _fit_with_progress(
         str(data), quiet, spec=str(spec) if spec else None, missing_values=missing or None,
@@ -146,6 +154,19 @@ def fit(
             out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
 
 
+def _protected_change(id_column: str | None, max_rows: int | None) -> dict[str, object] | None:
+    """``--id-column`` and ``--max-rows-per-id`` as the dp policy's ``protected_change``: both or neither."""
+    if id_column is None and max_rows is None:
+        return None
+    if id_column is None or max_rows is None:
+        given, missing = ("--id-column", "--max-rows-per-id") if max_rows is None else ("--max-rows-per-id", "--id-column")
+        raise PrivacyError(
+            f"{given} needs {missing}: protecting all rows of one ID takes the ID column and the rows kept per ID, "
+            "e.g. --id-column member_id --max-rows-per-id 3"
+        )
+    return {"id_column": id_column, "max_rows": max_rows}
+
+
 def _policy(name: str, given: dict[str, object], options: list[str]) -> object:
     """The policy object from the command line; settings that were not given keep their defaults."""
     from datatwin.privacy import make_policy
@@ -160,8 +181,9 @@ def _policy(name: str, given: dict[str, object], options: list[str]) -> object:
         except json.JSONDecodeError:
             settings[key.strip()] = text
     if name == "none" and settings:
+        flags = ["--id-column" if key == "protected_change" else "--" + key for key in settings]
         raise PrivacyError(
-            f"{', '.join('--' + key for key in settings)} given without a privacy policy; add --privacy dp or --privacy disclosure"
+            f"{', '.join(flags)} given without a privacy policy; add --privacy dp or --privacy disclosure"
         )
     return make_policy(name, **settings)
 

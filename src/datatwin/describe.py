@@ -79,6 +79,11 @@ def describe_privacy(privacy: dict[str, Any]) -> list[str]:
     settings = privacy.get("settings") or {}
     if settings:
         lines.append("settings: " + ", ".join(f"{k}={_num(v)}" for k, v in settings.items()))
+    if privacy.get("neighbours") == "add_remove_rows_with_id":
+        lines.append(
+            f"protects: all rows of one {privacy.get('id_column')!r} (at most {privacy.get('max_rows')} rows per ID kept; "
+            "every sensitivity multiplied by that)"
+        )
     budget = privacy.get("budget")
     if budget:
         spent = privacy.get("spent") or {}

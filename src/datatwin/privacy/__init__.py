@@ -21,8 +21,11 @@ from datatwin.privacy.base import (
 from datatwin.privacy.disclosure import DisclosureControl
 from datatwin.privacy.dp import DifferentialPrivacy
 from datatwin.privacy.measurement import Measurement, Released
+from datatwin.privacy.protected import AddOneRow, AddRowsWithID
 
 __all__ = [
+    "AddOneRow",
+    "AddRowsWithID",
     "ColumnData",
     "ColumnRelease",
     "DifferentialPrivacy",

@@ -188,6 +188,11 @@ class PrivacyPolicy:
     def start(self, table: TableInfo) -> PolicySession:
         raise NotImplementedError
 
+    def protect(self, frame: Any, spec: Any) -> tuple[Any, Any]:
+        """The rows and spec the fit may use, before anything is computed (default: unchanged).
+        Differential privacy for all rows of one ID keeps at most ``max_rows`` rows per ID here."""
+        return frame, spec
+
     def describe(self) -> str:
         """One line for humans (``datatwin inspect``)."""
         return self.name

@@ -41,11 +41,12 @@ from datatwin.privacy.budget import Accountant, Budget, _fmt
 from datatwin.privacy.dp_advice import minimum_coefficient
 from datatwin.privacy.dp_bounds import TooFewRowsError, numeric_data
 from datatwin.privacy.dp_categorical import estimate_boolean, estimate_categorical
-from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ColumnBudget, whole_counts
+from datatwin.privacy.dp_column import ADD_REMOVE, REPLACE, ROWS_WITH_ID, ColumnBudget, whole_counts
 from datatwin.privacy.dp_numeric import estimable_families, estimate_numeric
 from datatwin.privacy.dp_unique import check_unique_capacity, unique_keys
 from datatwin.privacy.ledger import LedgerEntry, privacy_section
 from datatwin.privacy.measurement import Measurement, Released, Selection
+from datatwin.privacy.protected import AddRowsWithID, ProtectedChange, protected_change_from, truncate_per_id
 from datatwin.schema import ColumnSpec
 
 __all__ = ["METHODS", "DifferentialPrivacy"]
@@ -79,6 +80,12 @@ class DifferentialPrivacy(PrivacyPolicy):
         averaged over disjoint subsets (Nissim, Raskhodnikova & Smith 2007).
     n_bins : int, default 20
         Bins of the histograms of numeric columns (between the clamping bounds).
+    protected_change : AddOneRow, AddRowsWithID, str or dict, default AddOneRow()
+        What neighbouring tables differ by: one row, or all rows of one ID
+        (``dt.privacy.AddRowsWithID("member_id", max_rows=3)``, also
+        ``{"id_column": "member_id", "max_rows": 3}``): rows beyond ``max_rows`` per ID are
+        dropped before any statistic, the ID column is not modelled, and every sensitivity
+        is multiplied by ``max_rows`` (see :mod:`datatwin.privacy.protected`).
 
     Raises
     ------
@@ -103,7 +110,14 @@ class DifferentialPrivacy(PrivacyPolicy):
         public_n_rows: bool = False,
         method: str = "parametric",
         n_bins: int = 20,
+        protected_change: ProtectedChange | str | dict[str, Any] | None = None,
     ) -> None:
+        self.protected_change = protected_change_from(protected_change)
+        if isinstance(self.protected_change, AddRowsWithID) and public_n_rows is True:
+            raise PrivacyError(
+                "public_n_rows=True cannot go with protected_change=AddRowsWithID(...): adding or removing one ID "
+                "changes the row count, so a public row count would contradict the guarantee; drop public_n_rows"
+            )
         self.budget = Budget.create(epsilon=epsilon, delta=delta, rho=rho)
         if not isinstance(public_n_rows, bool):
             raise PrivacyError(f"The 'public_n_rows' parameter must be True or False. Got {public_n_rows!r} instead.")
@@ -120,11 +134,45 @@ class DifferentialPrivacy(PrivacyPolicy):
         """The settings written to the model file (besides the budget)."""
         return {"method": self.method, "n_bins": self.n_bins, "public_n_rows": self.public_n_rows}
 
+    def protect(self, frame: Any, spec: Any) -> tuple[Any, Any]:
+        """Under :class:`AddRowsWithID`: the first ``max_rows`` rows of each ID, without the ID
+        column, and the spec with that column excluded; otherwise both unchanged."""
+        change = self.protected_change
+        if not isinstance(change, AddRowsWithID):
+            return frame, spec
+        return protect_rows_with_id(frame, spec, change)
+
     def start(self, table: TableInfo) -> PolicySession:
         return _DPSession(self, table)
 
     def describe(self) -> str:
-        return f"dp: {self.budget.describe()}, method {self.method}"
+        change = self.protected_change
+        per = f", protecting all rows of one {change.id_column!r} (at most {change.max_rows})" if isinstance(
+            change, AddRowsWithID) else ""
+        return f"dp: {self.budget.describe()}, method {self.method}{per}"
+
+
+def protect_rows_with_id(frame: Any, spec: Any, change: AddRowsWithID) -> tuple[Any, Any]:
+    """The frame truncated to ``max_rows`` rows per ID without the ID column, and ``spec`` with
+    the ID column excluded. Refuses a spec that models the ID column or weights rows: the
+    checks read the schema and the spec only, never a row."""
+    import dataclasses
+
+    name = change.id_column
+    column = spec.columns.get(name)
+    if column is not None and not column.exclude:
+        raise PrivacyError(
+            f"column {name!r} is the ID of protected_change=AddRowsWithID and is never modelled, but the spec "
+            f"models it; set exclude = true in its [columns.{name}] table or remove that table"
+        )
+    if spec.weight_column is not None:
+        raise PrivacyError(
+            f"protected_change=AddRowsWithID({name!r}) needs one row per record, but the fit weights rows by "
+            f"{spec.weight_column!r} (or streams distinct rows with counts): a weighted row may hold several IDs' "
+            "records; fit the unweighted, in-memory table"
+        )
+    frame = truncate_per_id(frame, change)
+    return frame, dataclasses.replace(spec, columns={k: v for k, v in spec.columns.items() if k != name})
 
 
 def param_of(unit: str) -> str:
@@ -166,6 +214,11 @@ class _DPSession(PolicySession):
         # with the row count public, add/remove-one-row neighbours differ in their public row
         # count: the guarantee that means something is replace-one-row (issue 10, item 1)
         self.neighbours = REPLACE if policy.public_n_rows else ADD_REMOVE
+        self.max_rows = policy.protected_change.factor
+        if isinstance(policy.protected_change, AddRowsWithID):
+            self.neighbours = ROWS_WITH_ID
+        #: multiplier of every one-row sensitivity (2 for replace-one-row, max_rows for one ID)
+        self.factor = 2.0 if self.neighbours == REPLACE else float(self.max_rows)
 
     # -- the row count ------------------------------------------------------------
     def release_n_rows(self, n_rows: float) -> int:
@@ -176,7 +229,8 @@ class _DPSession(PolicySession):
         else:
             total_w = sum(self.weights.values()) or 1.0
             share = self.accountant.split(2, [N_ROWS_WEIGHT, total_w])[0]
-            budget = ColumnBudget("n_rows", share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
+            budget = ColumnBudget("n_rows", share, self.budget.unit, self.accountant, self.ledger, self.neighbours,
+                              self.max_rows)
             noisy, sd = budget.counts("row count", [n], 1.0)
             self.n_rows_hat, self.n_rows_var = float(max(int(noisy[0]), 1)), sd * sd
         self._check_enough()
@@ -203,7 +257,7 @@ class _DPSession(PolicySession):
         public = self.policy.public_n_rows
         counts, _ = minimum_coefficient(
             self.weights, self.kinds, self.specs, 0.0 if public else N_ROWS_WEIGHT,
-            2.0 if self.neighbours == REPLACE else 1.0, zcdp, self.policy.method,
+            self.factor, zcdp, self.policy.method,
         )
         amount = float(self.budget.rho if zcdp else self.budget.epsilon)
         # the decision reads the noisy row count generously (10 sd up): a budget that follows
@@ -229,7 +283,7 @@ class _DPSession(PolicySession):
         zcdp = self.budget.unit == "zcdp"
         _, need = minimum_coefficient(
             self.weights, self.kinds, self.specs, 0.0 if self.policy.public_n_rows else N_ROWS_WEIGHT,
-            2.0 if self.neighbours == REPLACE else 1.0, zcdp, self.policy.method,
+            self.factor, zcdp, self.policy.method,
         )
         param, symbol = param_of(self.budget.unit), "ρ" if zcdp else "ε"
 
@@ -261,7 +315,8 @@ class _DPSession(PolicySession):
         weight = self.pending.pop(data.name, data.spec.budget_weight)
         others = list(self.pending.values())
         share = self.accountant.split(1 + len(others), [weight, *others])[0]
-        return ColumnBudget(data.name, share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
+        return ColumnBudget(data.name, share, self.budget.unit, self.accountant, self.ledger, self.neighbours,
+                              self.max_rows)
 
     def release_column(self, data: ColumnData) -> ColumnRelease:
         """The column's marginal built from its noisy releases (never its value counts)."""
@@ -380,7 +435,8 @@ class _DPSession(PolicySession):
             weight = self.pending.pop(key)
             others = list(self.pending.values())
             share = self.accountant.split(1 + len(others), [weight, *others])[0]
-            budget = ColumnBudget(release, share, self.budget.unit, self.accountant, self.ledger, self.neighbours)
+            budget = ColumnBudget(release, share, self.budget.unit, self.accountant, self.ledger, self.neighbours,
+                              self.max_rows)
             self.releases[release] = budget
         return budget
 
@@ -393,5 +449,6 @@ class _DPSession(PolicySession):
             "spent": section["spent"],
             "settings": self.policy.settings,
             "neighbours": self.neighbours,
+            **self.policy.protected_change.to_dict(),
             "ledger": section["ledger"],
         }

@@ -42,13 +42,21 @@ from datatwin.privacy.mechanisms import (
     laplace,
     select_partitions,
 )
+from datatwin.privacy.protected import ROWS_WITH_ID
 
-__all__ = ["ADD_REMOVE", "NEIGHBOURS", "REPLACE", "ColumnBudget", "whole_counts"]
+__all__ = ["ADD_REMOVE", "NEIGHBOURS", "REPLACE", "ROWS_WITH_ID", "ColumnBudget", "group_delta", "whole_counts"]
 
 #: the neighbouring relations: which tables the guarantee says are indistinguishable
 ADD_REMOVE = "add_remove_one_row"
 REPLACE = "replace_one_row"
-NEIGHBOURS = (ADD_REMOVE, REPLACE)
+NEIGHBOURS = (ADD_REMOVE, REPLACE, ROWS_WITH_ID)
+
+
+def group_delta(epsilon: float, factor: int) -> float:
+    """``Σ_{i<k} e^(iε)``: a release that is (ε, δ)-DP for one row is (kε, δ·that)-DP for
+    ``k`` rows (group privacy, Dwork & Roth 2014, Thm 2.2, summed rather than bounded by
+    k·e^((k−1)ε))."""
+    return math.fsum(math.exp(i * epsilon) for i in range(int(factor)))
 
 
 def whole_counts(column: str, counts: np.ndarray) -> np.ndarray:
@@ -89,17 +97,21 @@ class ColumnBudget:
         Replacing a row is removing one and adding one, so every sensitivity of the
         add/remove relation is doubled (triangle inequality, in every norm): a histogram
         cell pair moves by 2 in L1, a clamped sum by up to twice as much (issue 10, item 1).
+        Under ``"add_remove_rows_with_id"`` one ID adds or removes up to ``max_rows`` rows, so
+        every sensitivity is multiplied by ``max_rows`` (the same triangle inequality).
+    max_rows : int, default 1
+        The rows one ID may have (``"add_remove_rows_with_id"`` only).
     """
 
     def __init__(
         self, column: str, share: Cost, unit: str, accountant: Accountant, ledger: list[LedgerEntry],
-        neighbours: str = ADD_REMOVE,
+        neighbours: str = ADD_REMOVE, max_rows: int = 1,
     ) -> None:
         if neighbours not in NEIGHBOURS:  # pragma: no cover - set by the session, never by a user
             raise PrivacyError(f"The 'neighbours' parameter must be one of {', '.join(NEIGHBOURS)}. Got {neighbours!r}.")
         self.neighbours = neighbours
         #: multiplier of every add/remove-one-row sensitivity under the relation in force
-        self.factor = 2.0 if neighbours == REPLACE else 1.0
+        self.factor = 2.0 if neighbours == REPLACE else float(max_rows) if neighbours == ROWS_WITH_ID else 1.0
         self.column = column
         self.share = share
         self.unit = unit
@@ -247,11 +259,12 @@ class ColumnBudget:
         delta = self.share.delta
         if delta <= 0:  # pragma: no cover - the caller checks first, with a better message
             raise PrivacyError(f"column {self.column!r}: partition selection needs a delta > 0")
-        # Under replace-one-row neighbours are two add/remove steps apart: run the selection
-        # at (ε/2, δ/(1 + e^(ε/2))), which group privacy turns into (ε, δ) (Dwork & Roth 2014,
-        # Thm 2.2); the line states sensitivity 2, whose recomputed δ bounds the real one.
+        # Neighbours k = factor add/remove steps apart (replace-one-row: 2; one ID: max_rows,
+        # which may touch up to max_rows labels by up to max_rows each): run the selection at
+        # (ε/k, δ/Σ_{i<k} e^(iε/k)), which group privacy turns into (ε, δ) whatever labels the
+        # k rows fall in (Dwork & Roth 2014, Thm 2.2); the line states sensitivity k.
         run_eps = epsilon / self.factor
-        run_delta = delta if self.factor == 1 else delta / (1.0 + math.exp(run_eps))
+        run_delta = delta / group_delta(run_eps, int(self.factor))
         scale, threshold = partition_parameters(run_eps, run_delta)
         name = f"{self.column}: {what}"
         # Charge first (select_partitions would draw the noise before we could refuse).

@@ -250,14 +250,24 @@ def _check_dp_settings(privacy: dict[str, Any], entries: list[tuple[int, LedgerE
             "with replace_one_row, a noisy one with add_remove_one_row."
         )
     replace = neighbours == "replace_one_row" or (neighbours is None and public is True)
+    factor, relation = (2.0, "replace-one-row") if replace else (1.0, "add/remove-one-row")
+    if neighbours == "add_remove_rows_with_id":
+        max_rows, id_column = privacy.get("max_rows"), privacy.get("id_column")
+        if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1 or not isinstance(id_column, str):
+            problems.append(
+                "'neighbours' is 'add_remove_rows_with_id', which needs 'id_column' (a column name) and 'max_rows' "
+                f"(a whole number >= 1); got id_column={id_column!r}, max_rows={max_rows!r}."
+            )
+            max_rows = 1
+        factor, relation = float(max_rows), f"add/remove-rows-with-id (max_rows={max_rows})"
     for i, e in entries:
         if e.mechanism in (None, "public") or e.sensitivity is None:
             continue
-        expected = expected_sensitivity(e.what, e.mechanism, replace)
+        expected = expected_sensitivity(e.what, e.mechanism, factor)
         if expected is not None and not math.isclose(e.sensitivity, expected, rel_tol=1e-9):
             problems.append(
                 f"ledger line {i} ({e.what!r}): what it releases has sensitivity {_fmt(expected)} under "
-                f"{'replace' if replace else 'add/remove'}-one-row neighbours, but the line states {_fmt(e.sensitivity)}."
+                f"{relation} neighbours, but the line states {_fmt(e.sensitivity)}."
             )
     if columns is not None:
         named = {e.what.split(":", 1)[0] for _, e in entries if ":" in e.what}

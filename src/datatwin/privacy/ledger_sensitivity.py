@@ -14,7 +14,8 @@ per-column releases whose text names the statistic:
   L1 t, L2 √t;
 - subset averages of t estimates over m subsets (sample and aggregate): L1 t / m, L2 √t / m;
 
-each doubled under replace-one-row neighbours. Table-wide statistics a family asks for
+each doubled under replace-one-row neighbours, and multiplied by ``max_rows`` under
+add/remove-rows-with-id neighbours (one ID adds or removes up to ``max_rows`` rows). Table-wide statistics a family asks for
 (the copula's score moments and label profiles) state a sensitivity that depends on the
 family's own construction, so they are not derived here (docs/privacy.md says so).
 """
@@ -41,11 +42,11 @@ def _norm(terms: float, mechanism: str) -> float:
     return math.sqrt(terms) if mechanism in _L2 else terms
 
 
-def expected_sensitivity(what: str, mechanism: str, replace: bool) -> float | None:
+def expected_sensitivity(what: str, mechanism: str, factor: float) -> float | None:
     """The sensitivity the line ``what`` (``"column: statistic"``) must state, or None when
-    its text does not name a statistic this module knows."""
+    its text does not name a statistic this module knows; ``factor`` is the one-row
+    sensitivity's multiplier under the relation (1, 2 for replace-one-row, max_rows for one ID)."""
     statistic = what.split(": ", 1)[1] if ": " in what else what
-    factor = 2.0 if replace else 1.0
     if _ONE_HISTOGRAM.match(statistic):
         return factor
     if m := _BOUNDS.match(statistic):
