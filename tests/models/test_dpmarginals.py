@@ -292,6 +292,20 @@ def test_validate_refuses_a_measurement_without_its_ledger_line(budget: dict[str
         dt.Model.from_dict(unpaid)
 
 
+def test_validate_derives_the_marginals_lines_sensitivity() -> None:
+    model = dt.fit(_pairs(), family=dt.families.Marginals(keysets={"a": ["x", "y", "z"], "b": ["x", "y", "z"]}),
+                   privacy=dt.privacy.DifferentialPrivacy(epsilon=3.0))
+    for start in ("marginals: 2-way marginal of", "marginals: pair 1 of"):
+        d = json.loads(model.to_json())
+        line = next(x for x in d["privacy"]["ledger"] if x["what"].startswith(start))
+        assert line["sensitivity"] == 1.0
+        eps = line["epsilon"]  # halved with the sensitivity: the line's own cost check passes
+        line["sensitivity"], line["epsilon"] = 0.5, eps / 2
+        d["privacy"]["spent"]["epsilon"] -= eps / 2
+        with pytest.raises(ModelFileError, match=r"sensitivity 1 under add/remove-one-row"):
+            dt.Model.from_dict(d)
+
+
 def test_gumbel_max_costs_what_opendp_says_and_picks_a_clear_best() -> None:
     from datatwin.privacy.costs import gumbel_scale
     from datatwin.privacy.mechanisms import _gumbel_max_measurement, gumbel_max

@@ -14,10 +14,15 @@ per-column releases whose text names the statistic:
   L1 t, L2 √t;
 - subset averages of t estimates over m subsets (sample and aggregate): L1 t / m, L2 √t / m;
 
+- the marginals family's k-way marginals (``1-way marginal of a (16 cells)``): a row lies in
+  one cell, sensitivity 1; its private choices of the tree's pairs and third columns: one
+  row moves any score by at most 1;
+
 each doubled under replace-one-row neighbours, and multiplied by ``max_rows`` under
 add/remove-rows-with-id neighbours (one ID adds or removes up to ``max_rows`` rows). Table-wide statistics a family asks for
 (the copula's score moments and label profiles) state a sensitivity that depends on the
-family's own construction, so they are not derived here (docs/privacy.md says so).
+family's own construction, and the marginals family's grouped sums state a clamping bound
+rounded in their text, so they are not derived here (docs/privacy.md says so).
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ _ONE_HISTOGRAM = re.compile(
 _BOUNDS = re.compile(r"^missing count and bounds histograms \(\d+ (log-scale bins|calendar months and years)\)$")
 _SUMS = re.compile(r"^clamped sums of (.+)$")
 _AVERAGES = re.compile(r"^subset averages of (.+) \(sample and aggregate, (\d+) subsets\)$")
+_MARGINAL = re.compile(r"^\d+-way marginal of .+ \(\d+ cells\)$")
+_CHOICE = re.compile(r"^(pair \d+ of \d+ of the tree, among \d+ candidate pairs|third column for .+ given .+, among \d+ "
+                     r"candidates \(\d+ of \d+\))$")
 _L2 = ("gaussian", "discrete_gaussian", "gaussian_approx")
 
 
@@ -47,7 +55,7 @@ def expected_sensitivity(what: str, mechanism: str, factor: float) -> float | No
     its text does not name a statistic this module knows; ``factor`` is the one-row
     sensitivity's multiplier under the relation (1, 2 for replace-one-row, max_rows for one ID)."""
     statistic = what.split(": ", 1)[1] if ": " in what else what
-    if _ONE_HISTOGRAM.match(statistic):
+    if _ONE_HISTOGRAM.match(statistic) or _MARGINAL.match(statistic) or _CHOICE.match(statistic):
         return factor
     if m := _BOUNDS.match(statistic):
         return factor * _norm(1 if m.group(1) == "log-scale bins" else 2, mechanism)
