@@ -527,11 +527,18 @@ def test_a_thin_heavy_tail_reaches_the_private_bounds(monkeypatch: pytest.Monkey
 
 
 def test_runs_of_empty_bins_do_not_stretch_an_age_range(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The old coarse grid stretched age to 16 384; runs of bins must not (<= 0.1 % a fit)."""
+    """The old coarse grid stretched age to 16 384 in every fit; runs of bins must not.
+
+    One fit in about a thousand still stretches it (an empty bin far out clears the
+    threshold: ``FALSE_BIN_RATE`` = 1e-3 by design; measured 1 in 1,000). So at most 3 of
+    20 fits may overshoot: this fails with probability about C(20, 4)·1e-12 ≈ 5e-9, while a
+    systematic stretch fails it every time.
+    """
     rng = np.random.default_rng(5)
     age = rng.integers(17, 91, 30_000)
     uppers = _released_uppers(monkeypatch, pl.DataFrame({"age": age}), 0.07, 20)
-    assert max(uppers) <= 128, uppers
+    assert sum(u > 128 for u in uppers) <= 3, uppers
+    assert sorted(uppers)[len(uppers) // 2] <= 128, uppers
 
 
 def test_run_thresholds_hold_their_false_alarm_rate() -> None:

@@ -163,16 +163,24 @@ def _advice(frame: pl.DataFrame, **budget: float) -> str:
 
 @pytest.mark.parametrize("budget", [{"epsilon": 1e-4}, {"rho": 1e-9}], ids=["epsilon", "rho"])
 def test_budget_advice_is_deterministic_and_names_the_step(budget: dict) -> None:
-    """Before: five fits on Adult at ε = 0.001 suggested 520, 0.029, 0.0057, 0.011, 0.045."""
+    """Before: five fits on Adult at ε = 0.001 suggested 520, 0.029, 0.0057, 0.011, 0.045.
+
+    The up-front check reads the noisy row count; at a budget this far below the advice it
+    lets the fit through about once in 40 fits (the count's noise then happens to exceed
+    three times its scale), and the bounds step refuses instead, with its own opening and
+    the same advice. So the advice, not the whole message, is compared.
+    """
     frame = _spread_table(3000)
-    messages = {_advice(frame, **budget) for _ in range(5)}
-    assert len(messages) == 1, messages
-    message = messages.pop()
+    messages = [_advice(frame, **budget) for _ in range(5)]
+    advice = {m[m.index("which needs"):] for m in messages}
+    assert len(advice) == 1, messages
+    message = messages[0]
     # x: the bounds step gets 0.3 of a number column's share (a date column's gets all of it)
     assert "column 'x''s bounds histogram" in message
     assert "/ rows" in message and "e.g." in message
     # and it does not depend on one row (nor on the row count at all)
-    assert _advice(_spread_table(3001), **budget) == message
+    later = _advice(_spread_table(3001), **budget)
+    assert later[later.index("which needs"):] == message[message.index("which needs"):]
 
 
 def test_following_the_budget_advice_works() -> None:
