@@ -125,6 +125,10 @@ class PolicySession:
     #: does :meth:`measure` add noise? A family plans its budget by it (a copula orders labels
     #: in one cheap round under noise, where a second round would cost more than it buys)
     adds_noise: ClassVar[bool] = False
+    #: does :meth:`measure` return every statistic exactly as asked, unchecked (no noise, no
+    #: group-size rule)? Only then may a family release statistics whose disclosure it has not
+    #: analysed (a copula's categorical columns in two axes); a plug-in policy is assumed not to
+    releases_as_is: ClassVar[bool] = False
 
     def release_n_rows(self, n_rows: float) -> int:
         """The row count written to the model file."""
@@ -200,6 +204,8 @@ class PrivacyPolicy:
 
 # -- the default: no formal privacy -------------------------------------------------
 class _NoPrivacySession(PolicySession):
+    releases_as_is = True
+
     def __init__(self) -> None:
         self.ledger: list[dict[str, Any]] = []
 

@@ -19,7 +19,7 @@ from scipy import special
 
 from datatwin.constraints.conditions import ColumnCondition, Conditions, _to_dist, cdf_interval
 from datatwin.models.columns import ColumnModel
-from datatwin.models.copula.margins import Dimension, Levels, just_below, margin_for
+from datatwin.models.copula.margins import Dimension, GroupAxis, Levels, just_below, margin_for
 from datatwin.models.independent import literal_series, pick, set_weights
 
 #: Gibbs sweeps when several conditioned dimensions are intervals
@@ -80,7 +80,7 @@ def plan(
 ) -> _Plan:
     """Latent intervals for every dimension of a conditioned column."""
     out = _Plan(n)
-    index = {(d.column, d.missing): j for j, d in enumerate(dims)}
+    index = {(d.column, d.missing): j for j, d in enumerate(dims) if d.part is None}
     for cond in conditions.columns:
         col = columns[cond.column]
         given = _rows_of(cond, col, n, rng)
@@ -104,13 +104,27 @@ def plan(
             a, b = cdf_interval(col, cond)
             lo[:], hi[:] = special.ndtri(float(a)), special.ndtri(float(b))
         elif isinstance(margin, Levels):
-            lo_s, hi_s = _slices(margin)
             labels = list(dims[j].order) if dims[j].order is not None else [False, True]
             position = {label: k for k, label in enumerate(labels)}
             values = given.to_list()
             pos = np.array([position.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
             has = pos >= 0
-            lo[has], hi[has] = lo_s[pos[has]], hi_s[pos[has]]
+            if isinstance(margin, GroupAxis):  # the label's group, then its slice of that group's axis
+                group = np.where(has, margin.group_of[np.maximum(pos, 0)], -1)
+                lo_s, hi_s = _slices(margin)
+                lo[has], hi[has] = lo_s[group[has]], hi_s[group[has]]
+                for k, other in enumerate(dims):
+                    if other.column == col.name and other.part is not None:
+                        within = margin_for(other, col)
+                        lo_w, hi_w = _slices(within)  # type: ignore[arg-type]
+                        rows = group == other.part
+                        at = pos[rows] - within.start  # type: ignore[attr-defined]
+                        lo_k, hi_k = np.full(n, -np.inf), np.full(n, np.inf)
+                        lo_k[rows], hi_k[rows] = lo_w[at], hi_w[at]
+                        out.bounds[k] = (np.clip(lo_k, -LATENT_LIMIT, LATENT_LIMIT), np.clip(hi_k, -LATENT_LIMIT, LATENT_LIMIT))
+            else:
+                lo_s, hi_s = _slices(margin)
+                lo[has], hi[has] = lo_s[pos[has]], hi_s[pos[has]]
         else:
             has = present
             if has.any():

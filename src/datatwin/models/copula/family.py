@@ -57,6 +57,12 @@ ORDERING_FRACTION = 0.1
 #: which take this fraction of the copula's budget: orders matter more than a slightly less
 #: noisy final matrix, since a wrong order turns a strong association into none
 NOISY_ORDERING_FRACTION = 0.4
+#: a categorical column with at least this many labels is put in groups: a latent axis for its
+#: group of labels, and one per group for the label within it, so that it can relate to other
+#: columns in more than one direction (relationship: married or not, then husband or wife)
+GROUPED_MIN_LABELS = 3
+#: groups of labels of such a column (more cut the first direction too coarsely: measured on Adult)
+N_GROUPS = 2
 
 
 
@@ -132,13 +138,18 @@ class Copula(ModelFamily):
 
 
 # -- fitting ------------------------------------------------------------------------------
-def _dimensions(columns: Sequence[ColumnModel]) -> tuple[list[Dimension], list[dict[str, str]]]:
+def _dimensions(columns: Sequence[ColumnModel], grouped: bool = True) -> tuple[list[Dimension], list[dict[str, str]]]:
     dims, independent = [], []
     for col in columns:
         added = False
         if value_joins(col):
             order = tuple(col.distribution.labels) if col.kind == "categorical" else None
-            dims.append(Dimension(col.name, order=order))
+            if order is not None and grouped and len(order) >= GROUPED_MIN_LABELS:
+                groups = tuple(len(b) for b in np.array_split(np.arange(len(order)), min(N_GROUPS, len(order))))
+                dims.append(Dimension(col.name, order=order, groups=groups, group=True))
+                dims.extend(Dimension(col.name, order=order, groups=groups, part=g) for g in range(len(groups)))
+            else:
+                dims.append(Dimension(col.name, order=order))
             added = True
         if missing_joins(col):
             dims.append(Dimension(col.name, missing=True))
@@ -166,7 +177,9 @@ def _label_positions(dim: Dimension, col: ColumnModel, table: PreparedTable) -> 
 def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, columns: list[ColumnModel]) -> CopulaFit:
     settings = family.settings()
     by_name = {c.name: c for c in columns}
-    dims, independent = _dimensions(columns)
+    # groups only where statistics are released as they are: under noise, more dimensions cost
+    # every correlation precision, and under a group-size rule the group parts' tables are unchecked
+    dims, independent = _dimensions(columns, grouped=session.releases_as_is)
     if len(dims) < 2:
         warnings.warn(
             "family copula: fewer than two columns can be related, so the copula degenerates to independent columns",
@@ -210,19 +223,28 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
         used += 2 * fraction
         released = session.measure(_profile_request(dims, x, profiled, by_name, table, weights, fraction, r + 1))
         _reorder(dims, margins, x, profiled, by_name, table, released.values, n_w, current)
+        if any(dim is None for dim in dims):  # a column left its groups: drop its group axes
+            keep = [k for k, dim in enumerate(dims) if dim is not None]
+            dims[:], margins[:], x = [dims[k] for k in keep], [margins[k] for k in keep], x[:, keep]
+            d = len(dims)
+            profiled = st.profile_dimensions(dims, margins)
         st.clip_rows(x)
         if noisy:  # under noise a second round buys little: the rest of the budget goes to the final moments
             break
     target, _ = moments("", 1.0 - used)
     missing_of = {j: m for j, dim in enumerate(dims) if not dim.missing
                   for m, other in enumerate(dims) if other.missing and other.column == dim.column}
+    parts = group_parts(dims)
 
     def simulate(w: np.ndarray) -> np.ndarray:
-        return st.score_correlation(st.clip_rows(latent_scores(w, margins, missing_of)))
+        return st.score_correlation(st.clip_rows(latent_scores(w, margins, missing_of, parts)))
 
-    zero = np.zeros((d, d), dtype=bool)  # a value and its own missing indicator stay independent
-    for j, m in missing_of.items():
-        zero[j, m] = zero[m, j] = True
+    # a column's own axes (value, group of labels, missing indicator) stay independent: the
+    # marginal is then exact, and a missing value has no label
+    zero = np.zeros((d, d), dtype=bool)
+    for a in range(d):
+        for b in range(d):
+            zero[a, b] = a != b and dims[a].column == dims[b].column
     z = np.random.default_rng(0).standard_normal((family.simulated_rows, d))
     with single_threaded_blas():
         latent, error = calibrate(target, simulate, family.calibration_steps, z, zero)
@@ -261,13 +283,32 @@ def _reorder(
         n_labels = len(dims[j].order or ())
         block = released[offset : offset + n_labels * len(over)].reshape(n_labels, len(over))
         offset += n_labels * len(over)
-        own = [i for i, k in enumerate(over) if dims[k].column == dims[j].column]
+        own = [i for i, k in enumerate(over) if dims[k] is not None and dims[k].column == dims[j].column]
         counts = np.asarray(margins[j].probs) * n_w  # type: ignore[attr-defined]
-        perm = st.order_labels(block, counts, own, correlation)
-        dims[j] = Dimension(dims[j].column, order=tuple(dims[j].order[i] for i in perm))  # type: ignore[index]
-        margins[j] = margin_for(dims[j], by_name[dims[j].column])
-        pos = _label_positions(dims[j], by_name[dims[j].column], table)
-        x[:, j] = np.where(pos >= 0, margins[j].scores[np.maximum(pos, 0)], 0.0)  # type: ignore[attr-defined]
+        order, name = dims[j].order or (), dims[j].column
+        rescored = [j]
+        if not dims[j].group:
+            perm = st.order_labels(block, counts, own, correlation)
+            dims[j] = Dimension(name, order=tuple(order[i] for i in perm))
+        else:
+            # the column's counts are per label, not per group
+            counts = np.asarray(margin_for(Dimension(name, order=order), by_name[name]).probs) * n_w  # type: ignore[attr-defined]
+            perm, sizes = st.group_labels(block, counts, own, N_GROUPS, correlation)
+            new_order = tuple(order[i] for i in perm)
+            mine = [k for k, dim in enumerate(dims) if dim is not None and dim.column == name and dim.part is not None]
+            if len(sizes) == 1:  # one axis expresses it best: its group parts go (see _fit_copula)
+                dims[j] = Dimension(name, order=new_order)
+                for k in mine:
+                    dims[k] = None  # type: ignore[call-overload]
+            else:
+                dims[j] = Dimension(name, order=new_order, groups=sizes, group=True)
+                for g, k in enumerate(mine):
+                    dims[k] = Dimension(name, order=new_order, groups=sizes, part=g)
+                rescored += mine
+        for k in rescored:
+            margins[k] = margin_for(dims[k], by_name[dims[k].column])
+            pos = _label_positions(dims[k], by_name[dims[k].column], table)
+            x[:, k] = np.where(pos >= 0, margins[k].label_scores[np.maximum(pos, 0)], 0.0)  # type: ignore[attr-defined]
 
 
 def _order_under_noise(
@@ -279,7 +320,7 @@ def _order_under_noise(
     already meaningful (numbers, two-label columns, missing indicators) only, clipped on their
     own, so each row moves them less; labels along the first principal component of the
     profiles (no whitening moments to pay for)."""
-    fixed = [k for k in range(len(dims)) if k not in set(profiled)]
+    fixed = [k for k in range(len(dims)) if k not in set(profiled) and dims[k].part is None]
     if not fixed:
         return
     sub = st.clip_rows(x[:, fixed].copy())
@@ -289,11 +330,31 @@ def _order_under_noise(
     st.clip_rows(x)
 
 
-def latent_scores(w: np.ndarray, margins: Sequence[Margin], missing_of: Mapping[int, int]) -> np.ndarray:
-    """Scores of the rows latent draws ``w`` become; a value whose missing indicator fires scores 0."""
+def group_parts(dims: Sequence[Dimension]) -> dict[int, int]:
+    """For each group part of a categorical column in groups, the index of its group axis."""
+    return {j: g for j, dim in enumerate(dims) if dim.part is not None
+            for g, other in enumerate(dims) if other.group and other.column == dim.column}
+
+
+def _with_group_labels(dims: list[Dimension]) -> list[Dimension]:
+    """The file writes a column's labels and groups once, on its group axis: copy them onto its parts."""
+    axis = {d.column: d for d in dims if d.group}
+    return [Dimension(d.column, order=axis[d.column].order, groups=axis[d.column].groups, part=d.part)
+            if d.part is not None and d.column in axis else d for d in dims]
+
+
+def latent_scores(
+    w: np.ndarray, margins: Sequence[Margin], missing_of: Mapping[int, int], parts: Mapping[int, int] | None = None
+) -> np.ndarray:
+    """Scores of the rows latent draws ``w`` become; a value whose missing indicator fires scores 0,
+    a group part whose group is not drawn too."""
     out = np.empty_like(w)
+    parts = parts or {}
     for j, margin in enumerate(margins):
         out[:, j] = margin.latent_scores(w[:, j])
+        if j in parts:
+            g = parts[j]
+            out[margins[g].level(w[:, g]) != margin.dimension.part, j] = 0.0  # type: ignore[attr-defined]
     for j, m in missing_of.items():
         gone = margins[m].level(w[:, m]) == 0  # type: ignore[attr-defined]
         out[gone, j] = 0.0
@@ -350,10 +411,21 @@ class CopulaFit(FittedModel):
                 entry = drawn.setdefault(dim.column, {})
                 if dim.missing:
                     entry["missing"] = margin.level(w[j]) == 0  # type: ignore[attr-defined]
+                elif dim.part is not None:
+                    continue  # read with its group axis
                 elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
                     index = {label: i for i, label in enumerate(col.distribution.labels)}
                     to_label = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
-                    entry["codes"] = to_label[margin.level(w[j])]  # type: ignore[attr-defined]
+                    level = margin.level(w[j])  # type: ignore[attr-defined]
+                    if dim.group:  # the group drawn, then the label in that group's own axis
+                        position = np.empty(n, dtype=np.int64)
+                        for k, other in enumerate(dims):
+                            if other.column == dim.column and other.part is not None:
+                                within = margin_for(other, col)
+                                rows = level == other.part
+                                position[rows] = within.start + within.level(w[k][rows])  # type: ignore[attr-defined]
+                        level = position
+                    entry["codes"] = to_label[level]
                 else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
                     entry["uniforms"] = special.ndtr(w[j])
         if plan_ is not None:
@@ -388,16 +460,26 @@ class CopulaFit(FittedModel):
     @classmethod
     def from_dict(cls, section: Mapping[str, Any], columns: Sequence[ColumnModel]) -> CopulaFit:
         by_name = {c.name: c for c in columns}
-        dims = [Dimension.from_dict(d) for d in section["dimensions"]]
-        seen: set[tuple[str, bool]] = set()
+        dims = _with_group_labels([Dimension.from_dict(d) for d in section["dimensions"]])
+        seen: set[tuple[str, str]] = set()
         for i, dim in enumerate(dims):
             where = f"$.dimensions[{i}]"
             col = by_name.get(dim.column)
             if col is None:
                 raise ModelFileError(f"column {dim.column!r} is not among the file's columns", where + ".column")
-            if (dim.column, dim.missing) in seen:
-                raise ModelFileError(f"column {dim.column!r} has this dimension twice", where)
-            seen.add((dim.column, dim.missing))
+            if (dim.column, dim.kind) in seen or (dim.column, "value") in seen and dim.kind.startswith("group") or (
+                    dim.kind == "value" and (dim.column, "group") in seen):
+                raise ModelFileError(f"column {dim.column!r} has this dimension twice (a column in groups has a "
+                                     "group axis and one part per group instead of a value dimension)", where)
+            seen.add((dim.column, dim.kind))
+            if dim.part is not None:
+                if dim.groups is None:
+                    raise ModelFileError(f"column {dim.column!r} has a group part but no group axis before it "
+                                         "(a dimension with 'groups')", where)
+                if not 0 <= dim.part < len(dim.groups):
+                    raise ModelFileError(f"column {dim.column!r} has {len(dim.groups)} groups, so 'part' must be "
+                                         f"1 to {len(dim.groups)}", where + ".part")
+                continue
             if dim.missing:
                 if not 0.0 < col.prop_missing < 1.0:
                     raise ModelFileError(
@@ -420,6 +502,19 @@ class CopulaFit(FittedModel):
             elif dim.order is not None:
                 raise ModelFileError(f"only a categorical column has an 'order'; column {dim.column!r} is {col.kind}",
                                      where + ".order")
+            if dim.group:
+                groups = dim.groups or ()
+                if len(groups) < 2 or min(groups) < 1 or sum(groups) != len(dim.order or ()):
+                    raise ModelFileError(
+                        f"'groups' of column {dim.column!r} must be two or more group sizes (each >= 1) that add up "
+                        f"to its {len(dim.order or ())} labels, taken in 'order'", where + ".groups",
+                    )
+                parts = sorted(p.part for p in dims if p.column == dim.column and p.part is not None)
+                if parts != list(range(len(groups))):
+                    raise ModelFileError(
+                        f"column {dim.column!r} has {len(groups)} groups, so it needs one dimension with 'part' for "
+                        f"each of 1 to {len(groups)}, once", where + ".groups",
+                    )
         corr = section["correlation"]
         labels = [dim.label for dim in dims]
         if list(corr["labels"]) != labels:
@@ -458,10 +553,21 @@ class CopulaFit(FittedModel):
 
     def describe(self) -> list[str]:
         n_missing = sum(1 for d in self.dimensions if d.missing)
+        grouped = [d for d in self.dimensions if d.group]
+        n_values = sum(1 for d in self.dimensions if d.kind == "value")
         lines = [
-            f"family copula: {len(self.dimensions)} dimensions ({len(self.dimensions) - n_missing} column values, "
-            f"{n_missing} missing indicators) in one Gaussian copula"
+            f"family copula: {len(self.dimensions)} dimensions ({n_values} column values, "
+            + (f"{len(grouped)} categorical columns in groups with {len(self.dimensions) - n_values - n_missing} axes, "
+               if grouped else "")
+            + f"{n_missing} missing indicators) in one Gaussian copula"
         ]
+        for d in grouped:
+            blocks, start = [], 0
+            for size in d.groups or ():
+                blocks.append(", ".join(map(str, (d.order or ())[start : start + size][:4]))
+                              + (", ..." if size > 4 else ""))
+                start += size
+            lines.append(f"{d.column}: labels in groups " + " | ".join(f"[{b}]" for b in blocks))
         if self.independent:
             lines.append("drawn on their own: " + ", ".join(f"{e['column']} ({e['reason']})" for e in self.independent))
         strongest = self.strongest(5)
@@ -498,6 +604,8 @@ SCHEMA: dict[str, Any] = {
                     "column": {"type": "string", "minLength": 1},
                     "missing": {"const": True},
                     "order": {"type": "array", "minItems": 2},
+                    "groups": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2},
+                    "part": {"type": "integer", "minimum": 1},
                 },
             },
         },

@@ -54,23 +54,47 @@ class Dimension:
     column: str
     missing: bool = False
     order: tuple[Any, ...] | None = None
+    #: a categorical column in groups: the sizes of the consecutive groups of ``order`` (on
+    #: the group axis, and copied onto the column's group parts in memory)
+    groups: tuple[int, ...] | None = None
+    #: the group axis of a categorical column in groups (which group of labels)
+    group: bool = False
+    #: the axis of one group's labels (its index in ``groups``)
+    part: int | None = None
 
     @property
     def label(self) -> str:
+        if self.group:
+            return f"{self.column} (group)"
+        if self.part is not None:
+            return f"{self.column} (group {self.part + 1})"
         return f"{self.column} (missing)" if self.missing else self.column
+
+    @property
+    def kind(self) -> str:
+        """"value", "missing", "group" or "group N": with the column, what identifies a dimension."""
+        return "group" if self.group else f"group {self.part + 1}" if self.part is not None else (
+            "missing" if self.missing else "value")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"column": self.column}
         if self.missing:
             d["missing"] = True
+        if self.part is not None:
+            d["part"] = self.part + 1
+            return d  # its labels are the group axis's
         if self.order is not None:
             d["order"] = list(self.order)
+        if self.group:
+            d["groups"] = list(self.groups or ())
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dimension:
-        order = d.get("order")
-        return cls(d["column"], bool(d.get("missing", False)), tuple(order) if order is not None else None)
+        order, groups, part = d.get("order"), d.get("groups"), d.get("part")
+        return cls(d["column"], bool(d.get("missing", False)), tuple(order) if order is not None else None,
+                   tuple(int(g) for g in groups) if groups is not None else None, groups is not None,
+                   int(part) - 1 if part is not None else None)
 
 
 def unusable(col: ColumnModel, kinds: Sequence[str], lacks: str, unordered_ok: bool = False) -> str | None:
@@ -140,6 +164,44 @@ class Levels(Margin):
     def latent_scores(self, w: np.ndarray) -> np.ndarray:
         return self.scores[self.level(w)]
 
+    @property
+    def label_scores(self) -> np.ndarray:
+        """The score of each label (or level) in latent order."""
+        return self.scores
+
+
+class GroupAxis(Levels):
+    """The group axis of a two-axis categorical column: one level per group of labels."""
+
+    def __init__(self, dimension: Dimension, probs: np.ndarray, sizes: Sequence[int]) -> None:
+        p = np.clip(np.asarray(probs, dtype=float), 0.0, None)
+        ends = np.cumsum(sizes)
+        super().__init__(dimension, np.add.reduceat(p, ends - np.asarray(sizes)) if len(p) else p)
+        self.group_of = np.repeat(np.arange(len(sizes)), sizes)
+
+    @property
+    def label_scores(self) -> np.ndarray:
+        return self.scores[self.group_of]
+
+
+class Within(Levels):
+    """The axis of one group of a two-axis categorical column's labels: the group's labels as
+    slices, cut by their shares within the group. A row whose label is in another group scores
+    0 here (as a missing value does on its value axis)."""
+
+    def __init__(self, dimension: Dimension, probs: np.ndarray, sizes: Sequence[int], part: int) -> None:
+        p = np.clip(np.asarray(probs, dtype=float), 0.0, None)
+        self.start = int(np.sum(sizes[:part]))
+        self.size = int(sizes[part])
+        super().__init__(dimension, p[self.start : self.start + self.size])
+        self.n_labels = len(p)
+
+    @property
+    def label_scores(self) -> np.ndarray:
+        out = np.zeros(self.n_labels)
+        out[self.start : self.start + self.size] = self.scores
+        return out
+
 
 #: grid points of the tabulated score map of a margin with atoms (calibration only)
 _TABLE_POINTS = 8193
@@ -201,7 +263,10 @@ def margin_for(dim: Dimension, col: ColumnModel) -> Margin:
         index = {label: i for i, label in enumerate(dist.labels)}
         probs = np.asarray(dist.probs, dtype=float)
         order = dim.order if dim.order is not None else tuple(dist.labels)
-        return Levels(dim, probs[[index[label] for label in order]])
+        p = probs[[index[label] for label in order]]
+        if dim.groups is None:
+            return Levels(dim, p)
+        return GroupAxis(dim, p, dim.groups) if dim.part is None else Within(dim, p, dim.groups, dim.part)
     if col.kind == "boolean":
         p = float(dist.p)
         return Levels(dim, np.array([1.0 - p, p]))  # False first
