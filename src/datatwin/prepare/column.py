@@ -4,13 +4,14 @@ distinct values with counts. Done once, before any model family sees the column.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from datatwin.errors import ColumnError
-from datatwin.prepare.convert import KIND_DTYPES, to_values
+from datatwin.prepare.convert import KIND_DTYPES, to_values, value_codes
 from datatwin.prepare.kinds import KindChoice, choose_kind
 from datatwin.prepare.missing import apply_missing_values, without_nan
 from datatwin.prepare.personalcolumn import SpecialText, free_text_for_fit, personal_for_fit
@@ -63,6 +64,14 @@ class PreparedColumn:
     def present(self) -> np.ndarray:
         """Row mask of the non-missing values."""
         return self.series.is_not_null().to_numpy()
+
+    @functools.cached_property
+    def codes(self) -> np.ndarray:
+        """For every row, the index of its value in ``values`` (-1 where missing); computed
+        once, as several families and fitting rounds ask for it. Read-only."""
+        codes = value_codes(self.series, self.kind, self.values)
+        codes.flags.writeable = False
+        return codes
 
 
 def _whole(series: pl.Series) -> bool:

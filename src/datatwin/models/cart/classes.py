@@ -155,9 +155,8 @@ def _clean(cuts: np.ndarray) -> np.ndarray:
 
 def real_classes(cc: ColumnClasses, col: ColumnModel, prepared: PreparedColumn) -> np.ndarray:
     """Each real row's class (int64, row-aligned with the table)."""
-    from datatwin.prepare.convert import value_codes
 
-    codes = value_codes(prepared.series, prepared.kind, prepared.values)
+    codes = prepared.codes
     values = prepared.values
     if cc.ordered:
         lower, upper = _probabilities(col, values) if len(values) else (np.zeros(0), np.zeros(0))

@@ -164,10 +164,9 @@ def _dimensions(columns: Sequence[ColumnModel], grouped: bool = True) -> tuple[l
 
 def _label_positions(dim: Dimension, col: ColumnModel, table: PreparedTable) -> np.ndarray:
     """Each row's label position in ``dim.order`` (-1 for a missing or unpublished label)."""
-    from datatwin.prepare.convert import value_codes
 
     prepared = table.column(dim.column)
-    codes = value_codes(prepared.series, prepared.kind, prepared.values)
+    codes = prepared.codes
     position = {label: i for i, label in enumerate(dim.order or ())}
     fallback = position.get((col.rare_labels or {}).get("into"), -1)
     distinct = np.array([position.get(v, fallback) for v in prepared.values.tolist()], dtype=np.int64)

@@ -26,7 +26,6 @@ from scipy import sparse, stats
 from datatwin.models.columns import ColumnModel
 from datatwin.models.copula.margins import Dimension, Levels, Margin, Ordered
 from datatwin.prepare import PreparedTable
-from datatwin.prepare.convert import value_codes
 
 #: ridge added to the score correlation before whitening (ordering labels)
 RIDGE = 0.05
@@ -72,7 +71,7 @@ def data_scores(
             assert isinstance(margin, Levels)
             out[:, j] = np.where(present, margin.scores[1], margin.scores[0])
             continue
-        codes = value_codes(prepared.series, prepared.kind, prepared.values)
+        codes = prepared.codes
         distinct = distinct_scores(margin, columns[dim.column], prepared.values)
         out[:, j] = np.where(codes >= 0, distinct[np.maximum(codes, 0)], 0.0) if len(distinct) else 0.0
     return clip_rows(out)

@@ -27,7 +27,7 @@ import polars as pl
 from datatwin.errors import SpecError
 from datatwin.models.columns import ColumnModel
 from datatwin.prepare import PreparedColumn
-from datatwin.prepare.convert import cast_series, to_series, value_codes
+from datatwin.prepare.convert import cast_series, to_series
 
 __all__ = ["DEFAULT_BINS", "MAX_CELLS", "Domain", "domain_for", "independent_reason"]
 
@@ -133,7 +133,7 @@ class Domain:
     # -- rows -> cells --------------------------------------------------------------------
     def encode(self, prepared: PreparedColumn, col: ColumnModel) -> np.ndarray:
         """Every row's cell (int64); never depends on anything but the domain and the row."""
-        codes = value_codes(prepared.series, prepared.kind, prepared.values)
+        codes = prepared.codes
         distinct = self._distinct_cells(prepared.values, col)
         missing_cell = self.n_values if self.missing else 0
         if len(distinct) == 0:

@@ -51,7 +51,7 @@ from datatwin.models.dpmarginals.strategy import Count, Sum, parse_marginal
 from datatwin.models.marginals import fit_marginals
 from datatwin.models.registry import register_family
 from datatwin.prepare import PreparedTable
-from datatwin.prepare.convert import to_series, value_codes
+from datatwin.prepare.convert import to_series
 from datatwin.privacy.base import PolicySession
 from datatwin.privacy.measurement import Measurement, Selection
 
@@ -529,7 +529,7 @@ class _Fitter:
     def _measure_sum(self, m: Sum, fraction: float) -> np.ndarray:
         lo, hi = self.family.clamping[m.measure]
         prepared = self.table.column(m.measure)
-        codes = value_codes(prepared.series, prepared.kind, prepared.values)
+        codes = prepared.codes
         distinct = np.clip(np.asarray(prepared.values, dtype=float), lo, hi)
         x = np.where(codes >= 0, distinct[np.maximum(codes, 0)] if len(distinct) else 0.0, 0.0)  # missing adds 0
         if self.weights is not None:
