@@ -184,9 +184,13 @@ def fit_prepared(
     frame, computed = split_computed(
         constrained.frame, constrained.constraints, {n: c.kind for n, c in spec.columns.items() if c.kind is not None}
     )
-    table = prepare_table(frame, spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
+    # the spec's settings for a computed column (bounds, a distribution) have nothing left to apply to
+    modelled_spec = dataclasses.replace(
+        spec, columns={n: c for n, c in spec.columns.items() if n not in {c.name for c in computed}}
+    ) if computed else spec
+    table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
     info = TableInfo(
-        n_rows=table.n_rows, columns=table.names, fit_spec=spec, releases=family.table_releases(table),
+        n_rows=table.n_rows, columns=table.names, fit_spec=modelled_spec, releases=family.table_releases(table),
         kinds={c.name: c.kind for c in table.columns},
     )
     session = privacy.start(info)

@@ -73,7 +73,8 @@ def test_inspect_lists_computed_columns(orders: pl.DataFrame, tmp_path: Path, ru
 
 def test_differential_privacy_spends_nothing_on_a_formula_column(orders: pl.DataFrame) -> None:
     policy = dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-9)
-    spec = {**SPEC, "columns": {"price": {"bounds": [0, 200]}, "quantity": {"bounds": [1, 9]}}}
+    spec = {**SPEC, "columns": {"price": {"bounds": [0, 200]}, "quantity": {"bounds": [1, 9]},
+                                "total": {"bounds": [0, 2000]}}}  # a computed column's settings are not needed, nor refused
     model = dt.fit(orders, spec=spec, privacy=policy)  # no warning: it would depend on one row
     whats = [e["what"] for e in model.privacy["ledger"]]
     assert any(w.startswith("price: ") for w in whats)
@@ -83,6 +84,14 @@ def test_differential_privacy_spends_nothing_on_a_formula_column(orders: pl.Data
     assert all("violating_share" not in r for r in report)
     sample = dt.Model.from_dict(model.to_dict()).sample(500, seed=2)
     assert sample.columns == orders.columns
+    assert (sample["total"] == sample["price"] * sample["quantity"]).all()
+
+
+def test_spec_settings_of_a_computed_column_are_left_unused(orders: pl.DataFrame) -> None:
+    spec = {**SPEC, "columns": {"total": {"kind": "continuous", "distribution": "normal"}}}
+    model = dt.fit(orders.slice(4), spec=spec)
+    assert "total" not in [c.name for c in model.columns]
+    sample = model.sample(100, seed=5)
     assert (sample["total"] == sample["price"] * sample["quantity"]).all()
 
 
