@@ -19,6 +19,7 @@ from datatwin.io.spark import aggregate_spark, is_spark_frame
 from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
 from datatwin.model import Model
 from datatwin.models import ModelFamily
+from datatwin.models.computed import reindex, split_computed
 from datatwin.models.registry import make_family
 from datatwin.prepare import prepare_table
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo, make_policy
@@ -178,10 +179,18 @@ def fit_prepared(
     ]
     excluded = [n for n, c in spec.columns.items() if c.exclude] + ([spec.weight_column] if spec.weight_column else [])
     constrained = prepare_constraints(frame, spec, not privacy.reads_values, excluded)
-    frame = constrained.frame
-    table = prepare_table(frame, spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
+    order = list(constrained.frame.columns)
+    # a formula's column is computed at sampling, never modelled: no family sees it, no budget is spent on it
+    frame, computed = split_computed(
+        constrained.frame, constrained.constraints, {n: c.kind for n, c in spec.columns.items() if c.kind is not None}
+    )
+    # the spec's settings for a computed column (bounds, a distribution) have nothing left to apply to
+    modelled_spec = dataclasses.replace(
+        spec, columns={n: c for n, c in spec.columns.items() if n not in {c.name for c in computed}}
+    ) if computed else spec
+    table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
     info = TableInfo(
-        n_rows=table.n_rows, columns=table.names, fit_spec=spec, releases=family.table_releases(table),
+        n_rows=table.n_rows, columns=table.names, fit_spec=modelled_spec, releases=family.table_releases(table),
         kinds={c.name: c.kind for c in table.columns},
     )
     session = privacy.start(info)
@@ -198,13 +207,14 @@ def fit_prepared(
     if constrained.constraints:
         k = max(spec.rare_threshold, int(getattr(session, "k", 0) or 0))
         constraints, report = finish_constraints(
-            constrained, fitted.columns, k,
+            constrained, [*fitted.columns, *computed], k,
             "private" if not privacy.reads_values else str(section.get("policy", "none")), constrained.n_rows
         )
         provenance = {**provenance, "constraints": {"on_violation": spec.on_violation, "real_rows": report}}
     return Model(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
         privacy=section, skipped=protected + list(table.skipped), constraints=constraints,
+        computed=reindex(computed, [n for n in order if n in {*(c.name for c in fitted.columns), *(c.name for c in computed)}]),
     )
 
 

@@ -215,6 +215,10 @@ def inspect(
     for col in ("column", "kind", "dtype", "distribution", "missing", "unique"):
         table.add_column(col, overflow="fold")
     for c in d["columns"]:
+        if "computed" in c:  # a formula's column: computed at sampling, never modelled
+            table.add_row(escape(c["name"]), c["kind"], escape(c["dtype"]),
+                          escape(f"computed: {c['computed']['formula']}"), "-", "")
+            continue
         table.add_row(
             escape(c["name"]), c["kind"],
             escape(c["dtype"] + (f" as {c['text_format']['pattern']}" if c.get("text_format") else "")),
@@ -478,6 +482,10 @@ def _inspect_column(model: api.Model, name: str) -> None:
         names = [c["name"] for c in model.to_dict()["columns"]]
         raise SpecError(f"--column: {name!r} is not a column of the model{did_you_mean(name, names)}; its columns are "
                         f"{', '.join(names)}")
+    if "computed" in entry:
+        out.print(f"[bold]{escape(name)}[/]  {entry['kind']}  {escape(entry['dtype'])}  ·  computed by the formula "
+                  f"{escape(entry['computed']['formula'])}, not modelled", highlight=False)
+        return
     out.print(f"[bold]{escape(name)}[/]  {entry['kind']}  {escape(entry['dtype'])}  ·  "
               f"{escape(describe_distribution(entry['distribution']))}  ·  missing {entry['prop_missing']:.1%}")
     for line in model.fitted.column_lines(name):

@@ -37,6 +37,7 @@ from datatwin.errors import (
 )
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import BLOCK_ROWS, ColumnCheckError, ColumnModel, block_seed, column_rng
+from datatwin.models.computed import ComputedColumn, check_computed, interleave, with_computed
 from datatwin.models.registry import available, registered_families
 from datatwin.privacy.ledger import check_ledger
 from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
@@ -58,6 +59,8 @@ class Model:
     privacy: dict[str, Any] = dataclasses.field(default_factory=lambda: {"policy": "none", "ledger": []})
     skipped: list[dict[str, str]] = dataclasses.field(default_factory=list)
     constraints: list[Any] = dataclasses.field(default_factory=list)
+    #: columns computed by a formula constraint, never modelled (see :mod:`datatwin.models.computed`)
+    computed: list[ComputedColumn] = dataclasses.field(default_factory=list)
 
     # -- the parts ---------------------------------------------------------------
     @property
@@ -209,8 +212,9 @@ class Model:
         else:
             native = type(self.fitted).conditions_native
             part = conds.take(np.arange(start, start + rows)) if conds is not None else None
+            computed = self.computed
             frame = sample_constrained(
-                lambda k, ss, c: self.fitted.sample(k, ss, c if native else None),
+                lambda k, ss, c: with_computed(self.fitted.sample(k, ss, c if native else None), computed),
                 rows, seed, constraints, part, check_conditions=not native,
             )
         if n > BLOCK_ROWS:
@@ -225,16 +229,19 @@ class Model:
 
     def _conditions(self, raw: Any, constraints: tuple[Constraint, ...]) -> Conditions | None:
         skipped = [s["name"] for s in self.skipped]
+        formulas = {c.column: c for c in constraints if isinstance(c, FormulaConstraint)}
+        for name in _condition_names(raw):
+            if name in formulas:
+                f = formulas[name]
+                raise ConditionError(
+                    f"condition on column {name!r}: it is computed from {', '.join(f.inputs())} by the formula "
+                    f"{f.expression!r}, not modelled, so it cannot be conditioned on; condition on "
+                    f"{', '.join(f.inputs())} instead"
+                )
         conds = parse_conditions(raw, self.columns, skipped)
         if conds is None:
             return None
-        computed = {c.column for c in constraints if isinstance(c, FormulaConstraint)}
         for cond in conds.columns:
-            if cond.column in computed:
-                raise ConditionError(
-                    f"condition on column {cond.column!r}: it is computed by a formula, so it cannot be conditioned "
-                    "on; condition on the columns the formula reads"
-                )
             for c in constraints:
                 if isinstance(c, Range) and c.column == cond.column and not intersects_range(cond, c.low, c.high):
                     raise ConditionError(
@@ -253,7 +260,7 @@ class Model:
             "provenance": self.provenance,
             "privacy": self.privacy,
             "model": section,
-            "columns": [c.to_dict() for c in self.columns],
+            "columns": interleave([c.to_dict() for c in self.columns], self.computed),
         }
         if self.skipped:
             d["skipped"] = self.skipped
@@ -264,7 +271,9 @@ class Model:
     def from_dict(cls, data: dict[str, Any], file: str | None = None) -> Model:
         """Build from a model-file dict (format 1 or 2); checks schema and semantics, errors carry JSON paths."""
         modelfile.validate_dict(data, file)
-        modelled = [c["name"] for c in data["columns"] if isinstance(c, dict) and isinstance(c.get("name"), str)]
+        computed = [ComputedColumn.from_dict(c, i) for i, c in enumerate(data["columns"]) if "computed" in c]
+        raw_columns = [c for c in data["columns"] if "computed" not in c]
+        modelled = [c["name"] for c in raw_columns if isinstance(c, dict) and isinstance(c.get("name"), str)]
         problems = check_ledger(data["privacy"], modelled)
         if problems:  # an auditor's sum must match: a tampered or overspent ledger is refused
             raise ModelFileError(problems[0], "$.privacy", file)
@@ -292,7 +301,8 @@ class Model:
             message, path = unaccounted[0]
             raise ModelFileError(message, "$.model" + path[1:], file)
         constraints = data.get("constraints", [])
-        _check_constraints(constraints, columns, [s["name"] for s in data.get("skipped", [])], file)
+        _check_constraints(constraints, [*columns, *computed], [s["name"] for s in data.get("skipped", [])], file)
+        check_computed(computed, parse_constraints(constraints, "constraints"), file)
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
@@ -302,6 +312,7 @@ class Model:
             privacy=data["privacy"],
             skipped=data.get("skipped", []),
             constraints=list(constraints),
+            computed=computed,
         )
 
     def to_json(self) -> str:
@@ -320,17 +331,23 @@ class Model:
         how the family uses it (``role``); a polars frame, or pandas with ``output="pandas"``."""
         _check_output(output)
         roles = self.fitted.roles()
-        return _as_output(pl.DataFrame(
+        rows: list[dict[str, Any]] = [
             {
-                "column": [c.name for c in self.columns],
-                "kind": [c.kind for c in self.columns],
-                "dtype": [c.dtype for c in self.columns],
-                "distribution": [c.distribution.name if c.distribution is not None else None for c in self.columns],
-                "prop_missing": [float(c.prop_missing) for c in self.columns],
-                "unique": [bool(c.unique) for c in self.columns],
-                "role": [roles.get(c.name, "independent") for c in self.columns],
+                "column": c.name, "kind": c.kind, "dtype": c.dtype,
+                "distribution": c.distribution.name if c.distribution is not None else None,
+                "prop_missing": float(c.prop_missing), "unique": bool(c.unique),
+                "role": roles.get(c.name, "independent"),
             }
-        ), output)
+            for c in self.columns
+        ]
+        for c in sorted(self.computed, key=lambda c: c.index):  # not modelled: computed by its formula
+            rows.insert(min(c.index, len(rows)), {
+                "column": c.name, "kind": c.kind, "dtype": c.dtype, "distribution": None, "prop_missing": None,
+                "unique": False, "role": f"computed: {c.formula}",
+            })
+        schema = {"column": pl.String, "kind": pl.String, "dtype": pl.String, "distribution": pl.String,
+                  "prop_missing": pl.Float64, "unique": pl.Boolean, "role": pl.String}
+        return _as_output(pl.DataFrame(rows, schema=schema), output)
 
     def __repr__(self) -> str:
         lines = [
@@ -389,7 +406,7 @@ def _as_output(frame: pl.DataFrame, output: str) -> Any:
     return frame
 
 
-def _check_constraints(raw: list[Any], columns: list[ColumnModel], skipped: list[str], file: str | None) -> None:
+def _check_constraints(raw: list[Any], columns: list[Any], skipped: list[str], file: str | None) -> None:
     """Each constraint parses (formulas too) and fits the columns' kinds; errors with its JSON path."""
     kinds = {c.name: c.kind for c in columns}
     parsed = []
@@ -406,6 +423,30 @@ def _check_constraints(raw: list[Any], columns: list[ColumnModel], skipped: list
         raise ModelFileError(str(exc), "$.constraints", file) from None
 
 
+def _condition_names(raw: Any) -> list[str]:
+    """The column names a ``conditions`` argument speaks of (before it is parsed), for the
+    checks that come first (a computed column)."""
+    if isinstance(raw, dict):
+        return [str(k) for k in raw]
+    if isinstance(raw, pl.DataFrame):
+        return list(raw.columns)
+    names = getattr(raw, "columns", None)
+    if names is not None and not isinstance(raw, (str, list, tuple)):
+        return [str(c) for c in names]
+    if isinstance(raw, (str, list, tuple)):
+        from datatwin.constraints.expressions import parse_comparisons
+
+        texts = [raw] if isinstance(raw, str) else [t for t in raw if isinstance(t, str)]
+        out = []
+        for text in texts:
+            try:
+                out += [c.column for c in parse_comparisons(text, "condition")]
+            except ConstraintError:
+                pass  # parse_conditions reports it
+        return out
+    return []
+
+
 def _columns(raw_columns: list[dict[str, Any]], file: str | None) -> list[ColumnModel]:
     columns = []
     seen: set[str] = set()
@@ -413,6 +454,8 @@ def _columns(raw_columns: list[dict[str, Any]], file: str | None) -> list[Column
         if raw["name"] in seen:
             raise ModelFileError(f"duplicate column name {raw['name']!r}", f"$.columns[{i}].name", file, raw["name"])
         seen.add(raw["name"])
+        if "computed" in raw:  # a formula's column: no model of its own (ComputedColumn)
+            continue
         try:
             col = ColumnModel.from_dict(raw)
         except DistributionError as exc:

@@ -119,7 +119,8 @@ def _seen(frame: pl.DataFrame, names: Sequence[str], columns: Sequence[Any], k: 
         col = by_name.get(name)
         expr = pl.col(name)
         into = (getattr(col, "rare_labels", None) or {}).get("into") if col is not None else None
-        labels = getattr(col.distribution, "labels", None) if col is not None and col.distribution is not None else None
+        dist = getattr(col, "distribution", None)
+        labels = getattr(dist, "labels", None) if dist is not None else None
         if into is not None and labels is not None:
             expr = pl.when(expr.is_null() | expr.cast(pl.String).is_in([str(v) for v in labels])).then(
                 expr.cast(pl.String)).otherwise(pl.lit(str(into)))

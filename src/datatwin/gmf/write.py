@@ -66,6 +66,9 @@ def model_dict_to_gmf(
     modelfile.validate_dict(model, file)
     variables, problems = [], []  # problems: (JSON path, column name or None, text)
     for i, col in enumerate(model["columns"]):
+        if "computed" in col:  # a formula's column has no distribution to export
+            problems.append((f"$.columns[{i}].computed", col["name"], "it is computed by a formula, which metasyn cannot express"))
+            continue
         var, issues = _var_from_column(col)
         problems.extend((f"$.columns[{i}].{field}", col["name"], text) for field, text in issues)
         if var is not None:
