@@ -329,6 +329,46 @@ def _order_under_noise(
     st.clip_rows(x)
 
 
+
+#: rows of latent draws handled at a time when sampling (see CopulaFit.sample)
+LATENT_BLOCK_ROWS = 1 << 16
+
+
+def _row_blocks(n: int) -> list[tuple[int, int]]:
+    return [(start, min(n, start + LATENT_BLOCK_ROWS)) for start in range(0, max(n, 1), LATENT_BLOCK_ROWS)] if n else [(0, 0)]
+
+
+def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], w: np.ndarray) -> dict[str, dict[str, Any]]:
+    """What the latent draws ``w`` (dimensions x rows) say for each column: a missing mask,
+    label codes, or uniforms for the marginal's ppf."""
+    n = w.shape[1]
+    drawn: dict[str, dict[str, Any]] = {}
+    for j, dim in enumerate(dims):
+        col = by_name[dim.column]
+        margin = margin_for(dim, col)
+        entry = drawn.setdefault(dim.column, {})
+        if dim.missing:
+            entry["missing"] = margin.level(w[j]) == 0  # type: ignore[attr-defined]
+        elif dim.part is not None:
+            continue  # read with its group axis
+        elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
+            index = {label: i for i, label in enumerate(col.distribution.labels)}
+            to_label = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
+            level = margin.level(w[j])  # type: ignore[attr-defined]
+            if dim.group:  # the group drawn, then the label in that group's own axis
+                position = np.empty(n, dtype=np.int64)
+                for k, other in enumerate(dims):
+                    if other.column == dim.column and other.part is not None:
+                        within = margin_for(other, col)
+                        rows = level == other.part
+                        position[rows] = within.start + within.level(w[k][rows])  # type: ignore[attr-defined]
+                level = position
+            entry["codes"] = to_label[level]
+        else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
+            entry["uniforms"] = special.ndtr(w[j])
+    return drawn
+
+
 def group_parts(dims: Sequence[Dimension]) -> dict[int, int]:
     """For each group part of a categorical column in groups, the index of its group axis."""
     return {j: g for j, dim in enumerate(dims) if dim.part is not None
@@ -400,33 +440,16 @@ class CopulaFit(FittedModel):
                 rng = family_rng(seed, self.family)
                 if conditioned is not None and conditioned.columns:
                     plan_ = plan(dims, by_name, conditioned, n, rng)
-                    w = draw_latent(corr, plan_.bounds, n, rng)
+                    drawn = _read_latent(dims, by_name, draw_latent(corr, plan_.bounds, n, rng))
                 else:
-                    # one row per dimension: each dimension's draws contiguous for the per-column work below
-                    w = np.linalg.cholesky(corr) @ rng.standard_normal((len(dims), n))
-            for j, dim in enumerate(dims):
-                col = by_name[dim.column]
-                margin = margin_for(dim, col)
-                entry = drawn.setdefault(dim.column, {})
-                if dim.missing:
-                    entry["missing"] = margin.level(w[j]) == 0  # type: ignore[attr-defined]
-                elif dim.part is not None:
-                    continue  # read with its group axis
-                elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
-                    index = {label: i for i, label in enumerate(col.distribution.labels)}
-                    to_label = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
-                    level = margin.level(w[j])  # type: ignore[attr-defined]
-                    if dim.group:  # the group drawn, then the label in that group's own axis
-                        position = np.empty(n, dtype=np.int64)
-                        for k, other in enumerate(dims):
-                            if other.column == dim.column and other.part is not None:
-                                within = margin_for(other, col)
-                                rows = level == other.part
-                                position[rows] = within.start + within.level(w[k][rows])  # type: ignore[attr-defined]
-                        level = position
-                    entry["codes"] = to_label[level]
-                else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
-                    entry["uniforms"] = special.ndtr(w[j])
+                    # in row blocks that stay in cache (one d x n block costs page faults and
+                    # memory traffic that dominate); one row per dimension within a block
+                    chol = np.linalg.cholesky(corr)
+                    parts = [_read_latent(dims, by_name, chol @ rng.standard_normal((len(dims), stop - start)))
+                             for start, stop in _row_blocks(n)]
+                    drawn = parts[0] if len(parts) == 1 else {
+                        name: {key: np.concatenate([p[name][key] for p in parts]) for key in entry}
+                        for name, entry in parts[0].items()}
         if plan_ is not None:
             for name, mask in plan_.missing.items():
                 drawn.setdefault(name, {})["missing"] = mask
