@@ -272,7 +272,7 @@ def _profile_request(
 def _reorder(
     dims: list[Dimension], margins: list[Margin], x: np.ndarray, profiled: list[int],
     by_name: Mapping[str, ColumnModel], table: PreparedTable, released: np.ndarray, n_w: float,
-    correlation: np.ndarray | None, profile_dims: Sequence[int] | None = None,
+    correlation: np.ndarray | None, profile_dims: Sequence[int] | None = None, noise_sd: float = 0.0,
 ) -> None:
     """Order each profiled column's labels from its released profile (over ``profile_dims``
     of the dimensions, default all), and rescore its dimension in ``x`` (in place)."""
@@ -287,7 +287,7 @@ def _reorder(
         order, name = dims[j].order or (), dims[j].column
         rescored = [j]
         if not dims[j].group:
-            perm = st.order_labels(block, counts, own, correlation)
+            perm = st.order_labels(block, counts, own, correlation, noise_sd)
             dims[j] = Dimension(name, order=tuple(order[i] for i in perm))
         else:
             # the column's counts are per label, not per group
@@ -324,8 +324,8 @@ def _order_under_noise(
         return
     sub = st.clip_rows(x[:, fixed].copy())
     request = _profile_request(dims, sub, profiled, by_name, table, weights, NOISY_ORDERING_FRACTION, 1)
-    released = session.measure(request).values
-    _reorder(dims, margins, x, profiled, by_name, table, released, n_w, None, fixed)
+    released = session.measure(request)
+    _reorder(dims, margins, x, profiled, by_name, table, released.values, n_w, None, fixed, released.noise_sd)
     st.clip_rows(x)
 
 
@@ -356,12 +356,14 @@ def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], 
             to_label = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
             level = margin.level(w[j])  # type: ignore[attr-defined]
             if dim.group:  # the group drawn, then the label in that group's own axis
-                position = np.empty(n, dtype=np.int64)
+                position = np.zeros(n, dtype=np.intp)
                 for k, other in enumerate(dims):
                     if other.column == dim.column and other.part is not None:
                         within = margin_for(other, col)
-                        rows = level == other.part
-                        position[rows] = within.start + within.level(w[k][rows])  # type: ignore[attr-defined]
+                        # every row's label on this part's axis, kept where its group is drawn:
+                        # whole-row comparisons are cheaper than gathering the group's rows
+                        here = within.start + within.level(w[k])  # type: ignore[attr-defined]
+                        np.copyto(position, here, where=level == other.part)
                 level = position
             entry["codes"] = to_label[level]
         else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)

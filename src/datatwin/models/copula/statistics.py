@@ -121,8 +121,8 @@ def correlation_from_sums(sums: np.ndarray, d: int, n: float, noise_sd: float = 
     ``noise_sd`` is the standard deviation of the noise on each released sum (0: exact).
     A dimension whose variance is not clearly above what noise alone gives (a missing
     indicator of a column with no missing value, say) is uncorrelated with every other;
-    every correlation is shrunk towards 0 by twice its noise (soft thresholding), so noise
-    does not become dependence. Noisy sums give a symmetric matrix with unit diagonal, not
+    every correlation within twice its noise is set to 0 and larger ones shrunk less the
+    larger they are (a non-negative garrote), so noise does not become dependence. Noisy sums give a symmetric matrix with unit diagonal, not
     necessarily definite."""
     n = max(float(n), 1.0)
     k = d * (d - 1) // 2
@@ -138,7 +138,9 @@ def correlation_from_sums(sums: np.ndarray, d: int, n: float, noise_sd: float = 
     value = np.clip(cov / sd, -1.0, 1.0)
     if noise_sd > 0:
         noise = noise_sd / n / sd
-        value = np.sign(value) * np.maximum(np.abs(value) - 2.0 * noise, 0.0)
+        # non-negative garrote: zero within twice the noise, nearly unbiased well beyond it
+        # (soft thresholding would take 2·noise off a near-deterministic pair too)
+        value = value * np.maximum(1.0 - (2.0 * noise / np.maximum(np.abs(value), 1e-12)) ** 2, 0.0)
     value = np.where(informative[upper[0]] & informative[upper[1]], value, 0.0)
     r[upper] = value
     r[(upper[1], upper[0])] = r[upper]
@@ -199,7 +201,8 @@ def profile_sensitivity(d: int, m: int) -> tuple[float, float]:
 
 
 def order_labels(
-    profile: np.ndarray, counts: np.ndarray, exclude: Sequence[int], correlation: np.ndarray | None = None
+    profile: np.ndarray, counts: np.ndarray, exclude: Sequence[int], correlation: np.ndarray | None = None,
+    noise_sd: float = 0.0,
 ) -> np.ndarray:
     """The label order under which the column's score correlates best with the other dimensions.
 
@@ -207,17 +210,41 @@ def order_labels(
     scores: label scores ``a`` maximising corr(label score, any linear combination of the
     others), from ``profile`` — (labels x D) sums of the scores over each label's rows —,
     ``counts`` (rows per label, released) and the score ``correlation`` of the dimensions
-    (whitening; None: treated as uncorrelated). ``exclude`` are the column's own dimensions.
+    (whitening; None: treated as uncorrelated). ``exclude`` are the column's own dimensions;
+    ``noise_sd``: the noise on each released profile sum (see :func:`shrink_profile`).
     Returns the permutation that sorts the labels by ``a`` (empty labels keep their place).
     """
-    positions, n, _ = canonical_positions(profile, counts, exclude, correlation)
+    positions, n, _ = canonical_positions(profile, counts, exclude, correlation, noise_sd)
     if positions is None:
         return np.arange(len(counts))
     return np.argsort(np.where(n > 0, positions[:, 0], 0.0), kind="stable")
 
 
+def shrink_profile(centred: np.ndarray, n: np.ndarray, noise_sd: float) -> np.ndarray:
+    """Noisy centred profile sums (labels x dimensions) shrunk towards 0, label by label.
+
+    A label's mean profile ``centred / n`` carries noise of variance ``noise_sd² / n²``: for a
+    small label that swamps its signal, and the canonical positions would throw it to an end
+    of the axis at random. Each label's row is multiplied by ``τ² / (τ² + noise_sd² / n²)``
+    (the posterior mean under a normal prior of variance τ² on its mean profile, τ² estimated
+    from the labels themselves by moments), so a label the noise hides sits near the centre —
+    where a misplaced label costs least. Post-processing of released values only."""
+    if noise_sd <= 0 or centred.size == 0:
+        return centred
+    m = np.where(n > 0, n, 1.0)
+    noise_var = noise_sd**2 / m**2
+    means_sq = (centred / m[:, None]) ** 2
+    # method of moments, weighted by n² (∝ each label's precision: a small label's noise, however
+    # extreme, must not inflate the spread it is then judged against)
+    w = n**2
+    tau2 = max(float(np.sum(w[:, None] * (means_sq - noise_var[:, None])) / max(w.sum() * centred.shape[1], 1.0)), 1e-6)
+    factor = np.where(n > 0, tau2 / (tau2 + noise_var), 0.0)
+    return centred * factor[:, None]
+
+
 def canonical_positions(
-    profile: np.ndarray, counts: np.ndarray, exclude: Sequence[int], correlation: np.ndarray | None = None
+    profile: np.ndarray, counts: np.ndarray, exclude: Sequence[int], correlation: np.ndarray | None = None,
+    noise_sd: float = 0.0,
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Each label's position on the first two canonical variates (labels x 2; None when
     there is nothing to relate to), the label counts (see :func:`order_labels`) and the
@@ -227,7 +254,7 @@ def canonical_positions(
     if len(keep) == 0 or n.sum() <= 0:
         return None, n, np.zeros(2)
     p = profile[:, keep]
-    centred = p - np.outer(n, p.sum(0) / n.sum())  # cross-products about the means
+    centred = shrink_profile(p - np.outer(n, p.sum(0) / n.sum()), n, noise_sd)  # cross-products about the means
     s = np.eye(len(keep)) if correlation is None else np.asarray(correlation, dtype=float)[np.ix_(keep, keep)]
     # a ridge keeps the whitening stable under noise and near-collinear dimensions
     w, v = np.linalg.eigh((s + s.T) / 2 + RIDGE * np.eye(len(keep)))
