@@ -42,6 +42,7 @@ from datatwin.models.joint import (
     JointColumn,
     check_joint,
     check_joint_entry,
+    check_members,
     joint_conditions,
     joint_probs,
     member_columns,
@@ -350,11 +351,12 @@ class Model:
             if "joint" in c:
                 check_joint_entry(c, i, file)
                 joints.append((i, JointColumn.from_dict(c["name"], c["joint"], c.get("categories"))))
+        check_members(joints, [c["name"] for c in data["columns"]], file)
         members = [m for _, j in joints for m in j.members]
         _check_constraints(constraints, [*columns, *computed, *members], [s["name"] for s in data.get("skipped", [])], file)
         parsed = parse_constraints(constraints, "constraints")
         check_computed(computed, parsed, file)
-        check_joint(joints, parsed, [c["name"] for c in data["columns"]], file)
+        check_joint(joints, parsed, file)
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0

@@ -309,11 +309,9 @@ def output_order(columns: Sequence[str], joints: Sequence[JointColumn]) -> list[
 # -- reading a file ----------------------------------------------------------------------
 
 
-def check_joint(
-    joints: Sequence[tuple[int, JointColumn]], constraints: Sequence[Constraint], names: Sequence[str], file: str | None
-) -> None:
-    """Every joint entry has its fixed_combinations constraint, decodes into its members'
-    values, and draws only allowed combinations; ModelFileError with the JSON path."""
+def check_members(joints: Sequence[tuple[int, JointColumn]], names: Sequence[str], file: str | None) -> None:
+    """Every joint entry's members: at least two, dtypes that parse and fit their kinds,
+    names of their own, distinct places in the output; ModelFileError with the JSON path."""
     taken = set(names)
     places: dict[int, str] = {}
     width = len(names) - len(joints) + sum(len(j.members) for _, j in joints)
@@ -344,7 +342,14 @@ def check_joint(
                     "columns", f"{mpath}.index", file, j.name,
                 )
             places[m.index] = m.name
-        covering = [c for c in constraints if j.covers(c)]
+
+
+def check_joint(joints: Sequence[tuple[int, JointColumn]], constraints: Sequence[Constraint], file: str | None) -> None:
+    """Every joint entry has its fixed_combinations constraint, decodes into its members'
+    values, and draws only allowed combinations; ModelFileError with the JSON path."""
+    for i, j in joints:
+        path = f"$.columns[{i}].joint"
+        covering = [c for c in constraints if isinstance(c, FixedCombinations) and j.covers(c)]
         if not covering:
             raise ModelFileError(
                 f"column {j.name!r} holds the combinations of {', '.join(j.member_names)}, but no fixed_combinations "
@@ -361,7 +366,7 @@ def check_joint(
             _ = j.table
         except ValueError as exc:
             raise ModelFileError(f"column {j.name!r}: {exc}", f"$.columns[{i}].categories", file, j.name) from None
-        combos = covering[0].combinations  # type: ignore[attr-defined]
+        combos = covering[0].combinations
         allowed = set(combination_labels(combos or (), j.members))
         extra = [label for label in j.labels if label not in allowed]
         if extra:
