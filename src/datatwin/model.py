@@ -107,8 +107,8 @@ class Model:
         """Draw ``n`` synthetic rows (default: as many as the original data).
 
         The file's constraints always hold in the rows returned (formula columns computed,
-        the others by bounded resampling: a ``SamplingError`` names a constraint too tight
-        to meet). ``conditions`` fixes columns: a mapping of exact values (``None``:
+        fixed combinations drawn as one joint column, the others by bounded resampling: a
+        ``SamplingError`` names a constraint too tight to meet). ``conditions`` fixes columns: a mapping of exact values (``None``:
         missing), ``(low, high)`` ranges and lists of labels, e.g. ``{"sex": "Female",
         "age": (30, 40)}``; comparisons such as ``"age >= 30"``; or a polars/pandas frame of
         condition rows (one synthetic row per row; ``n`` may then be left out). See

@@ -110,7 +110,10 @@ class JointColumn:
         """``frame`` with the members added from the joint column (which stays). A missing
         joint value (only a private policy's noisy missing share draws one) takes a label
         drawn with ``probs`` (the joint's probabilities, one per label)."""
-        codes = frame.get_column(self.name).cast(pl.String).cast(pl.Enum(list(self.labels)), strict=False).to_physical()
+        column, enum = frame.get_column(self.name), pl.Enum(list(self.labels))
+        if column.dtype != enum:
+            column = column.cast(pl.String).cast(enum, strict=False)
+        codes = column.to_physical()
         index = codes.to_numpy().astype(np.float64)
         missing = np.isnan(index)
         if missing.any():
@@ -272,17 +275,34 @@ def _row_labels(values: pl.DataFrame, joint: JointColumn) -> list[str]:
     agrees with it on the most members (ties: the first in the list)."""
     names = list(values.columns)
     distinct = values.unique(maintain_order=True)
-    allowed = {label: i for i, label in enumerate(joint.labels)}
-    table = joint.table.select([pl.col(m.name).cast(m.label_dtype, strict=False) for m in joint.members]).rows()
-    mapped: list[str] = []
-    for row in distinct.rows():
-        label = encode(row)
-        if label not in allowed:
-            agree = [sum(1 for a, b in zip(row, t) if a == b or (a is None and b is None)) for t in table]
-            label = joint.labels[int(np.argmax(agree))]
-        mapped.append(label)
+    allowed = set(joint.labels)
+    mapped = [encode(row) for row in distinct.rows()]
+    bad = [i for i, label in enumerate(mapped) if label not in allowed]
+    if bad:
+        table = joint.table.select([pl.col(m.name).cast(m.label_dtype, strict=False) for m in joint.members])
+        nearest = _nearest(distinct[bad], table)
+        for i, j in zip(bad, nearest):
+            mapped[i] = joint.labels[int(j)]
     keyed = distinct.with_columns(pl.Series("\x00label", mapped, dtype=pl.String))
     return values.join(keyed, on=names, how="left", nulls_equal=True, maintain_order="left")["\x00label"].to_list()
+
+
+def _nearest(rows: pl.DataFrame, table: pl.DataFrame, chunk: int = 1 << 22) -> np.ndarray:
+    """For each of ``rows``, the first row of ``table`` that agrees with it on the most
+    columns (missing agrees with missing), vectorised over value codes."""
+    codes_rows, codes_table = [], []
+    for name in table.columns:
+        both = pl.concat([rows.get_column(name), table.get_column(name)]).to_frame("v")
+        code = both.select(pl.struct("v").rank("dense")).to_series().to_numpy()
+        codes_rows.append(code[: rows.height])
+        codes_table.append(code[rows.height:])
+    a, b = np.stack(codes_rows, axis=1), np.stack(codes_table, axis=1)
+    out = np.empty(len(a), dtype=np.int64)
+    step = max(1, chunk // max(1, len(b) * a.shape[1]))
+    for start in range(0, len(a), step):
+        agree = (a[start:start + step, None, :] == b[None, :, :]).sum(axis=2)
+        out[start:start + step] = agree.argmax(axis=1)  # the first of the best
+    return out
 
 
 def place_members(joints: Sequence[JointColumn], order: Sequence[str]) -> list[JointColumn]:
