@@ -186,6 +186,7 @@ def fit_prepared(
     joint = split_joint(
         constrained.frame, constrained.constraints, spec_kinds,
         max(spec.rare_threshold, int(getattr(privacy, "k", 0) or 0)), spec.weight_column,
+        {n: c.description for n, c in spec.columns.items() if c.description is not None},
     )
     if joint.joints:
         constrained = dataclasses.replace(

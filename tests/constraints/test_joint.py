@@ -119,7 +119,7 @@ def test_rare_combinations_are_not_labels_and_their_rows_count_elsewhere(adult: 
         assert probs[label] == pytest.approx(share[label], abs=1e-12)
 
 
-@pytest.mark.parametrize("family", ["independent", "copula"])
+@pytest.mark.parametrize("family", FAMILIES)
 def test_the_joint_shares_follow_the_real_combinations(models: dict[str, dt.Model], adult: pl.DataFrame, family: str) -> None:
     sample = models[family].sample(30_000, seed=11)
     for names in (["education", "education-num"], ["relationship", "sex"]):
@@ -127,7 +127,9 @@ def test_the_joint_shares_follow_the_real_combinations(models: dict[str, dt.Mode
         synth = sample.group_by(names).len().with_columns(pl.col("len") / sample.height)
         both = real.join(synth, on=names, how="full", coalesce=True).fill_null(0.0)
         tvd = 0.5 * float((both["len"] - both["len_right"]).abs().sum())
-        assert tvd < 0.02, (names, tvd)
+        # CART draws each column from a tree given the others: its marginals are looser (0.011 on education
+        # and 0.026 on relationship x sex without the constraint)
+        assert tvd < (0.04 if family == "cart" else 0.02), (names, tvd)
 
 
 @pytest.mark.parametrize("family", ["independent", "marginals"])
@@ -285,3 +287,52 @@ def test_hand_edited_joint_entries_are_refused(models: dict[str, dt.Model], edit
     with pytest.raises(ModelFileError, match=message) as caught:
         dt.Model.from_dict(data, "m.json")
     assert re.fullmatch(path, caught.value.path), caught.value.path
+
+
+def test_member_dtypes_and_missing_values_come_back(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    n = 2000
+    pairs = [("Utrecht", "UT", True), ("Amersfoort", "UT", False), ("Leiden", "ZH", True), (None, "ZH", None),
+             ("Delft", None, False)]
+    pick = rng.choice(len(pairs), n, p=[0.3, 0.2, 0.2, 0.2, 0.1])
+    frame = pl.DataFrame({
+        "id": np.arange(n),
+        "city": pl.Series([pairs[i][0] for i in pick], dtype=pl.Categorical),
+        "income": rng.gamma(2.0, 1000.0, n),
+        "province": pl.Series([pairs[i][1] for i in pick], dtype=pl.Enum(["UT", "ZH", "NH"])),
+        "capital": pl.Series([pairs[i][2] for i in pick], dtype=pl.Boolean),
+    })
+    spec = {"constraints": [{"kind": "fixed_combinations", "columns": ["city", "province", "capital"]}],
+            "columns": {"city": {"description": "where they live"}}}
+    for family in FAMILIES:
+        model = _fit(frame, spec, family=family)
+        joint = model.joints[0]
+        assert [m.dtype for m in joint.members] == ["Categorical", "Enum", "Boolean"]
+        assert joint.members[0].description == "where they live" and joint.members[1].categories == ["UT", "ZH", "NH"]
+        assert '[null, "ZH", null]' in joint.labels and '["Delft", null, false]' in joint.labels
+        loaded = dt.load(model.save(tmp_path / f"{family}.json"))
+        sample = loaded.sample(1500, seed=2)
+        assert sample.columns == frame.columns and sample.dtypes == frame.dtypes, family
+        assert _allowed(model, sample) and sample["city"].null_count() > 0
+        rows = loaded.sample(100, seed=3, conditions={"city": None})
+        assert rows["city"].is_null().all() and (rows["province"] == "ZH").all() and rows["capital"].is_null().all()
+        rows = loaded.sample(100, seed=3, conditions={"province": "UT", "capital": False})
+        assert (rows["city"] == "Amersfoort").all()
+
+
+def test_disclosure_control_publishes_no_combination_under_k(adult: pl.DataFrame) -> None:
+    model = _fit(adult, {"constraints": [HOUSEHOLD]}, family="copula", privacy=dt.privacy.DisclosureControl(k=40))
+    counts = dict(((r, s), k) for r, s, k in adult.group_by("relationship", "sex").len().rows())
+    labels = [tuple(json.loads(label)) for label in model.column("relationship × sex").categories]
+    assert labels and all(counts[label] >= 40 for label in labels)
+    assert {label for label, k in counts.items() if k >= 40} == set(labels)
+    assert _allowed(model, model.sample(2000, seed=1))
+
+
+def test_blocks_decode_the_joint_alike(models: dict[str, dt.Model], monkeypatch: pytest.MonkeyPatch) -> None:
+    import datatwin.model as model_module
+
+    monkeypatch.setattr(model_module, "BLOCK_ROWS", 700)
+    model = models["cart"]
+    whole = model.sample(2000, seed=9)
+    assert pl.concat(list(model.sample_blocks(2000, seed=9))).equals(whole) and _allowed(model, whole)

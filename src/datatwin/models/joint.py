@@ -130,7 +130,9 @@ def encode(values: Sequence[Any]) -> str:
 
 def _plain(v: Any) -> Any:
     if isinstance(v, np.generic):
-        return v.item()
+        v = v.item()
+    if isinstance(v, float) and v != v:  # NaN is missing, as everywhere in datatwin
+        return None
     return v
 
 
@@ -199,7 +201,7 @@ class Split:
 
 def split_joint(
     frame: pl.DataFrame, constraints: Sequence[Constraint], kinds: Mapping[str, str], k: int,
-    weight_column: str | None = None,
+    weight_column: str | None = None, descriptions: Mapping[str, str] | None = None,
 ) -> Split:
     """Replace the members of each fixed combination by one joint column (at the first
     member's place), the combinations held by at least ``k`` real rows (weighted by
@@ -216,7 +218,7 @@ def split_joint(
             out.append(c)
             continue
         taken.update(c.columns_)
-        members = tuple(_member(frame, name, kinds) for name in c.columns_)
+        members = tuple(_member(frame, name, kinds, (descriptions or {}).get(name)) for name in c.columns_)
         column = _joint_name(c.columns_, names)
         names.add(column)
         values = _label_frame(frame, members)
@@ -249,7 +251,7 @@ def split_joint(
     return Split(frame, joints, tuple(out), replaced)
 
 
-def _member(frame: pl.DataFrame, name: str, kinds: Mapping[str, str]) -> JointMember:
+def _member(frame: pl.DataFrame, name: str, kinds: Mapping[str, str], description: str | None) -> JointMember:
     dtype = frame.schema[name]
     kind = kinds.get(name)
     if kind is None:
@@ -258,7 +260,7 @@ def _member(frame: pl.DataFrame, name: str, kinds: Mapping[str, str]) -> JointMe
         except ValueError:
             kind = "categorical"
     categories = list(dtype.categories) if isinstance(dtype, pl.Enum) else None
-    return JointMember(name, kind, dtype_to_str(dtype), -1, categories)
+    return JointMember(name, kind, dtype_to_str(dtype), -1, categories, description)
 
 
 def _joint_name(members: Sequence[str], taken: set[str]) -> str:
