@@ -20,7 +20,7 @@ from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
 from datatwin.model import Model
 from datatwin.models import ModelFamily
 from datatwin.models.computed import reindex, split_computed
-from datatwin.models.joint import place_members, split_joint
+from datatwin.models.joint import family_for_joints, place_members, split_joint
 from datatwin.models.registry import make_family
 from datatwin.prepare import prepare_table
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo, make_policy
@@ -205,6 +205,7 @@ def fit_prepared(
         }
     ) if computed or members else spec
     table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
+    family = family_for_joints(family, joint.joints)  # settings naming a member name the joint column
     info = TableInfo(
         n_rows=table.n_rows, columns=table.names, fit_spec=modelled_spec, releases=family.table_releases(table),
         kinds={c.name: c.kind for c in table.columns},

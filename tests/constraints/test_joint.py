@@ -336,3 +336,30 @@ def test_blocks_decode_the_joint_alike(models: dict[str, dt.Model], monkeypatch:
     model = models["cart"]
     whole = model.sample(2000, seed=9)
     assert pl.concat(list(model.sample_blocks(2000, seed=9))).equals(whole) and _allowed(model, whole)
+
+
+def test_family_settings_that_name_a_member(adult: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    cart = _fit(adult, family=dt.families.Cart(order=["sex", "age", "education-num", "education", "relationship",
+                                                      "race", "hours-per-week"]))
+    assert cart.fitted.order == ["relationship × sex", "age", "education × education-num", "race", "hours-per-week"]
+    marginals = _fit(adult, family=dt.families.Marginals(
+        marginals=[dt.Count(["relationship", "sex"]), dt.Count(["sex", "age"]), dt.Count(["education", "race"])],
+        binning={"age": [17, 30, 50, 91], "sex": [0, 1]},
+    ))
+    calls = _no_resampling(marginals, monkeypatch)
+    sample = marginals.sample(1000, seed=1)
+    assert calls == [1000] and _allowed(marginals, sample) and sample.columns == adult.columns
+
+
+def test_formulas_and_other_constraints_read_the_members(adult: pl.DataFrame) -> None:
+    frame = adult.with_columns((pl.col("education-num") * 2).alias("score"))
+    spec = {"constraints": [EDUCATION, {"kind": "formula", "column": "score", "expression": "`education-num` * 2"},
+                            {"kind": "implication", "if": "sex == 'Female'", "then": "relationship != 'Husband'"},
+                            {"kind": "range", "column": "education-num", "low": 3, "high": None}]}
+    model = _fit(frame, spec, family="copula")
+    sample = model.sample(2000, seed=1)
+    assert sample.columns == frame.columns and (sample["score"] == sample["education-num"] * 2).all()
+    assert (sample["education-num"] >= 3).all() and _allowed(model, sample)
+    assert sample.filter((pl.col("sex") == "Female") & (pl.col("relationship") == "Husband")).height == 0
+    with pytest.raises(ConditionError, match="outside the declared range"):
+        model.sample(10, seed=1, conditions={"education-num": 2})

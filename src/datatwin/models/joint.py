@@ -307,6 +307,43 @@ def _nearest(rows: pl.DataFrame, table: pl.DataFrame, chunk: int = 1 << 22) -> n
     return out
 
 
+def family_for_joints(family: Any, joints: Sequence[JointColumn]) -> Any:
+    """``family`` with its settings that name a member column naming the joint column
+    instead: CART's ``order`` (the joint at its first member's place), the marginals family's
+    ``marginals`` (a Count of two members becomes the joint's 1-way Count), and the keysets,
+    binning and clamping of a member dropped (the joint's labels are its public domain). A
+    plug-in family gets its settings as they are."""
+    if not joints or getattr(family, "name", None) not in ("cart", "marginals"):
+        return family
+    rename = {m.name: j.name for j in joints for m in j.members}
+    settings = dict(family.settings())
+    new = dict(settings)
+
+    def names(columns: Sequence[str]) -> list[str]:
+        return list(dict.fromkeys(rename.get(c, c) for c in columns))
+
+    if family.name == "cart" and settings.get("order") is not None:
+        new["order"] = names(settings["order"])
+    if family.name == "marginals":
+        if isinstance(settings.get("marginals"), list):
+            items, seen = [], set()
+            for item in settings["marginals"]:
+                item = dict(item)
+                key = "count" if "count" in item else "sum"
+                item[key] = names(item[key])
+                marker = json.dumps([key, item[key], item.get("of")])
+                if marker not in seen:
+                    seen.add(marker)
+                    items.append(item)
+            new["marginals"] = items
+        for key in ("keysets", "binning", "clamping"):
+            if isinstance(settings.get(key), dict):
+                new[key] = {c: v for c, v in settings[key].items() if c not in rename}
+        if isinstance(settings.get("identifiers"), list):
+            new["identifiers"] = [c for c in settings["identifiers"] if c not in rename]
+    return family if new == settings else type(family)(**new)
+
+
 def place_members(joints: Sequence[JointColumn], order: Sequence[str]) -> list[JointColumn]:
     """``joints`` with each member's index its place in ``order`` (the output's columns)."""
     place = {name: i for i, name in enumerate(order)}
