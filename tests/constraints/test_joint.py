@@ -363,3 +363,9 @@ def test_formulas_and_other_constraints_read_the_members(adult: pl.DataFrame) ->
     assert sample.filter((pl.col("sex") == "Female") & (pl.col("relationship") == "Husband")).height == 0
     with pytest.raises(ConditionError, match="outside the declared range"):
         model.sample(10, seed=1, conditions={"education-num": 2})
+
+
+def test_a_declared_value_of_the_wrong_dtype_is_refused(adult: pl.DataFrame) -> None:
+    spec = {"constraints": [{**EDUCATION, "combinations": [["Bachelors", 13], ["Masters", "fourteen"]]}]}
+    with pytest.raises(dt.errors.ConstraintError, match=r"\['Masters', 'fourteen'\] holds 'fourteen' for column 'education-num'"):
+        _fit(adult, spec)

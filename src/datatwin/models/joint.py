@@ -168,18 +168,28 @@ def _label_frame(frame: pl.DataFrame, members: Sequence[JointMember]) -> pl.Data
     return frame.select([pl.col(m.name).cast(m.label_dtype, strict=False) for m in members])
 
 
-def combination_labels(combinations: Sequence[Sequence[Any]], members: Sequence[JointMember]) -> list[str]:
+def combination_labels(
+    combinations: Sequence[Sequence[Any]], members: Sequence[JointMember], what: str | None = None
+) -> list[str]:
     """The labels of declared combinations, their values read as the members' values (as
-    :meth:`FixedCombinations.ok` compares them), duplicates dropped."""
+    :meth:`FixedCombinations.ok` compares them), duplicates dropped. With ``what`` (the
+    constraint, at fit), a value that is not one of its member's dtype is a ConstraintError."""
     if not combinations:
         return []
     columns = []
     for j, m in enumerate(members):
         raw = [_plain(c[j]) for c in combinations]
         try:
-            columns.append(pl.Series(m.name, raw, dtype=m.label_dtype, strict=False))
+            series = pl.Series(m.name, raw, dtype=m.label_dtype, strict=False)
         except (pl.exceptions.PolarsError, TypeError):
-            columns.append(pl.Series(m.name, [str(v) if v is not None else None for v in raw]).cast(m.label_dtype, strict=False))
+            series = pl.Series(m.name, [str(v) if v is not None else None for v in raw]).cast(m.label_dtype, strict=False)
+        lost = [combinations[i] for i, (v, s) in enumerate(zip(raw, series.to_list())) if v is not None and s is None]
+        if lost and what is not None:
+            raise ConstraintError(
+                f"{what}: combination {list(lost[0])} holds {lost[0][j]!r} for column {m.name!r}, which is not a "
+                f"value of its dtype {m.dtype}"
+            )
+        columns.append(series)
     rows = pl.DataFrame(columns).rows()
     return list(dict.fromkeys(encode(r) for r in rows))
 
@@ -238,7 +248,7 @@ def split_joint(
             out.append(filled)
             labels = [encode(r) for r in rows]
         else:
-            labels = combination_labels(c.combinations, members)
+            labels = combination_labels(c.combinations, members, c.describe())
             out.append(c)
         joint = JointColumn(column, members, tuple(labels))
         series = pl.Series(column, _row_labels(values, joint), dtype=pl.Enum(list(labels)))
