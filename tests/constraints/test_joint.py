@@ -369,3 +369,28 @@ def test_a_declared_value_of_the_wrong_dtype_is_refused(adult: pl.DataFrame) -> 
     spec = {"constraints": [{**EDUCATION, "combinations": [["Bachelors", 13], ["Masters", "fourteen"]]}]}
     with pytest.raises(dt.errors.ConstraintError, match=r"\['Masters', 'fourteen'\] holds 'fourteen' for column 'education-num'"):
         _fit(adult, spec)
+
+
+@pytest.mark.parametrize("row", ["allowed", "not_allowed", "new_city", "missing"])
+def test_dp_one_row_decides_no_field_of_the_joint(row: str) -> None:
+    """The neighbouring-table harness (tests/privacy/neighbours.py): under differential
+    privacy, one added row (an allowed combination, one outside the declared list, a city no
+    combination has, missing cells) decides no field of the file."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "privacy"))
+    from neighbours import compare
+
+    rng = np.random.default_rng(4)
+    n = 1500
+    declared = [["Utrecht", "UT"], ["Amersfoort", "UT"], ["Leiden", "ZH"], ["Delft", "ZH"]]
+    pick = rng.choice(len(declared), n)
+    frame = pl.DataFrame({"city": [declared[i][0] for i in pick], "province": [declared[i][1] for i in pick],
+                          "x": rng.normal(size=n)})
+    spec = {"constraints": [{"kind": "fixed_combinations", "columns": ["city", "province"], "combinations": declared}],
+            "columns": {"x": {"bounds": [-4, 4]}}}
+    extra = {"allowed": {"city": "Delft", "province": "ZH", "x": 0.1},
+             "not_allowed": {"city": "Delft", "province": "UT", "x": 0.1},
+             "new_city": {"city": "Gouda", "province": "ZH", "x": 0.1}, "missing": {}}[row]
+    c = compare(frame, extra, privacy=lambda: dt.privacy.DifferentialPrivacy(epsilon=3.0, delta=1e-6), spec=spec, refits=3)
+    assert c.errors() == [] and c.confirmed_leaks() == {}
