@@ -326,7 +326,7 @@ def sample(
     model = api.load(model_file)
     if to_folder:
         rows = model.sample_to(output, n, seed=seed, conditions=conditions, overwrite=overwrite)
-        err.print(f"wrote {rows:,} rows × {len(model.columns)} columns in Parquet parts → {output}/")
+        err.print(f"wrote {rows:,} rows × {len(model.output_columns)} columns in Parquet parts → {output}/")
         return
     frame = model.sample(n, seed=seed, conditions=conditions)
     if output is None:

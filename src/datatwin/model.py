@@ -89,6 +89,13 @@ class Model:
     def columns(self, value: list[ColumnModel]) -> None:
         self.fitted.columns = list(value)
 
+    @property
+    def output_columns(self) -> list[str]:
+        """The names of a sample's columns, in order: the modelled ones, the computed ones
+        and a joint column's members at their places (the joint column itself is not one)."""
+        names = [c["name"] for c in interleave([{"name": c.name} for c in self.columns], self.computed)]
+        return output_order(names, self.joints)
+
     def column(self, name: str) -> ColumnModel:
         """The model of one column by name."""
         for c in self.columns:

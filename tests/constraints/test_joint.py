@@ -96,7 +96,7 @@ def test_every_family_draws_only_allowed_combinations_without_resampling(
     assert loaded.to_json() == model.to_json()
     assert loaded.sample(4000, seed=3).equals(sample)
     summary = loaded.summary()
-    assert summary["column"].to_list() == adult.columns
+    assert summary["column"].to_list() == adult.columns == loaded.output_columns
     roles = dict(zip(summary["column"], summary["role"]))
     assert roles["sex"].startswith("joint with relationship") and roles["education"].startswith("joint with education-num")
 
