@@ -20,6 +20,7 @@ from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
 from datatwin.model import Model
 from datatwin.models import ModelFamily
 from datatwin.models.computed import reindex, split_computed
+from datatwin.models.joint import family_for_joints, place_members, split_joint
 from datatwin.models.registry import make_family
 from datatwin.prepare import prepare_table
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo, make_policy
@@ -180,15 +181,31 @@ def fit_prepared(
     excluded = [n for n, c in spec.columns.items() if c.exclude] + ([spec.weight_column] if spec.weight_column else [])
     constrained = prepare_constraints(frame, spec, not privacy.reads_values, excluded)
     order = list(constrained.frame.columns)
-    # a formula's column is computed at sampling, never modelled: no family sees it, no budget is spent on it
-    frame, computed = split_computed(
-        constrained.frame, constrained.constraints, {n: c.kind for n, c in spec.columns.items() if c.kind is not None}
+    spec_kinds = {n: c.kind for n, c in spec.columns.items() if c.kind is not None}
+    # fixed combinations by construction: their columns become one joint categorical column
+    joint = split_joint(
+        constrained.frame, constrained.constraints, spec_kinds,
+        max(spec.rare_threshold, int(getattr(privacy, "k", 0) or 0)), spec.weight_column,
+        {n: c.description for n, c in spec.columns.items() if c.description is not None},
     )
-    # the spec's settings for a computed column (bounds, a distribution) have nothing left to apply to
+    if joint.joints:
+        constrained = dataclasses.replace(
+            constrained, constraints=joint.constraints,
+            broken=[(joint.replaced.get(id(c), c), k) for c, k in constrained.broken],
+        )
+    # a formula's column is computed at sampling, never modelled: no family sees it, no budget is spent on it
+    frame, computed = split_computed(joint.frame, constrained.constraints, spec_kinds)
+    members = {m.name: m for j in joint.joints for m in j.members}
+    # the spec's settings for a computed column (bounds, a distribution) have nothing left to apply to, nor
+    # those of a joint's member (the joint column is a categorical whose Enum categories are its labels)
     modelled_spec = dataclasses.replace(
-        spec, columns={n: c for n, c in spec.columns.items() if n not in {c.name for c in computed}}
-    ) if computed else spec
+        spec, columns={
+            **{n: c for n, c in spec.columns.items() if n not in {c.name for c in computed} and n not in members},
+            **{j.name: joint_spec(j, spec) for j in joint.joints},
+        }
+    ) if computed or members else spec
     table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
+    family = family_for_joints(family, joint.joints)  # settings naming a member name the joint column
     info = TableInfo(
         n_rows=table.n_rows, columns=table.names, fit_spec=modelled_spec, releases=family.table_releases(table),
         kinds={c.name: c.kind for c in table.columns},
@@ -207,15 +224,25 @@ def fit_prepared(
     if constrained.constraints:
         k = max(spec.rare_threshold, int(getattr(session, "k", 0) or 0))
         constraints, report = finish_constraints(
-            constrained, [*fitted.columns, *computed], k,
+            constrained, [*fitted.columns, *computed, *members.values()], k,
             "private" if not privacy.reads_values else str(section.get("policy", "none")), constrained.n_rows
         )
         provenance = {**provenance, "constraints": {"on_violation": spec.on_violation, "real_rows": report}}
+    file_order = [n for n in joint.frame.columns if n in {*(c.name for c in fitted.columns), *(c.name for c in computed)}]
+    output = {*(c.name for c in fitted.columns), *(c.name for c in computed), *members}
     return Model(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
         privacy=section, skipped=protected + list(table.skipped), constraints=constraints,
-        computed=reindex(computed, [n for n in order if n in {*(c.name for c in fitted.columns), *(c.name for c in computed)}]),
+        computed=reindex(computed, file_order),
+        joints=place_members(joint.joints, [n for n in order if n in output]),
     )
+
+
+def joint_spec(joint: Any, spec: FitSpec) -> ColumnSpec:
+    """The spec of a joint column: categorical, never text to parse or personal data; its
+    budget share the sum of its members' (under differential privacy)."""
+    weight = sum(spec.columns.get(m.name, ColumnSpec()).budget_weight for m in joint.members)
+    return ColumnSpec(kind="categorical", text_format=False, personal=False, budget_weight=weight)
 
 
 def _with_descriptions(spec: FitSpec, descriptions: dict[str, str]) -> FitSpec:

@@ -219,9 +219,10 @@ def inspect(
             table.add_row(escape(c["name"]), c["kind"], escape(c["dtype"]),
                           escape(f"computed: {c['computed']['formula']}"), "-", "")
             continue
+        joint = f" (joint of {', '.join(m['name'] for m in c['joint']['columns'])})" if "joint" in c else ""
         table.add_row(
             escape(c["name"]), c["kind"],
-            escape(c["dtype"] + (f" as {c['text_format']['pattern']}" if c.get("text_format") else "")),
+            escape(c["dtype"] + (f" as {c['text_format']['pattern']}" if c.get("text_format") else "") + joint),
             escape(describe_distribution(c["distribution"])),
             f"{c['prop_missing']:.1%}", "yes" if c["unique"] else "",
         )
@@ -255,7 +256,10 @@ def _print_constraints(model: api.Model) -> None:
         else:
             note = f" ({entry['violating']})" if "violating" in entry else ""
         extra = f", {len(c.combinations)} combinations" if getattr(c, "combinations", None) else ""
-        out.print(f"constraint: {escape(c.describe())}{extra}{escape(note)}")
+        joint = next((j for j in model.joints if j.covers(c)), None)
+        if joint is not None:
+            extra += f", held by construction: one joint column {joint.name!r}"
+        out.print(f"constraint: {escape(c.describe())}{escape(extra)}{escape(note)}")
 
 
 def _print_privacy(privacy: dict) -> None:
@@ -322,7 +326,7 @@ def sample(
     model = api.load(model_file)
     if to_folder:
         rows = model.sample_to(output, n, seed=seed, conditions=conditions, overwrite=overwrite)
-        err.print(f"wrote {rows:,} rows × {len(model.columns)} columns in Parquet parts → {output}/")
+        err.print(f"wrote {rows:,} rows × {len(model.output_columns)} columns in Parquet parts → {output}/")
         return
     frame = model.sample(n, seed=seed, conditions=conditions)
     if output is None:
@@ -478,6 +482,13 @@ def report(
 def _inspect_column(model: api.Model, name: str) -> None:
     """One column's entry and what the family holds about it."""
     entry = next((c for c in model.to_dict()["columns"] if c["name"] == name), None)
+    joint = next((j for j in model.joints if name in j.member_names), None)
+    if entry is None and joint is not None:  # a member of a joint column: its part of the joint's model
+        member = next(m for m in joint.members if m.name == name)
+        out.print(f"[bold]{escape(name)}[/]  {member.kind}  {escape(member.dtype)}  ·  modelled jointly with "
+                  f"{escape(', '.join(n for n in joint.member_names if n != name))} as the column "
+                  f"{escape(repr(joint.name))} ({len(joint.labels)} allowed combinations)", highlight=False)
+        entry, name = next(c for c in model.to_dict()["columns"] if c["name"] == joint.name), joint.name
     if entry is None:
         names = [c["name"] for c in model.to_dict()["columns"]]
         raise SpecError(f"--column: {name!r} is not a column of the model{did_you_mean(name, names)}; its columns are "

@@ -38,6 +38,16 @@ from datatwin.errors import (
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import BLOCK_ROWS, ColumnCheckError, ColumnModel, block_seed, column_rng
 from datatwin.models.computed import ComputedColumn, check_computed, interleave, with_computed
+from datatwin.models.joint import (
+    JointColumn,
+    check_joint,
+    check_joint_entry,
+    check_members,
+    joint_conditions,
+    joint_probs,
+    member_columns,
+    output_order,
+)
 from datatwin.models.registry import available, registered_families
 from datatwin.privacy.ledger import check_ledger
 from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
@@ -61,6 +71,8 @@ class Model:
     constraints: list[Any] = dataclasses.field(default_factory=list)
     #: columns computed by a formula constraint, never modelled (see :mod:`datatwin.models.computed`)
     computed: list[ComputedColumn] = dataclasses.field(default_factory=list)
+    #: fixed combinations modelled as one joint categorical column (see :mod:`datatwin.models.joint`)
+    joints: list[JointColumn] = dataclasses.field(default_factory=list)
 
     # -- the parts ---------------------------------------------------------------
     @property
@@ -76,6 +88,13 @@ class Model:
     @columns.setter
     def columns(self, value: list[ColumnModel]) -> None:
         self.fitted.columns = list(value)
+
+    @property
+    def output_columns(self) -> list[str]:
+        """The names of a sample's columns, in order: the modelled ones, the computed ones
+        and a joint column's members at their places (the joint column itself is not one)."""
+        names = [c["name"] for c in interleave([{"name": c.name} for c in self.columns], self.computed)]
+        return output_order(names, self.joints)
 
     def column(self, name: str) -> ColumnModel:
         """The model of one column by name."""
@@ -95,8 +114,8 @@ class Model:
         """Draw ``n`` synthetic rows (default: as many as the original data).
 
         The file's constraints always hold in the rows returned (formula columns computed,
-        the others by bounded resampling: a ``SamplingError`` names a constraint too tight
-        to meet). ``conditions`` fixes columns: a mapping of exact values (``None``:
+        fixed combinations drawn as one joint column, the others by bounded resampling: a
+        ``SamplingError`` names a constraint too tight to meet). ``conditions`` fixes columns: a mapping of exact values (``None``:
         missing), ``(low, high)`` ranges and lists of labels, e.g. ``{"sex": "Female",
         "age": (30, 40)}``; comparisons such as ``"age >= 30"``; or a polars/pandas frame of
         condition rows (one synthetic row per row; ``n`` may then be left out). See
@@ -121,7 +140,7 @@ class Model:
             raise SamplingError(f"seed must be an integer >= 0. Got {seed!r}.")
         root = np.random.SeedSequence(seed)
         constraints = self.parsed_constraints()
-        conds = self._conditions(conditions, constraints)
+        conds = self._conditions(conditions, constraints, root)
         if conds is not None and conds.n_rows is not None:
             if asked is not None and asked != conds.n_rows:
                 raise SamplingError(
@@ -142,10 +161,11 @@ class Model:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise SamplingError(f"seed must be an integer >= 0. Got {seed!r}.")
         constraints = self.parsed_constraints()
-        conds = self._conditions(conditions, constraints)
+        root = np.random.SeedSequence(seed)
+        conds = self._conditions(conditions, constraints, root)
         if conds is not None and conds.n_rows is not None and conds.n_rows != n:
             raise SamplingError(f"with a frame of {conds.n_rows:,} condition rows, give n={conds.n_rows}. Got n={n}.")
-        return self._blocks(int(n), np.random.SeedSequence(seed), constraints, conds)
+        return self._blocks(int(n), root, constraints, conds)
 
     def sample_spark(self, spark: Any, n: int, partitions: int | None = None, seed: int | None = None) -> Any:
         """``n`` rows as a ``pyspark.sql.DataFrame`` generated on the executors (the ``spark``
@@ -213,10 +233,15 @@ class Model:
             native = type(self.fitted).conditions_native
             part = conds.take(np.arange(start, start + rows)) if conds is not None else None
             computed = self.computed
+            joints = self.joints
+            # a fixed combination held by a joint column holds by construction: nothing to resample
+            active = tuple(c for c in constraints if not any(j.covers(c) for j in joints))
             frame = sample_constrained(
-                lambda k, ss, c: with_computed(self.fitted.sample(k, ss, c if native else None), computed),
-                rows, seed, constraints, part, check_conditions=not native,
+                lambda k, ss, c: self._with_members(with_computed(self.fitted.sample(k, ss, c if native else None), computed), ss),
+                rows, seed, active, part, check_conditions=not native,
             )
+            if joints:
+                frame = frame.select(output_order(frame.columns, joints))
         if n > BLOCK_ROWS:
             for column in self.columns:
                 dist = column.distribution
@@ -227,7 +252,16 @@ class Model:
                     frame = frame.with_columns((values + b * span).cast(values.dtype))
         return frame
 
-    def _conditions(self, raw: Any, constraints: tuple[Constraint, ...]) -> Conditions | None:
+    def _with_members(self, frame: pl.DataFrame, seed: np.random.SeedSequence) -> pl.DataFrame:
+        """The family's draw with each joint column's members decoded (the joint column stays,
+        for the conditions on it; :func:`output_order` drops it)."""
+        for j in self.joints:
+            frame = j.decode(frame, joint_probs(j, self.column(j.name)), column_rng(seed, "\x00joint:" + j.name))
+        return frame
+
+    def _conditions(
+        self, raw: Any, constraints: tuple[Constraint, ...], root: np.random.SeedSequence | None = None
+    ) -> Conditions | None:
         skipped = [s["name"] for s in self.skipped]
         formulas = {c.column: c for c in constraints if isinstance(c, FormulaConstraint)}
         for name in _condition_names(raw):
@@ -238,7 +272,12 @@ class Model:
                     f"{f.expression!r}, not modelled, so it cannot be conditioned on; condition on "
                     f"{', '.join(f.inputs())} instead"
                 )
-        conds = parse_conditions(raw, self.columns, skipped)
+        columns: list[Any] = list(self.columns)
+        if self.joints:  # a condition names a member, never the joint column itself
+            names = {j.name for j in self.joints}
+            columns = [c for c in columns if c.name not in names]
+            columns += [m for j in self.joints for m in member_columns(j, self.column(j.name))]
+        conds = parse_conditions(raw, columns, skipped)
         if conds is None:
             return None
         for cond in conds.columns:
@@ -247,6 +286,9 @@ class Model:
                     raise ConditionError(
                         f"condition {cond.describe()} lies outside the declared {c.describe()}; no row could meet both"
                     )
+        if self.joints:
+            rng = column_rng(root if root is not None else np.random.SeedSequence(0), "\x00joint conditions")
+            conds = joint_conditions(conds, [(j, self.column(j.name)) for j in self.joints], constraints, rng)
         return conds
 
     # -- model file -------------------------------------------------------------
@@ -260,12 +302,22 @@ class Model:
             "provenance": self.provenance,
             "privacy": self.privacy,
             "model": section,
-            "columns": interleave([c.to_dict() for c in self.columns], self.computed),
+            "columns": interleave([self._entry(c) for c in self.columns], self.computed),
         }
         if self.skipped:
             d["skipped"] = self.skipped
         d["constraints"] = self.constraints
         return d
+
+    def _entry(self, column: ColumnModel) -> dict[str, Any]:
+        """A column's file entry; a joint column's lists its members after its dtype."""
+        d = column.to_dict()
+        joint = next((j for j in self.joints if j.name == column.name), None)
+        if joint is None:
+            return d
+        keys = list(d)
+        at = keys.index("dtype") + 1
+        return {**{k: d[k] for k in keys[:at]}, "joint": joint.to_dict(), **{k: d[k] for k in keys[at:]}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], file: str | None = None) -> Model:
@@ -301,8 +353,17 @@ class Model:
             message, path = unaccounted[0]
             raise ModelFileError(message, "$.model" + path[1:], file)
         constraints = data.get("constraints", [])
-        _check_constraints(constraints, [*columns, *computed], [s["name"] for s in data.get("skipped", [])], file)
-        check_computed(computed, parse_constraints(constraints, "constraints"), file)
+        joints = []
+        for i, c in enumerate(data["columns"]):
+            if "joint" in c:
+                check_joint_entry(c, i, file)
+                joints.append((i, JointColumn.from_dict(c["name"], c["joint"], c.get("categories"))))
+        check_members(joints, [c["name"] for c in data["columns"]], file)
+        members = [m for _, j in joints for m in j.members]
+        _check_constraints(constraints, [*columns, *computed, *members], [s["name"] for s in data.get("skipped", [])], file)
+        parsed = parse_constraints(constraints, "constraints")
+        check_computed(computed, parsed, file)
+        check_joint(joints, parsed, file)
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
@@ -313,6 +374,7 @@ class Model:
             skipped=data.get("skipped", []),
             constraints=list(constraints),
             computed=computed,
+            joints=[j for _, j in joints],
         )
 
     def to_json(self) -> str:
@@ -345,6 +407,24 @@ class Model:
                 "column": c.name, "kind": c.kind, "dtype": c.dtype, "distribution": None, "prop_missing": None,
                 "unique": False, "role": f"computed: {c.formula}",
             })
+        if self.joints:  # a joint column's members, at their places in the output, in its stead
+            gone = {j.name for j in self.joints}
+            rows = [r for r in rows if r["column"] not in gone]
+            for j in self.joints:
+                joint_col = self.column(j.name)
+                shares = {m.name: m.prop_missing for m in member_columns(j, joint_col)}
+                for m in j.members:
+                    others = ", ".join(o.name for o in j.members if o.name != m.name)
+                    by_name = {"column": m.name, "kind": m.kind, "dtype": m.dtype,
+                               "distribution": joint_col.distribution.name if joint_col.distribution is not None else None,
+                               "prop_missing": shares[m.name], "unique": False,
+                               "role": f"joint with {others}" + (f"; {role}" if (role := roles.get(j.name, "independent"))
+                                                                  != "independent" else "")}
+                    rows.append(by_name)
+            place = {m.name: m.index for j in self.joints for m in j.members}
+            order = output_order([r["column"] for r in rows if r["column"] not in place], self.joints)
+            at = {name: i for i, name in enumerate(order)}
+            rows.sort(key=lambda r: at[r["column"]])
         schema = {"column": pl.String, "kind": pl.String, "dtype": pl.String, "distribution": pl.String,
                   "prop_missing": pl.Float64, "unique": pl.Boolean, "role": pl.String}
         return _as_output(pl.DataFrame(rows, schema=schema), output)

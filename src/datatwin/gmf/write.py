@@ -69,6 +69,11 @@ def model_dict_to_gmf(
         if "computed" in col:  # a formula's column has no distribution to export
             problems.append((f"$.columns[{i}].computed", col["name"], "it is computed by a formula, which metasyn cannot express"))
             continue
+        if "joint" in col:  # fixed combinations as one column: metasyn has no joint variable
+            members = ", ".join(m["name"] for m in col["joint"]["columns"])
+            problems.append((f"$.columns[{i}].joint", col["name"],
+                             f"it models the columns {members} jointly (fixed combinations), which metasyn cannot express"))
+            continue
         var, issues = _var_from_column(col)
         problems.extend((f"$.columns[{i}].{field}", col["name"], text) for field, text in issues)
         if var is not None:
