@@ -20,6 +20,7 @@ from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
 from datatwin.model import Model
 from datatwin.models import ModelFamily
 from datatwin.models.computed import reindex, split_computed
+from datatwin.models.difference import split_differences
 from datatwin.models.registry import make_family
 from datatwin.prepare import prepare_table
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo, make_policy
@@ -184,10 +185,14 @@ def fit_prepared(
     frame, computed = split_computed(
         constrained.frame, constrained.constraints, {n: c.kind for n, c in spec.columns.items() if c.kind is not None}
     )
+    # an inequality built by construction: its high column is modelled as the non-negative difference high - low
+    frame, differences, column_specs = split_differences(
+        frame, constrained.constraints, {n: c.kind for n, c in spec.columns.items() if c.kind is not None}, spec.columns
+    )
     # the spec's settings for a computed column (bounds, a distribution) have nothing left to apply to
     modelled_spec = dataclasses.replace(
-        spec, columns={n: c for n, c in spec.columns.items() if n not in {c.name for c in computed}}
-    ) if computed else spec
+        spec, columns={n: c for n, c in column_specs.items() if n not in {c.name for c in computed}}
+    ) if computed or differences else spec
     table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
     info = TableInfo(
         n_rows=table.n_rows, columns=table.names, fit_spec=modelled_spec, releases=family.table_releases(table),
@@ -207,7 +212,7 @@ def fit_prepared(
     if constrained.constraints:
         k = max(spec.rare_threshold, int(getattr(session, "k", 0) or 0))
         constraints, report = finish_constraints(
-            constrained, [*fitted.columns, *computed], k,
+            constrained, [*fitted.columns, *computed, *differences], k,
             "private" if not privacy.reads_values else str(section.get("policy", "none")), constrained.n_rows
         )
         provenance = {**provenance, "constraints": {"on_violation": spec.on_violation, "real_rows": report}}
@@ -215,6 +220,7 @@ def fit_prepared(
         fitted, released_rows, provenance, spec.criterion, spec.rare_threshold,
         privacy=section, skipped=protected + list(table.skipped), constraints=constraints,
         computed=reindex(computed, [n for n in order if n in {*(c.name for c in fitted.columns), *(c.name for c in computed)}]),
+        differences=[d for d in differences if {d.name, d.low} <= {c.name for c in fitted.columns}],
     )
 
 

@@ -38,6 +38,16 @@ from datatwin.errors import (
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import BLOCK_ROWS, ColumnCheckError, ColumnModel, block_seed, column_rng
 from datatwin.models.computed import ComputedColumn, check_computed, interleave, with_computed
+from datatwin.models.difference import (
+    DerivedView,
+    DifferenceColumn,
+    check_differences,
+    entry,
+    read_differences,
+    split_conditions,
+    too_rare,
+    with_differences,
+)
 from datatwin.models.registry import available, registered_families
 from datatwin.privacy.ledger import check_ledger
 from datatwin.privacy.rare_labels import DEFAULT_RARE_THRESHOLD
@@ -61,6 +71,9 @@ class Model:
     constraints: list[Any] = dataclasses.field(default_factory=list)
     #: columns computed by a formula constraint, never modelled (see :mod:`datatwin.models.computed`)
     computed: list[ComputedColumn] = dataclasses.field(default_factory=list)
+    #: inequalities built by construction: high = low + a modelled non-negative difference
+    #: (see :mod:`datatwin.models.difference`), in chain order
+    differences: list[DifferenceColumn] = dataclasses.field(default_factory=list)
 
     # -- the parts ---------------------------------------------------------------
     @property
@@ -212,11 +225,20 @@ class Model:
         else:
             native = type(self.fitted).conditions_native
             part = conds.take(np.arange(start, start + rows)) if conds is not None else None
-            computed = self.computed
-            frame = sample_constrained(
-                lambda k, ss, c: with_computed(self.fitted.sample(k, ss, c if native else None), computed),
-                rows, seed, constraints, part, check_conditions=not native,
-            )
+            computed, differences = self.computed, self.differences
+            kinds = {c.name: c.kind for c in self.columns}
+            # a condition on a built high column is met by checking rows: the family draws its difference
+            given, checked = split_conditions(part, [d.name for d in differences]) if native else (part, None)
+            try:
+                frame = sample_constrained(
+                    lambda k, ss, c: with_computed(with_differences(
+                        self.fitted.sample(k, ss, c if native else None), differences, ss, kinds), computed),
+                    rows, seed, constraints, given, check_conditions=not native, checked=checked,
+                )
+            except SamplingError as exc:
+                if checked is None or isinstance(exc, ConditionError):
+                    raise
+                raise ConditionError(too_rare(checked, differences, str(exc))) from None
         if n > BLOCK_ROWS:
             for column in self.columns:
                 dist = column.distribution
@@ -238,7 +260,9 @@ class Model:
                     f"{f.expression!r}, not modelled, so it cannot be conditioned on; condition on "
                     f"{', '.join(f.inputs())} instead"
                 )
-        conds = parse_conditions(raw, self.columns, skipped)
+        built = {d.name: d for d in self.differences}
+        views = [DerivedView(built[c.name], c) if c.name in built else c for c in self.columns]
+        conds = parse_conditions(raw, views, skipped)
         if conds is None:
             return None
         for cond in conds.columns:
@@ -253,6 +277,7 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         """The model file as a JSON-ready dict, keys in a fixed order."""
         section = {"family": self.family, "criterion": self.criterion, "rare_threshold": self.rare_threshold}
+        built = {d.name: d for d in self.differences}
         section.update(self.fitted.to_dict())
         d: dict[str, Any] = {
             "format": modelfile.FORMAT,
@@ -260,7 +285,8 @@ class Model:
             "provenance": self.provenance,
             "privacy": self.privacy,
             "model": section,
-            "columns": interleave([c.to_dict() for c in self.columns], self.computed),
+            "columns": interleave([entry(c.to_dict(), built[c.name]) if c.name in built else c.to_dict()
+                                   for c in self.columns], self.computed),
         }
         if self.skipped:
             d["skipped"] = self.skipped
@@ -301,8 +327,12 @@ class Model:
             message, path = unaccounted[0]
             raise ModelFileError(message, "$.model" + path[1:], file)
         constraints = data.get("constraints", [])
-        _check_constraints(constraints, [*columns, *computed], [s["name"] for s in data.get("skipped", [])], file)
-        check_computed(computed, parse_constraints(constraints, "constraints"), file)
+        found = read_differences(data["columns"])  # a built high: its constraints see its own kind, not the difference's
+        _check_constraints(constraints, [*columns, *computed, *(d for _, d in found)],
+                           [s["name"] for s in data.get("skipped", [])], file)
+        parsed = parse_constraints(constraints, "constraints")
+        check_computed(computed, parsed, file)
+        differences = check_differences(found, columns, [c.name for c in computed], parsed, file)
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
@@ -313,6 +343,7 @@ class Model:
             skipped=data.get("skipped", []),
             constraints=list(constraints),
             computed=computed,
+            differences=differences,
         )
 
     def to_json(self) -> str:
@@ -340,6 +371,11 @@ class Model:
             }
             for c in self.columns
         ]
+        built = {d.name: d for d in self.differences}
+        for row in rows:  # high = low + difference: its own kind and dtype, the difference's distribution
+            if row["column"] in built:
+                d = built[row["column"]]
+                row.update(kind=d.kind, dtype=d.dtype, role=f"{d.role()}; {row['role']}")
         for c in sorted(self.computed, key=lambda c: c.index):  # not modelled: computed by its formula
             rows.insert(min(c.index, len(rows)), {
                 "column": c.name, "kind": c.kind, "dtype": c.dtype, "distribution": None, "prop_missing": None,
