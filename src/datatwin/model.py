@@ -42,6 +42,7 @@ from datatwin.models.difference import (
     DerivedView,
     DifferenceColumn,
     check_differences,
+    convert_conditions,
     entry,
     read_differences,
     split_conditions,
@@ -271,6 +272,8 @@ class Model:
                     raise ConditionError(
                         f"condition {cond.describe()} lies outside the declared {c.describe()}; no row could meet both"
                     )
+        if type(self.fitted).conditions_native:  # high missing, or high and low fixed: the family draws the difference
+            conds = convert_conditions(conds, self.differences, self.columns)
         return conds
 
     # -- model file -------------------------------------------------------------

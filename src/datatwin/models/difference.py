@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from datatwin.constraints.conditions import Conditions
+from datatwin.constraints.conditions import ColumnCondition, Conditions, parse_conditions
 from datatwin.constraints.kinds import Constraint, FixedCombinations, FormulaConstraint, Inequality
-from datatwin.errors import ModelFileError
+from datatwin.errors import ConditionError, ModelFileError
 from datatwin.models.columns import column_rng
 from datatwin.prepare.convert import KIND_DTYPES
 from datatwin.schema import ColumnSpec, dtype_from_str, dtype_to_str, public_kind
@@ -177,7 +177,11 @@ def split_differences(
     from ``low``, the :class:`DifferenceColumn` entries, and the column specs with each such
     ``high``'s replaced by the difference's (its kind, bounds derived from public bounds of
     both columns, its budget weight and description kept)."""
-    all_kinds = {n: kinds.get(n) or _kind(frame.schema[n]) for n in frame.columns}
+    all_kinds: dict[str, str] = {}
+    for n in frame.columns:
+        k = kinds.get(n) or _kind(frame.schema[n])
+        if k is not None:
+            all_kinds[n] = k
     chosen = plan(constraints, frame.schema, all_kinds, specs)
     if not chosen:
         return frame, [], dict(specs)
@@ -411,15 +415,76 @@ class _NoMarginal:
     (the sampled rows are checked instead)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class DifferenceCondition(ColumnCondition):
+    """A condition on a built ``high`` column restated on its difference, which the family
+    draws: ``high`` missing (the difference missing), or exact values of both ``high`` and
+    ``low`` (the difference is then known row by row)."""
+
+
+def convert_conditions(conds: Conditions | None, differences: Sequence[DifferenceColumn], columns: Sequence[Any]) -> Conditions | None:
+    """``conds`` with each condition on a built ``high`` that a family can draw restated on
+    the difference (:class:`DifferenceCondition`): asking ``high`` missing, or exact values
+    (a value or a frame's rows) of ``high`` and ``low`` together, when ``high`` counts whole
+    ticks (numbers with integer dtypes, dates, datetimes, times). The others stay as they
+    are and are met by checking the drawn rows."""
+    if conds is None or not differences:
+        return conds
+    built = {d.name: d for d in differences}
+    by_name = {c.name: c for c in columns}
+    given = conds.by_column()
+    out: list[ColumnCondition] = []
+    for c in conds.columns:
+        d = built.get(c.column)
+        if d is None:
+            out.append(c)
+            continue
+        if c.how == "value" and c.value is None:
+            out.append(DifferenceCondition(c.column, "value", value=None))
+            continue
+        low = given.get(d.low)
+        if low is None or c.how not in ("value", "rows") or low.how not in ("value", "rows") or d.polars_dtype.is_float():
+            out.append(c)
+            continue
+        m = conds.n_rows or 1
+        high_values = c.rows if c.rows is not None else pl.Series([c.value] * m, dtype=d.polars_dtype)
+        low_values = low.rows if low.rows is not None else pl.Series([low.value] * m, dtype=d.polars_dtype if d.unit != "number" else None)
+        diff = _difference_values(low_values, high_values, d)
+        if bool((np.isnan(_physical(low_values)) & ~np.isnan(_physical(high_values))).any()):
+            out.append(c)  # low asked missing, high not: no difference to draw, checked on the rows instead
+            continue
+        col = by_name[d.name]
+        whole = col.kind == "discrete"
+        minimum = d.minimum(col.kind)
+        below = np.flatnonzero(~np.isnan(diff) & (diff < minimum - 1e-12))
+        if below.size:
+            raise ConditionError(
+                f"condition on columns {d.low!r} and {d.name!r}: row {int(below[0])} asks for {d.name} "
+                f"{'<=' if d.strict else '<'} {d.low}, which the inequality {d.low} {'<' if d.strict else '<='} "
+                f"{d.name} forbids"
+            )
+        series = pl.Series(d.name, diff, dtype=pl.Float64).fill_nan(None)
+        series = series.round(0).cast(pl.Int64) if whole else series
+        if c.rows is not None:
+            parsed = parse_conditions(series.to_frame(), [col])
+        else:
+            parsed = parse_conditions({d.name: series[0]}, [col])
+        assert parsed is not None
+        p = parsed.columns[0]
+        out.append(DifferenceCondition(p.column, p.how, value=p.value, rows=p.rows))
+    return Conditions(tuple(out), conds.n_rows)
+
+
 def split_conditions(conds: Conditions | None, built: Sequence[str]) -> tuple[Conditions | None, Conditions | None]:
     """(the conditions a family draws by itself, those on built high columns, met by
     checking the drawn rows); a frame's conditions keep their row count in both."""
     if conds is None or not built:
         return conds, None
-    given = tuple(c for c in conds.columns if c.column not in built)
-    checked = tuple(c for c in conds.columns if c.column in built)
+    names = set(built)
+    checked = tuple(c for c in conds.columns if c.column in names and not isinstance(c, DifferenceCondition))
     if not checked:
         return conds, None
+    given = tuple(c for c in conds.columns if c not in checked)
     return (Conditions(given, conds.n_rows) if given else None), Conditions(checked, conds.n_rows)
 
 
