@@ -376,3 +376,30 @@ def test_an_inequality_without_a_difference_entry_still_samples(saved: dict) -> 
     model.constraints = [{"kind": "inequality", "low": "a", "high": "b", "strict": False}]
     sample = dt.Model.from_dict(model.to_dict()).sample(500, seed=1)
     assert (sample["a"] <= sample["b"]).all()
+
+
+def test_difference_entries_that_form_a_cycle_are_refused(no_resampling: None) -> None:
+    rng = np.random.default_rng(10)
+    a = rng.integers(0, 100, 800)
+    frame = pl.DataFrame({"a": a, "b": a + rng.poisson(3, 800), "c": a + 10 + rng.poisson(3, 800)})
+    spec = {"constraints": [{"kind": "inequality", "low": "a", "high": "b"}, {"kind": "inequality", "low": "b", "high": "c"}]}
+    data = dt.fit(frame, spec=spec).to_dict()
+    data["columns"][1]["difference"]["from"] = "c"  # b from c, c from b
+    data["constraints"].append({"kind": "inequality", "low": "c", "high": "b", "strict": False})
+    with pytest.raises(ModelFileError, match="the difference entries form a cycle") as info:
+        dt.Model.from_dict(data)
+    assert info.value.path in ("$.columns[1].difference.from", "$.columns[2].difference.from")
+
+
+@pytest.mark.parametrize("family, privacy", [
+    ("independent", dt.privacy.DisclosureControl(k=10)), ("cart", dt.privacy.DisclosureControl(k=10)),
+    ("marginals", dt.privacy.DifferentialPrivacy(epsilon=2.0, delta=1e-9)),
+], ids=["independent-disclosure", "cart-disclosure", "marginals-dp"])
+def test_other_policies_build_it_too(family: str, privacy: dt.privacy.PrivacyPolicy, no_resampling: None) -> None:
+    rng = np.random.default_rng(12)
+    a = rng.integers(0, 100, 3_000)
+    frame = pl.DataFrame({"a": a, "b": a + rng.poisson(4, 3_000), "c": rng.choice(["x", "y"], 3_000)})
+    model = dt.fit(frame, spec={"constraints": [{"kind": "inequality", "low": "a", "high": "b"}]}, family=family, privacy=privacy)
+    assert model.to_dict()["columns"][1]["difference"]["from"] == "a"
+    sample = dt.Model.from_dict(model.to_dict()).sample(3_000, seed=1)
+    assert sample.dtypes == frame.dtypes and (sample["b"] >= sample["a"]).all()
