@@ -403,3 +403,21 @@ def test_other_policies_build_it_too(family: str, privacy: dt.privacy.PrivacyPol
     assert model.to_dict()["columns"][1]["difference"]["from"] == "a"
     sample = dt.Model.from_dict(model.to_dict()).sample(3_000, seed=1)
     assert sample.dtypes == frame.dtypes and (sample["b"] >= sample["a"]).all()
+
+
+def test_nanosecond_datetimes_and_mixed_number_dtypes_stay_exact(no_resampling: None) -> None:
+    """Ticks are added as integers (float64 would round a nanosecond datetime by ~256 ns), and
+    a whole-number high above a fractional low is the next whole number that keeps it."""
+    rng = np.random.default_rng(13)
+    at = np.datetime64("2024-01-01T00:00:00", "ns") + rng.integers(0, 10**15, 1_000).astype("timedelta64[ns]")
+    frame = pl.DataFrame({
+        "sent": at, "read": at + rng.integers(1, 50, 1_000).astype("timedelta64[ns]"),
+        "score": rng.uniform(0, 10, 1_000), "grade": rng.integers(10, 20, 1_000),
+    })
+    spec = {"constraints": [{"kind": "inequality", "low": "sent", "high": "read", "strict": True},
+                            {"kind": "inequality", "low": "score", "high": "grade", "strict": True}]}
+    model = dt.fit(frame, spec=spec)
+    assert {d.name for d in model.differences} == {"read", "grade"}
+    sample = model.sample(5_000, seed=1)
+    assert sample.dtypes == frame.dtypes
+    assert (sample["read"] > sample["sent"]).all() and (sample["grade"] > sample["score"]).all()

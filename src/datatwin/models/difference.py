@@ -163,8 +163,26 @@ def _physical(series: pl.Series) -> np.ndarray:
     return values.cast(pl.Float64).fill_null(float("nan")).to_numpy().astype(np.float64, copy=False)
 
 
+def _whole(dtype: pl.DataType) -> bool:
+    """Whether the dtype counts whole ticks (integers, dates, datetimes, times)."""
+    return dtype.is_integer() or dtype.is_temporal()
+
+
+def _ticks(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(Int64 ticks, present) of an integer or temporal series: exact, where float64 would
+    round a nanosecond datetime's ticks."""
+    values = (series.to_physical() if series.dtype.is_temporal() else series).cast(pl.Int64, strict=False)
+    return values.fill_null(0).to_numpy().astype(np.int64, copy=False), values.is_not_null().to_numpy()
+
+
 def _difference_values(low: pl.Series, high: pl.Series, d: DifferenceColumn) -> np.ndarray:
-    diff = _physical(high) - _physical(low)
+    """high - low in the difference's unit (float64, NaN where either is missing)."""
+    if _whole(low.dtype) and _whole(high.dtype):
+        lo, lo_ok = _ticks(low)
+        hi, hi_ok = _ticks(high)
+        diff = np.where(lo_ok & hi_ok, (hi - lo).astype(np.float64), np.nan)
+    else:
+        diff = _physical(high) - _physical(low)
     if d.unit == "seconds":
         diff = diff / d._ticks_per_second()
     return diff
@@ -265,29 +283,41 @@ def _rebuild(low: pl.Series, diff: pl.Series, d: DifferenceColumn, diff_kind: st
     delta = diff.cast(pl.Float64).fill_null(float("nan")).to_numpy().astype(np.float64, copy=True)
     present = ~np.isnan(delta)
     delta[present] = np.maximum(delta[present], d.minimum(diff_kind))
-    base = _physical(low)
-    lost = np.isnan(base) & present
-    if lost.any():  # low drawn missing, the difference not: add it to an anchor drawn from the sample's own lows
-        pool = base[~np.isnan(base)]
-        if pool.size:
-            rng = column_rng(seed, "\x00difference:" + d.name)
-            base = base.copy()
-            base[lost] = pool[rng.integers(0, pool.size, int(lost.sum()))]
-    ok = present & ~np.isnan(base)
+    exact = _whole(low.dtype) and _whole(dtype)
+    if exact:
+        base_i, base_ok = _ticks(low)
+        base = base_i.astype(np.float64)  # for the float path only; the whole path adds the Int64 ticks
+    else:
+        base = _physical(low)
+        base_ok = ~np.isnan(base)
+        base_i = np.zeros(n, dtype=np.int64)
+    lost = ~base_ok & present
+    if lost.any() and base_ok.any():  # low drawn missing, the difference not: an anchor among the sample's own lows
+        rng = column_rng(seed, "\x00difference:" + d.name)
+        pick = np.flatnonzero(base_ok)[rng.integers(0, int(base_ok.sum()), int(lost.sum()))]
+        base, base_i, base_ok = base.copy(), base_i.copy(), base_ok.copy()
+        base[lost], base_i[lost], base_ok[lost] = base[pick], base_i[pick], True
+    ok = present & base_ok
     if dtype.is_float():
         np_dtype = np.float32 if dtype == pl.Float32 else np.float64
         lo = base[ok].astype(np_dtype)
         hi = (lo + delta[ok].astype(np_dtype)).astype(np_dtype)
         if d.strict:
             hi = np.where(hi > lo, hi, np.nextafter(lo, np.array(np.inf, dtype=np_dtype)))
+        else:
+            hi = np.maximum(hi, lo)
         out = np.full(n, np.nan, dtype=np_dtype)
         out[ok] = hi
         return pl.Series(d.name, out).fill_nan(None).cast(dtype)
-    ticks = delta[ok]
-    if d.unit == "seconds":
-        ticks = ticks * d._ticks_per_second()
-    ticks = np.maximum(np.round(ticks), d.minimum(diff_kind) * (d._ticks_per_second() if d.unit == "seconds" else 1))
-    hi_ticks = base[ok].astype(np.int64) + ticks.astype(np.int64)
+    scale = d._ticks_per_second() if d.unit == "seconds" else 1
+    if exact:  # whole ticks on both sides: add them exactly
+        ticks = np.maximum(np.round(delta[ok] * scale), d.minimum(diff_kind) * scale)
+        hi_ticks = base_i[ok] + ticks.astype(np.int64)
+    else:  # a whole-number high above a fractional low: the next whole number that keeps the inequality
+        lo = base[ok]
+        hi_f = np.ceil(lo + delta[ok])
+        hi_f = np.maximum(hi_f, np.floor(lo) + 1) if d.strict else np.maximum(hi_f, np.ceil(lo))
+        hi_ticks = hi_f.astype(np.int64)
     if dtype.is_integer():
         info = np.iinfo(str(dtype).lower())  # 'UInt8' -> numpy's 'uint8'
         hi_ticks = np.clip(hi_ticks, max(int(info.min), -(2**63)), min(int(info.max), 2**63 - 1))
