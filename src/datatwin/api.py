@@ -187,7 +187,8 @@ def fit_prepared(
     )
     # an inequality built by construction: its high column is modelled as the non-negative difference high - low
     frame, differences, column_specs = split_differences(
-        frame, constrained.constraints, {n: c.kind for n, c in spec.columns.items() if c.kind is not None}, spec.columns
+        frame, constrained.constraints, {n: c.kind for n, c in spec.columns.items() if c.kind is not None}, spec.columns,
+        privacy.reads_values,
     )
     # the spec's settings for a computed column (bounds, a distribution) have nothing left to apply to
     modelled_spec = dataclasses.replace(

@@ -221,7 +221,7 @@ class Model:
         start = b * BLOCK_ROWS
         rows = max(0, min(BLOCK_ROWS, n - start))
         seed = block_seed(root, b)
-        if not constraints and conds is None:
+        if not constraints and conds is None and not self.differences:
             frame = self.fitted.sample(rows, seed)
         else:
             native = type(self.fitted).conditions_native

@@ -325,6 +325,8 @@ def test_real_flights_departure_before_arrival(flights_path: Path, no_resampling
     assert (sample.drop_nulls(["dep_time", "arr_time"]).select(pl.col("arr_time") > pl.col("dep_time")).to_series()).all()
     assert abs(sample["arr_time"].null_count() / 20_000 - kept["arr_time"].null_count() / kept.height) < 0.01
     assert _ks(sample["arr_time"], kept["arr_time"]) < 0.06
+    assert model.to_dict()["columns"][1]["kind"] == "discrete"  # whole minutes apart (floats holding whole numbers)
+    assert (sample["arr_time"].drop_nulls() % 1 == 0).all()
     assert abs(_corr(sample, "dep_time", "arr_time") - _corr(kept, "dep_time", "arr_time")) < 0.05
 
 

@@ -190,11 +190,16 @@ def _difference_values(low: pl.Series, high: pl.Series, d: DifferenceColumn) -> 
 
 def split_differences(
     frame: pl.DataFrame, constraints: Sequence[Constraint], kinds: Mapping[str, str], specs: Mapping[str, ColumnSpec],
+    reads_values: bool = False,
 ) -> tuple[pl.DataFrame, list[DifferenceColumn], dict[str, ColumnSpec]]:
     """``frame`` with each built ``high`` replaced (same name, same place) by its difference
     from ``low``, the :class:`DifferenceColumn` entries, and the column specs with each such
     ``high``'s replaced by the difference's (its kind, bounds derived from public bounds of
-    both columns, its budget weight and description kept)."""
+    both columns, its budget weight and description kept).
+
+    The difference of two numbers is ``discrete`` when both columns are whole numbers: by
+    the spec's kind where it gives one, else by an integer dtype, else (``reads_values``: a
+    policy that lets preparation read the values) by floats that all hold whole numbers."""
     all_kinds: dict[str, str] = {}
     for n in frame.columns:
         k = kinds.get(n) or _kind(frame.schema[n])
@@ -209,10 +214,8 @@ def split_differences(
     for c in chosen:
         kind = all_kinds[c.high]
         d = DifferenceColumn(c.high, c.low, UNITS[kind], kind, dtype_to_str(frame.schema[c.high]), c.strict)
-        whole = d.unit == "days" or (
-            d.unit == "number" and frame.schema[c.low].is_integer() and frame.schema[c.high].is_integer()
-            and all_kinds[c.low] == "discrete" and kind == "discrete"
-        )
+        whole = d.unit == "days" or (d.unit == "number" and all(
+            _whole_column(frame[name], specs.get(name), reads_values) for name in (c.low, c.high)))
         diff_kind = "discrete" if whole else "continuous"
         values = _difference_values(frame[c.low], frame[c.high], d)
         # rows that break the inequality (kept by on_violation = "keep") sit at the minimum: nothing to learn below it
@@ -226,6 +229,17 @@ def split_differences(
             bounds=_bounds(specs.get(c.low), old, d, diff_kind), personal=False,
         )
     return frame.with_columns(replaced), out, new_specs
+
+
+def _whole_column(series: pl.Series, spec: ColumnSpec | None, reads_values: bool) -> bool:
+    if spec is not None and spec.kind is not None:
+        return spec.kind == "discrete"
+    if series.dtype.is_integer():
+        return True
+    if not (reads_values and series.dtype.is_float()):
+        return False
+    values = series.drop_nulls().drop_nans()
+    return values.len() > 0 and bool((values == values.round(0)).all())
 
 
 def _kind(dtype: pl.DataType) -> str | None:
