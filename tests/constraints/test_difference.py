@@ -263,6 +263,9 @@ def test_conditions_on_low_and_on_high(staff: pl.DataFrame, monkeypatch: pytest.
                           "date_left": [_dt.date(2012, 3, 1), None, _dt.date(2020, 1, 1)]})
     rows = model.sample(seed=2, conditions=given)  # both ends given: the difference is known row by row
     assert rows.select("date_joined", "date_left").equals(given)
+    rows = model.sample(300, seed=2, conditions={"date_joined": "2012-01-01", "date_left": ("2012-01-01", "2012-06-30")})
+    assert (rows["date_joined"] == _dt.date(2012, 1, 1)).all()  # one low and a range of high: a range of the difference
+    assert rows["date_left"].is_between(_dt.date(2012, 1, 2), _dt.date(2012, 6, 30)).all()
     monkeypatch.setattr(enforce, "ROUNDS", 12)
     for conditions in ({"date_left": ("2016-01-01", "2016-12-31")}, "date_left >= '2019-06-01'"):
         rows = model.sample(500, seed=1, conditions=conditions)  # met by checking the drawn rows
@@ -274,6 +277,8 @@ def test_conditions_on_low_and_on_high(staff: pl.DataFrame, monkeypatch: pytest.
         model.sample(200, seed=1, conditions={"date_left": ("2045-01-01", "2045-01-02")})
     with pytest.raises(ConditionError, match="row 0 asks for date_left <= date_joined, which the inequality"):
         model.sample(5, seed=1, conditions={"date_joined": "2012-01-01", "date_left": "2011-06-01"})
+    with pytest.raises(ConditionError, match="every such date_left is <= date_joined, which the inequality"):
+        model.sample(5, seed=1, conditions={"date_joined": "2012-01-01", "date_left": (None, "2012-01-01")})
     with pytest.raises(ConditionError, match="not a value of this date column"):
         model.sample(5, seed=1, conditions={"date_left": 3})
 

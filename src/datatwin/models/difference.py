@@ -487,6 +487,9 @@ def convert_conditions(conds: Conditions | None, differences: Sequence[Differenc
             out.append(DifferenceCondition(c.column, "value", value=None))
             continue
         low = given.get(d.low)
+        if low is not None and low.how == "value" and low.value is not None and c.how == "range" and not d.polars_dtype.is_float():
+            out.append(_range_on_difference(c, low.value, d, by_name[d.name]))
+            continue
         if low is None or c.how not in ("value", "rows") or low.how not in ("value", "rows") or d.polars_dtype.is_float():
             out.append(c)
             continue
@@ -517,6 +520,29 @@ def convert_conditions(conds: Conditions | None, differences: Sequence[Differenc
         p = parsed.columns[0]
         out.append(DifferenceCondition(p.column, p.how, value=p.value, rows=p.rows))
     return Conditions(tuple(out), conds.n_rows)
+
+
+def _range_on_difference(c: ColumnCondition, low: Any, d: DifferenceColumn, col: Any) -> DifferenceCondition:
+    """A range on ``high`` given one value of ``low``: the range of the difference."""
+    ends: list[float | None] = []
+    for end in (c.low, c.high):
+        if end is None:
+            ends.append(None)
+            continue
+        diff = _difference_values(pl.Series([low], dtype=d.polars_dtype if d.unit != "number" else None),
+                                  pl.Series([end], dtype=d.polars_dtype), d)[0]
+        ends.append(int(round(diff)) if col.kind == "discrete" else float(diff))
+    minimum = d.minimum(col.kind)
+    if ends[1] is not None and ends[1] < minimum - 1e-12:
+        raise ConditionError(
+            f"condition {c.describe()} with {d.low} == {low!r}: every such {d.name} is "
+            f"{'<=' if d.strict else '<'} {d.low}, which the inequality {d.low} {'<' if d.strict else '<='} {d.name} forbids"
+        )
+    lo = minimum if ends[0] is None or ends[0] < minimum else ends[0]
+    parsed = parse_conditions({d.name: (int(lo) if col.kind == "discrete" else lo, ends[1])}, [col])
+    assert parsed is not None
+    p = parsed.columns[0]
+    return DifferenceCondition(p.column, p.how, low=p.low, high=p.high)
 
 
 def split_conditions(conds: Conditions | None, built: Sequence[str]) -> tuple[Conditions | None, Conditions | None]:
