@@ -20,6 +20,7 @@ from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
 from datatwin.model import Model
 from datatwin.models import ModelFamily
 from datatwin.models.computed import reindex, split_computed
+from datatwin.models.difference import split_differences
 from datatwin.models.joint import family_for_joints, place_members, split_joint
 from datatwin.models.registry import make_family
 from datatwin.prepare import prepare_table
@@ -196,14 +197,18 @@ def fit_prepared(
     # a formula's column is computed at sampling, never modelled: no family sees it, no budget is spent on it
     frame, computed = split_computed(joint.frame, constrained.constraints, spec_kinds)
     members = {m.name: m for j in joint.joints for m in j.members}
+    # an inequality built by construction: its high column is modelled as the non-negative difference high - low
+    frame, differences, column_specs = split_differences(
+        frame, constrained.constraints, spec_kinds, spec.columns, privacy.reads_values,
+    )
     # the spec's settings for a computed column (bounds, a distribution) have nothing left to apply to, nor
     # those of a joint's member (the joint column is a categorical whose Enum categories are its labels)
     modelled_spec = dataclasses.replace(
         spec, columns={
-            **{n: c for n, c in spec.columns.items() if n not in {c.name for c in computed} and n not in members},
+            **{n: c for n, c in column_specs.items() if n not in {c.name for c in computed} and n not in members},
             **{j.name: joint_spec(j, spec) for j in joint.joints},
         }
-    ) if computed or members else spec
+    ) if computed or members or differences else spec
     table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
     family = family_for_joints(family, joint.joints)  # settings naming a member name the joint column
     info = TableInfo(
@@ -224,7 +229,7 @@ def fit_prepared(
     if constrained.constraints:
         k = max(spec.rare_threshold, int(getattr(session, "k", 0) or 0))
         constraints, report = finish_constraints(
-            constrained, [*fitted.columns, *computed, *members.values()], k,
+            constrained, [*fitted.columns, *computed, *members.values(), *differences], k,
             "private" if not privacy.reads_values else str(section.get("policy", "none")), constrained.n_rows
         )
         provenance = {**provenance, "constraints": {"on_violation": spec.on_violation, "real_rows": report}}
@@ -235,6 +240,7 @@ def fit_prepared(
         privacy=section, skipped=protected + list(table.skipped), constraints=constraints,
         computed=reindex(computed, file_order),
         joints=place_members(joint.joints, [n for n in order if n in output]),
+        differences=[d for d in differences if {d.name, d.low} <= {c.name for c in fitted.columns}],
     )
 
 

@@ -219,6 +219,13 @@ def inspect(
             table.add_row(escape(c["name"]), c["kind"], escape(c["dtype"]),
                           escape(f"computed: {c['computed']['formula']}"), "-", "")
             continue
+        if "difference" in c:  # an inequality built by construction: high = from + the modelled difference
+            diff = c["difference"]
+            unit = "" if diff["unit"] == "number" else f" {diff['unit']}"
+            table.add_row(escape(c["name"]), diff["kind"], escape(diff["dtype"]),
+                          escape(f"{diff['from']} + {describe_distribution(c['distribution'])}{unit}"),
+                          f"{c['prop_missing']:.1%}", "")
+            continue
         joint = f" (joint of {', '.join(m['name'] for m in c['joint']['columns'])})" if "joint" in c else ""
         table.add_row(
             escape(c["name"]), c["kind"],
@@ -497,8 +504,16 @@ def _inspect_column(model: api.Model, name: str) -> None:
         out.print(f"[bold]{escape(name)}[/]  {entry['kind']}  {escape(entry['dtype'])}  ·  computed by the formula "
                   f"{escape(entry['computed']['formula'])}, not modelled", highlight=False)
         return
-    out.print(f"[bold]{escape(name)}[/]  {entry['kind']}  {escape(entry['dtype'])}  ·  "
-              f"{escape(describe_distribution(entry['distribution']))}  ·  missing {entry['prop_missing']:.1%}")
+    if "difference" in entry:
+        diff = entry["difference"]
+        unit = "" if diff["unit"] == "number" else f" in {diff['unit']}"
+        out.print(f"[bold]{escape(name)}[/]  {diff['kind']}  {escape(diff['dtype'])}  ·  {escape(diff['from'])} + a "
+                  f"non-negative difference{unit} ({entry['kind']}), distributed as "
+                  f"{escape(describe_distribution(entry['distribution']))}  ·  missing {entry['prop_missing']:.1%}",
+                  highlight=False)
+    else:
+        out.print(f"[bold]{escape(name)}[/]  {entry['kind']}  {escape(entry['dtype'])}  ·  "
+                  f"{escape(describe_distribution(entry['distribution']))}  ·  missing {entry['prop_missing']:.1%}")
     for line in model.fitted.column_lines(name):
         out.print(escape(line), highlight=False)
 

@@ -38,6 +38,17 @@ from datatwin.errors import (
 from datatwin.models.base import COMMON_KEYS, FittedModel
 from datatwin.models.columns import BLOCK_ROWS, ColumnCheckError, ColumnModel, block_seed, column_rng
 from datatwin.models.computed import ComputedColumn, check_computed, interleave, with_computed
+from datatwin.models.difference import (
+    DerivedView,
+    DifferenceColumn,
+    check_differences,
+    convert_conditions,
+    entry,
+    read_differences,
+    split_conditions,
+    too_rare,
+    with_differences,
+)
 from datatwin.models.joint import (
     JointColumn,
     check_joint,
@@ -73,6 +84,9 @@ class Model:
     computed: list[ComputedColumn] = dataclasses.field(default_factory=list)
     #: fixed combinations modelled as one joint categorical column (see :mod:`datatwin.models.joint`)
     joints: list[JointColumn] = dataclasses.field(default_factory=list)
+    #: inequalities built by construction: high = low + a modelled non-negative difference
+    #: (see :mod:`datatwin.models.difference`), in chain order
+    differences: list[DifferenceColumn] = dataclasses.field(default_factory=list)
 
     # -- the parts ---------------------------------------------------------------
     @property
@@ -227,19 +241,28 @@ class Model:
         start = b * BLOCK_ROWS
         rows = max(0, min(BLOCK_ROWS, n - start))
         seed = block_seed(root, b)
-        if not constraints and conds is None:
+        if not constraints and conds is None and not self.differences:
             frame = self.fitted.sample(rows, seed)
         else:
             native = type(self.fitted).conditions_native
             part = conds.take(np.arange(start, start + rows)) if conds is not None else None
-            computed = self.computed
+            computed, differences = self.computed, self.differences
+            kinds = {c.name: c.kind for c in self.columns}
             joints = self.joints
             # a fixed combination held by a joint column holds by construction: nothing to resample
             active = tuple(c for c in constraints if not any(j.covers(c) for j in joints))
-            frame = sample_constrained(
-                lambda k, ss, c: self._with_members(with_computed(self.fitted.sample(k, ss, c if native else None), computed), ss),
-                rows, seed, active, part, check_conditions=not native,
-            )
+            # a condition on a built high column is met by checking rows: the family draws its difference
+            given, checked = split_conditions(part, [d.name for d in differences]) if native else (part, None)
+            try:
+                frame = sample_constrained(
+                    lambda k, ss, c: self._with_members(with_computed(with_differences(
+                        self.fitted.sample(k, ss, c if native else None), differences, ss, kinds), computed), ss),
+                    rows, seed, active, given, check_conditions=not native, checked=checked,
+                )
+            except SamplingError as exc:
+                if checked is None or isinstance(exc, ConditionError):
+                    raise
+                raise ConditionError(too_rare(checked, differences, str(exc))) from None
             if joints:
                 frame = frame.select(output_order(frame.columns, joints))
         if n > BLOCK_ROWS:
@@ -272,7 +295,8 @@ class Model:
                     f"{f.expression!r}, not modelled, so it cannot be conditioned on; condition on "
                     f"{', '.join(f.inputs())} instead"
                 )
-        columns: list[Any] = list(self.columns)
+        built = {d.name: d for d in self.differences}
+        columns: list[Any] = [DerivedView(built[c.name], c) if c.name in built else c for c in self.columns]
         if self.joints:  # a condition names a member, never the joint column itself
             names = {j.name for j in self.joints}
             columns = [c for c in columns if c.name not in names]
@@ -289,12 +313,15 @@ class Model:
         if self.joints:
             rng = column_rng(root if root is not None else np.random.SeedSequence(0), "\x00joint conditions")
             conds = joint_conditions(conds, [(j, self.column(j.name)) for j in self.joints], constraints, rng)
+        if type(self.fitted).conditions_native:  # high missing, or high and low fixed: the family draws the difference
+            conds = convert_conditions(conds, self.differences, self.columns)
         return conds
 
     # -- model file -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The model file as a JSON-ready dict, keys in a fixed order."""
         section = {"family": self.family, "criterion": self.criterion, "rare_threshold": self.rare_threshold}
+        built = {d.name: d for d in self.differences}
         section.update(self.fitted.to_dict())
         d: dict[str, Any] = {
             "format": modelfile.FORMAT,
@@ -302,7 +329,8 @@ class Model:
             "provenance": self.provenance,
             "privacy": self.privacy,
             "model": section,
-            "columns": interleave([self._entry(c) for c in self.columns], self.computed),
+            "columns": interleave([entry(self._entry(c), built[c.name]) if c.name in built else self._entry(c)
+                                   for c in self.columns], self.computed),
         }
         if self.skipped:
             d["skipped"] = self.skipped
@@ -360,10 +388,13 @@ class Model:
                 joints.append((i, JointColumn.from_dict(c["name"], c["joint"], c.get("categories"))))
         check_members(joints, [c["name"] for c in data["columns"]], file)
         members = [m for _, j in joints for m in j.members]
-        _check_constraints(constraints, [*columns, *computed, *members], [s["name"] for s in data.get("skipped", [])], file)
+        found = read_differences(data["columns"])  # a built high: its constraints see its own kind, not the difference's
+        _check_constraints(constraints, [*columns, *computed, *members, *(d for _, d in found)],
+                           [s["name"] for s in data.get("skipped", [])], file)
         parsed = parse_constraints(constraints, "constraints")
         check_computed(computed, parsed, file)
         check_joint(joints, parsed, file)
+        differences = check_differences(found, columns, [c.name for c in computed], parsed, file)
         return cls(
             fitted=fitted,
             n_rows=int(data["n_rows"]),  # JSON Schema's "integer" admits 3.0
@@ -375,6 +406,7 @@ class Model:
             constraints=list(constraints),
             computed=computed,
             joints=[j for _, j in joints],
+            differences=differences,
         )
 
     def to_json(self) -> str:
@@ -402,6 +434,11 @@ class Model:
             }
             for c in self.columns
         ]
+        built = {d.name: d for d in self.differences}
+        for row in rows:  # high = low + difference: its own kind and dtype, the difference's distribution
+            if row["column"] in built:
+                d = built[row["column"]]
+                row.update(kind=d.kind, dtype=d.dtype, role=f"{d.role()}; {row['role']}")
         for c in sorted(self.computed, key=lambda c: c.index):  # not modelled: computed by its formula
             rows.insert(min(c.index, len(rows)), {
                 "column": c.name, "kind": c.kind, "dtype": c.dtype, "distribution": None, "prop_missing": None,

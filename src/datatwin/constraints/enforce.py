@@ -84,10 +84,15 @@ def sample_constrained(
     conditions: Conditions | None = None,
     *,
     check_conditions: bool = False,
+    checked: Conditions | None = None,
 ) -> pl.DataFrame:
     """``n`` rows from ``draw`` that satisfy ``constraints`` (and ``conditions`` where
-    ``check_conditions``: a family that cannot condition by itself), by bounded resampling."""
+    ``check_conditions``: a family that cannot condition by itself), by bounded resampling.
+    ``checked``: conditions never handed to ``draw``, only checked on its rows (a column the
+    family does not draw as such, e.g. an inequality's high built from a difference)."""
     test = conditions if check_conditions else None
+    if checked is not None:
+        test = checked if test is None else Conditions(test.columns + checked.columns, test.n_rows or checked.n_rows)
     frame = apply_formulas(draw(n, seed, conditions), constraints)
     ok = satisfied(frame, constraints, test.take(np.arange(n)) if test is not None else None)
     bad = np.flatnonzero(~ok)
@@ -110,7 +115,7 @@ def sample_constrained(
             index[bad[found]] = n + np.arange(int(found.sum()))
             frame = pl.concat([frame, extra[pick]], how="vertical").select(frame.columns)[index]
         bad = bad[~found]
-        last, last_conditions = extra, (wanted if test is not None else None)
+        last, last_conditions = extra, (test.take(rows) if test is not None else None)
     if bad.size == 0:
         return frame
     counts = broken_counts(last, constraints, last_conditions) if last is not None else []

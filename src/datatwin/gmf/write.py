@@ -74,6 +74,10 @@ def model_dict_to_gmf(
             problems.append((f"$.columns[{i}].joint", col["name"],
                              f"it models the columns {members} jointly (fixed combinations), which metasyn cannot express"))
             continue
+        if "difference" in col:  # an inequality built by construction: the entry models high - low
+            problems.append((f"$.columns[{i}].difference", col["name"], f"it is drawn as {col['difference']['from']} + a "
+                             "difference, which metasyn cannot express"))
+            continue
         var, issues = _var_from_column(col)
         problems.extend((f"$.columns[{i}].{field}", col["name"], text) for field, text in issues)
         if var is not None:
