@@ -58,3 +58,19 @@ def test_a_value_beyond_the_released_support_scores_as_the_nearest_end() -> None
     assert scores[0] == scores[1] == scores[2]  # below the bounds: as the lowest value
     assert scores[3] == scores[4]
     assert -4.0 < scores[0] < -1.0
+
+
+def test_uncorrelated_conditioned_axes_need_no_gibbs_sweeps_and_stay_exact() -> None:
+    from scipy import stats
+
+    from datatwin.models.copula.conditioning import draw_latent
+
+    corr = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.5, 0.5, 1.0]])
+    n = 200_000
+    bounds = {0: (np.full(n, 1.0), np.full(n, np.inf)), 1: (np.full(n, 0.5), np.full(n, np.inf))}
+    w = draw_latent(corr, bounds, n, np.random.default_rng(0))
+    assert (w[0] >= 1.0).all() and (w[1] >= 0.5).all()
+    mills = [stats.norm.pdf(a) / stats.norm.sf(a) for a in (1.0, 0.5)]
+    # E[w2 | w0 > 1, w1 > 0.5] = 0.5 E[w0 | w0 > 1] + 0.5 E[w1 | w1 > 0.5]; the mean's sd is ~0.002
+    assert w[2].mean() == pytest.approx(0.5 * sum(mills), abs=0.01)
+    assert w[0].mean() == pytest.approx(mills[0], abs=0.01)

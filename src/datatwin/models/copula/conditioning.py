@@ -156,6 +156,11 @@ def draw_latent(corr: np.ndarray, bounds: Mapping[int, tuple[np.ndarray, np.ndar
         w[j] = truncated_normal(np.zeros(n), 1.0, lo, hi, rng.random(n))
     intervals = [j for j in cond if not np.array_equal(bounds[j][0], bounds[j][1])]
     sweeps = 0 if not intervals else (1 if len(intervals) == 1 else GIBBS_SWEEPS)
+    sub = corr[np.ix_(cond, cond)]
+    if sweeps > 1 and np.allclose(sub, np.eye(len(cond)), rtol=0.0, atol=1e-12):
+        # uncorrelated conditioned axes (a label in groups: its group axis and its axis within
+        # the group, held independent): the truncated marginals drawn above are the joint law
+        sweeps = 0
     for _ in range(sweeps):
         for j in intervals:
             others = [k for k in cond if k != j]
