@@ -428,3 +428,28 @@ def test_nanosecond_datetimes_and_mixed_number_dtypes_stay_exact(no_resampling: 
     sample = model.sample(5_000, seed=1)
     assert sample.dtypes == frame.dtypes
     assert (sample["read"] > sample["sent"]).all() and (sample["grade"] > sample["score"]).all()
+
+
+@pytest.mark.parametrize("bounds", [True, False], ids=["public_bounds", "private_bounds"])
+@pytest.mark.parametrize("row", ["meets_it", "breaks_it", "low_missing", "far_apart"])
+def test_dp_one_row_decides_no_field_of_the_difference(row: str, bounds: bool) -> None:
+    """The neighbouring-table harness (tests/privacy/neighbours.py): under differential
+    privacy, one added row (one that meets the inequality, one that breaks it, one without
+    ``low``, one with an extreme gap) decides no field of the file: the plan comes from the
+    constraints and dtypes, the difference's fit goes through the session like any column's."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "privacy"))
+    from neighbours import compare
+
+    rng = np.random.default_rng(8)
+    n = 1500
+    start = rng.integers(0, 500, n)
+    frame = pl.DataFrame({"start": start, "end": start + 1 + rng.poisson(20, n)})
+    spec: dict = {"constraints": [{"kind": "inequality", "low": "start", "high": "end", "strict": True}]}
+    if bounds:
+        spec["columns"] = {"start": {"bounds": [0, 500]}, "end": {"bounds": [0, 700]}}
+    extra = {"meets_it": {"start": 10, "end": 40}, "breaks_it": {"start": 400, "end": 3},
+             "low_missing": {"end": 40}, "far_apart": {"start": 0, "end": 700}}[row]
+    c = compare(frame, extra, privacy=lambda: dt.privacy.DifferentialPrivacy(epsilon=3.0, delta=1e-6), spec=spec, refits=3)
+    assert c.errors() == [] and c.confirmed_leaks() == {}
