@@ -36,6 +36,7 @@ from datatwin.errors import (
     did_you_mean,
 )
 from datatwin.models.base import COMMON_KEYS, FittedModel
+from datatwin.models.blocks import draw_blocks
 from datatwin.models.columns import BLOCK_ROWS, ColumnCheckError, ColumnModel, block_seed, column_rng
 from datatwin.models.computed import ComputedColumn, check_computed, interleave, with_computed
 from datatwin.models.difference import (
@@ -214,8 +215,8 @@ class Model:
         value already drawn in an earlier block is redrawn from the block's stream."""
         redrawn = self.cross_block_unique() if n > BLOCK_ROWS else []
         seen: dict[str, pl.Series] = {}
-        for b in range(max(1, -(-n // BLOCK_ROWS))):
-            frame = self._block(b, n, root, constraints, conds)
+        count = max(1, -(-n // BLOCK_ROWS))
+        for b, frame in enumerate(draw_blocks(count, lambda b: self._block(b, n, root, constraints, conds))):
             for column in redrawn:
                 values = frame.get_column(column.name)
                 if b > 0:

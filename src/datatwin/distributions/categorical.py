@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from datatwin.distributions.base import KINDS, Distribution, DistributionError, merge_repeats, register
+from datatwin.distributions.lookup import count_cuts
 from datatwin.distributions.rounding import coarse_ceiling, coarse_floor
 from datatwin.distributions.temporal import format_time, parse_time
 
@@ -65,7 +66,7 @@ class CategoricalDistribution(Distribution):
         p = np.asarray(self.probs, dtype=float)
         cum = np.cumsum(p)
         cum /= cum[-1]
-        return np.searchsorted(cum, rng.random(n), side="right").clip(0, len(p) - 1)
+        return count_cuts(cum[:-1], rng.random(n))  # searchsorted(cum, u) clipped to the last label
 
     def _sample(self, n, rng):
         return np.asarray(self.labels, dtype=object)[self.sample_codes(n, rng)]

@@ -18,6 +18,7 @@ import numpy as np
 from datatwin.distributions.base import Distribution, DistributionError, merge_repeats, register
 from datatwin.distributions.categorical import check_probabilities
 from datatwin.distributions.histogram import DEFAULT_K
+from datatwin.distributions.lookup import count_cuts
 
 __all__ = ["FiniteDistribution", "merge_rare_values"]
 
@@ -119,4 +120,4 @@ class FiniteDistribution(Distribution):
     def _ppf(self, q):
         v, cum = self._arrays()
         q = np.maximum(np.asarray(q, dtype=float), np.nextafter(0.0, 1.0))  # ppf(0): the lowest value
-        return v[np.clip(np.searchsorted(cum, q, side="left"), 0, len(v) - 1)]
+        return v[count_cuts(cum[:-1], q, side="left")]

@@ -20,6 +20,7 @@ import numpy as np
 from datatwin.distributions.base import Distribution, DistributionError, merge_repeats, register
 from datatwin.distributions.categorical import check_probabilities
 from datatwin.distributions.inversion import integer_ppf
+from datatwin.distributions.lookup import count_cuts
 from datatwin.distributions.rounding import roundest
 
 __all__ = ["DEFAULT_K", "EDGE_SLACK", "HistogramDistribution", "k_anonymous_edges"]
@@ -154,10 +155,15 @@ class HistogramDistribution(Distribution):
     def _continuous_ppf(self, q: np.ndarray) -> np.ndarray:
         e, p, cum = self._arrays()
         q = np.maximum(np.asarray(q, dtype=float), np.nextafter(0.0, 1.0))  # ppf(0): the lowest point
-        i = np.clip(np.searchsorted(cum[1:], q, side="left"), 0, len(p) - 1)  # the first bin reaching q
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(p[i] > 0, (q - cum[i]) / p[i], 0.0)
-        return e[i] + np.clip(frac, 0.0, 1.0) * (e[i + 1] - e[i])
+        i = count_cuts(cum[1:-1], q, side="left")  # the first bin reaching q
+        # per-bin constants, gathered once per draw: no division and no where over the draws
+        with np.errstate(divide="ignore"):
+            inverse = np.where(p > 0, 1.0 / p, 0.0)
+        frac = (q - cum[i]) * inverse[i]
+        np.clip(frac, 0.0, 1.0, out=frac)
+        frac *= np.diff(e)[i]
+        frac += e[i]
+        return frac
 
     def _cdf(self, x):
         x = np.asarray(x).astype(float)

@@ -20,6 +20,7 @@ from datatwin.distributions.base import (
 )
 from datatwin.distributions.categorical import check_probabilities
 from datatwin.distributions.inversion import integer_ppf
+from datatwin.distributions.lookup import count_cuts
 
 #: a value becomes a point mass when at least this share of rows holds it
 MIN_POINT_SHARE = 0.05
@@ -110,15 +111,16 @@ class PointMassMixtureDistribution(Distribution):
         rest_w = max(0.0, 1.0 - w.sum()) if self.rest is not None else 0.0
         probs = np.append(w, rest_w)
         cum = np.cumsum(probs)
-        comp = np.searchsorted(cum / cum[-1], rng.random(n), side="right").clip(0, len(probs) - 1)
+        comp = count_cuts((cum / cum[-1])[:-1], rng.random(n))
         points = np.asarray(self.points)
         is_rest = comp == len(self.points)
         if self.rest is None or not is_rest.any():
             return points[np.minimum(comp, len(points) - 1)]
         rest_values = self._sample_rest(int(is_rest.sum()), points, rng)
-        out = np.empty(n, dtype=np.result_type(points.dtype, rest_values.dtype))
-        out[~is_rest] = points[comp[~is_rest]]
-        out[is_rest] = rest_values
+        # every draw gathers a point (the rest's index a placeholder), then the rest is put in
+        padded = np.append(points, points[:1]).astype(np.result_type(points.dtype, rest_values.dtype))
+        out = padded[comp]
+        np.place(out, is_rest, rest_values)
         return out
 
     def _sample_rest(self, k: int, points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -325,7 +327,7 @@ class EmpiricalDistribution(Distribution):
     def _sample(self, n, rng):
         b = np.asarray(self.bins, dtype=float)
         cum = np.cumsum(self.probs)
-        idx = np.searchsorted(cum / cum[-1], rng.random(n), side="right").clip(0, len(b) - 1)
+        idx = count_cuts((cum / cum[-1])[:-1], rng.random(n))
         lo, hi = b[idx, 0], b[idx, 1]
         if self.integer:
             return np.floor(lo + rng.random(n) * (hi - lo + 1)).astype(np.int64)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from datatwin.distributions.base import Distribution, DistributionError, merge_repeats, register
+from datatwin.distributions.lookup import count_cuts
 from datatwin.distributions.pattern_fit import (
     fit_fallback,
     fit_shape,
@@ -282,7 +283,7 @@ class PatternDistribution(Distribution):
 def _choose(probs: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     cum = np.cumsum(probs)
     cum /= cum[-1]  # zero-probability entries then take no draws, whatever the rounding
-    return np.searchsorted(cum, rng.random(n), side="right").clip(0, len(probs) - 1)
+    return count_cuts(cum[:-1], rng.random(n))
 
 
 def _sample_tokens(tokens: list[dict], n: int, rng: np.random.Generator) -> np.ndarray:

@@ -4,6 +4,7 @@ block (:data:`datatwin.models.columns.BLOCK_ROWS` rows), whatever the number of 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +31,16 @@ def check_parts_folder(folder: str | Path, overwrite: bool = False, option: str 
     return folder
 
 
+def _write_part(frame: pl.DataFrame, path: Path) -> None:
+    try:
+        frame.write_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise InputFileError(
+            f"output {str(path)!r}: could not write this Parquet part ({error}); check the disk's free space and "
+            "the folder's permissions, then sample again with overwrite=True (--overwrite)"
+        ) from error
+
+
 def write_parts(blocks: Iterable[pl.DataFrame], folder: str | Path, overwrite: bool = False) -> tuple[int, int]:
     """Write each frame of ``blocks`` as ``folder/part-00000.parquet``, ``part-00001``, ...;
     returns (rows, parts). Read the folder back with ``pl.scan_parquet(folder / "*.parquet")``."""
@@ -38,8 +49,16 @@ def write_parts(blocks: Iterable[pl.DataFrame], folder: str | Path, overwrite: b
     for old in folder.glob(PART_GLOB):
         old.unlink()
     rows = parts = 0
-    for frame in blocks:
-        frame.write_parquet(folder / f"part-{parts:05d}.parquet")
-        rows += frame.height
-        parts += 1
+    # one writer thread: Parquet encoding (polars, outside the GIL) overlaps the drawing of the
+    # next block; at most one block waits to be written, so memory stays about two blocks
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="datatwin-parts") as writer:
+        pending: Future[None] | None = None
+        for frame in blocks:
+            if pending is not None:
+                pending.result()  # re-raises a failed write here, before drawing more
+            pending = writer.submit(_write_part, frame, folder / f"part-{parts:05d}.parquet")
+            rows += frame.height
+            parts += 1
+        if pending is not None:
+            pending.result()
     return rows, parts
