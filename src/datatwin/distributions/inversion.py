@@ -57,6 +57,22 @@ def integer_ppf(
         with np.errstate(invalid="ignore"):
             g = np.where(np.isfinite(g), np.clip(g, lo, hi), float(default))
         up = g.astype(np.int64)
+    if guess is not None and n:
+        # a closed-form guess is usually the answer: check it whole-array (two cdf calls, no
+        # gathers) and search only where it is not (as rare as rounding at a bin's edge)
+        ok = cdf(up) >= q
+        ok &= (up <= lo) | (cdf(up - 1) < q)
+        if ok.all():
+            return up
+        todo_rows = np.flatnonzero(~ok)
+        up[todo_rows] = _search(cdf, q[todo_rows], lo, hi, up[todo_rows])
+        return up
+    return _search(cdf, q, lo, hi, up)
+
+
+def _search(cdf: ArrayFunction, q: np.ndarray, lo: int, hi: int, up: np.ndarray) -> np.ndarray:
+    """The smallest ``k`` in [lo, hi] with ``cdf(k) >= q``, searched from the starts ``up``."""
+    n = len(q)
     below = np.full(n, lo - 1, dtype=np.int64)  # a point with cdf < q, or just below the support
     step = np.ones(n, dtype=np.int64)
     # 1. up: move up by doubling steps until cdf(up) >= q (or up is the top of the support)
