@@ -245,6 +245,22 @@ class Distribution:
                 return table.reshape(arr.shape)
         return np.asarray(self._ppf(flat)).reshape(arr.shape)
 
+    def from_uniforms(self, u: ArrayLike) -> np.ndarray:
+        """Values from uniforms ``u`` in [0, 1] by a non-decreasing map, with the distribution
+        of ``sample``: what a multivariate family uses to turn its joint draws into values.
+        It is :meth:`ppf`, or (where a family overrides ``_from_uniforms``) a cheaper map that
+        differs from ``ppf`` only on a set of probability 0, e.g. at a whole-number
+        histogram's cell edges."""
+        arr = np.asarray(u, dtype=np.float64)
+        if arr.size and not (float(arr.min()) >= 0.0 and float(arr.max()) <= 1.0):  # NaN fails both
+            return self.ppf(arr)  # ppf's own message names the bad value
+        fast = self._from_uniforms(arr.reshape(-1))
+        return self.ppf(arr) if fast is None else np.asarray(fast).reshape(arr.shape)
+
+    def _from_uniforms(self, u: np.ndarray) -> np.ndarray | None:
+        """A family's cheaper map for :meth:`from_uniforms`; None: use ``ppf``."""
+        return None
+
     def _whole_numbers(self) -> bool:
         """Whether every value is a whole number (so quantiles can come from a cdf table)."""
         return self.kinds == ("discrete",)

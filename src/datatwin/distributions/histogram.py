@@ -128,6 +128,10 @@ class HistogramDistribution(Distribution):
     def _sample(self, n, rng):
         return self._ppf_of(rng.random(n))
 
+    def _from_uniforms(self, u: np.ndarray) -> np.ndarray | None:
+        # the sampler's own map: ppf but at the cell edges of whole numbers (a null set), 4x cheaper
+        return self._ppf_of(u) if self.integer and self.ordered else None
+
     def _ppf_of(self, u: np.ndarray) -> np.ndarray:
         x = self._continuous_ppf(u)
         if not self.integer:

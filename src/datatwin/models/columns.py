@@ -207,7 +207,7 @@ class ColumnModel:
             if codes is None:
                 codes = dist.sample_codes(n, rng)
             return labels.gather(pl.Series(np.asarray(codes).astype(np.uint32)))
-        values = dist.sample(n, rng) if uniforms is None else dist.ppf(uniforms)
+        values = dist.sample(n, rng) if uniforms is None else dist.from_uniforms(uniforms)
         return to_series(values, self.kind, dtype, self.name)
 
     def _make_unique(
