@@ -26,7 +26,7 @@ from datatwin.errors import (
     SpecError,
     UnsupportedFormatVersionError,
 )
-from datatwin.models.dpmarginals import Binning, Count, Sum
+from datatwin.models.dpmarginals import Binning, Count, KeySet, Sum
 from datatwin.schema import ColumnSpec, FitSpec
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "DistributionError",
     "FitSpec",
     "InputFileError",
+    "KeySet",
     "Model",
     "ModelFileError",
     "PrivacyError",

@@ -180,6 +180,9 @@ def fit_prepared(
         for c in columns_before - set(frame.columns)
     ]
     excluded = [n for n, c in spec.columns.items() if c.exclude] + ([spec.weight_column] if spec.weight_column else [])
+    implied = family.implied_constraints()  # e.g. a KeySet over several columns: a declared fixed combination
+    if implied:
+        spec = dataclasses.replace(spec, constraints=(*spec.constraints, *implied))
     constrained = prepare_constraints(frame, spec, not privacy.reads_values, excluded)
     order = list(constrained.frame.columns)
     spec_kinds = {n: c.kind for n, c in spec.columns.items() if c.kind is not None}

@@ -146,6 +146,12 @@ class ModelFamily:
         budget split with them before any column is fitted."""
         return {}
 
+    def implied_constraints(self) -> list[dict[str, Any]]:
+        """Constraints the family's settings declare, in the spec's form (``{"kind": ...}``),
+        added to the spec's own before the columns are prepared (default: none). The marginals
+        family declares a KeySet over several columns this way, as fixed combinations."""
+        return []
+
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
         """The JSON Schema fragment of this family's part of the file's ``model`` section (the

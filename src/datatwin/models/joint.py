@@ -168,6 +168,19 @@ def _label_frame(frame: pl.DataFrame, members: Sequence[JointMember]) -> pl.Data
     return frame.select([pl.col(m.name).cast(m.label_dtype, strict=False) for m in members])
 
 
+def _same_value(declared: Any, read: Any, kind: str) -> bool:
+    """Whether a declared value is the value it was read as, not changed on the way: a number
+    for a numeric column (30.5 is not 30, "30" is not 30), text for a text column, a boolean
+    for a boolean one; dates and times may be written as ISO text."""
+    if kind in ("continuous", "discrete"):
+        return isinstance(declared, (int, float)) and not isinstance(declared, bool) and float(declared) == float(read)
+    if kind == "boolean":
+        return isinstance(declared, bool) or (isinstance(declared, int) and declared in (0, 1))
+    if kind in ("categorical", "text") and isinstance(read, str):
+        return isinstance(declared, str)
+    return True
+
+
 def combination_labels(
     combinations: Sequence[Sequence[Any]], members: Sequence[JointMember], what: str | None = None
 ) -> list[str]:
@@ -183,7 +196,8 @@ def combination_labels(
             series = pl.Series(m.name, raw, dtype=m.label_dtype, strict=False)
         except (pl.exceptions.PolarsError, TypeError):
             series = pl.Series(m.name, [str(v) if v is not None else None for v in raw]).cast(m.label_dtype, strict=False)
-        lost = [combinations[i] for i, (v, s) in enumerate(zip(raw, series.to_list())) if v is not None and s is None]
+        lost = [combinations[i] for i, (v, s) in enumerate(zip(raw, series.to_list()))
+                if v is not None and (s is None or (what is not None and not _same_value(v, s, m.kind)))]
         if lost and what is not None:
             raise ConstraintError(
                 f"{what}: combination {list(lost[0])} holds {lost[0][j]!r} for column {m.name!r}, which is not a "
@@ -349,6 +363,8 @@ def family_for_joints(family: Any, joints: Sequence[JointColumn]) -> Any:
         for key in ("keysets", "binning", "clamping"):
             if isinstance(settings.get(key), dict):
                 new[key] = {c: v for c, v in settings[key].items() if c not in rename}
+        if isinstance(settings.get("keyset_tables"), list):  # now joint columns, their rows the labels
+            new["keyset_tables"] = [t for t in settings["keyset_tables"] if not set(t["columns"]) & rename.keys()]
         if isinstance(settings.get("identifiers"), list):
             new["identifiers"] = [c for c in settings["identifiers"] if c not in rename]
     return family if new == settings else type(family)(**new)

@@ -6,6 +6,7 @@ publishes in the file's ``columns``; this package builds the table-wide model on
 
 from datatwin.models.dpmarginals.binning import Binning
 from datatwin.models.dpmarginals.family import Marginals, MarginalsFit
+from datatwin.models.dpmarginals.keysets import KeySet
 from datatwin.models.dpmarginals.strategy import Count, Sum
 
-__all__ = ["Binning", "Count", "Marginals", "MarginalsFit", "Sum"]
+__all__ = ["Binning", "Count", "KeySet", "Marginals", "MarginalsFit", "Sum"]

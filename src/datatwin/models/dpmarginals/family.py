@@ -47,6 +47,7 @@ from datatwin.models.dpmarginals.domains import (
     domain_for,
     independent_reason,
 )
+from datatwin.models.dpmarginals.keysets import KeySet
 from datatwin.models.dpmarginals.strategy import Count, Sum, parse_marginal
 from datatwin.models.marginals import fit_marginals
 from datatwin.models.registry import register_family
@@ -83,6 +84,61 @@ def _check_mapping(name: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _keysets(keysets: Any, tables: Sequence[Any] | None) -> tuple[dict[str, list[Any]], list[KeySet]]:
+    """The one-column keysets (by column) and the KeySets over several columns, from what
+    ``keysets=`` accepts: a mapping of a column to its values (a list, a range, a one-column
+    KeySet) or of a tuple of columns to a KeySet, a public table or a list of rows; a KeySet;
+    or a list of KeySets (``{columns = [...], rows = [[...]]}`` in a spec file)."""
+    single: dict[str, list[Any]] = {}
+    multi: list[KeySet] = []
+
+    def add(ks: KeySet) -> None:
+        taken = set(single) | {c for k in multi for c in k.columns}
+        again = [c for c in ks.columns if c in taken]
+        if again:
+            raise SpecError(f"keysets: column {again[0]!r} is in two keysets; give each column one public domain")
+        if len(ks.columns) == 1:
+            single[ks.columns[0]] = ks.values()
+        else:
+            multi.append(ks)
+
+    if keysets is None:
+        pass
+    elif isinstance(keysets, KeySet):
+        add(keysets)
+    elif isinstance(keysets, Mapping):
+        for key, values in keysets.items():
+            if isinstance(key, str):
+                if isinstance(values, KeySet):
+                    if values.columns != (key,):
+                        raise SpecError(f"keysets[{key!r}]: the KeySet is over {list(values.columns)}, not {key!r}")
+                    add(values)
+                    continue
+                if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+                    raise SpecError(f"keysets[{key!r}]: a keyset is a list (or range) of the column's public values. "
+                                    f"Got {values!r}.")
+                add(KeySet.from_values(key, values))
+            elif isinstance(key, tuple) and key and all(isinstance(c, str) for c in key):
+                if isinstance(values, KeySet):
+                    if set(values.columns) != set(key):
+                        raise SpecError(f"keysets[{key!r}]: the KeySet is over {list(values.columns)}, not {list(key)}")
+                    add(values)
+                elif isinstance(values, (list, tuple)):
+                    add(KeySet(list(key), values))
+                else:
+                    add(KeySet.from_table(values, list(key)))
+            else:
+                raise SpecError(f"keysets: a key is a column name or a tuple of column names. Got {key!r}.")
+    elif isinstance(keysets, Sequence) and not isinstance(keysets, (str, bytes)):
+        tables = [*keysets, *(tables or [])]
+    else:
+        raise SpecError(f"The 'keysets' parameter of Marginals must be a mapping of columns to public values, a KeySet "
+                        f"or a list of KeySets. Got {type(keysets).__name__}.")
+    for item in tables or []:
+        add(item if isinstance(item, KeySet) else KeySet.from_dict(item, "keyset_tables"))
+    return single, multi
+
+
 @register_family
 class Marginals(ModelFamily):
     """Noisy 1- and 2-way marginals (counts) measured through the privacy session, made
@@ -95,8 +151,11 @@ class Marginals(ModelFamily):
         ``"auto"``: a tree of 2-way marginals chosen privately (MST-style). Or a fixed list
         such as ``[dt.Count(["a"]), dt.Count(["a", "b"], weight=5)]``, weights splitting
         the budget.
-    keysets : dict, optional
-        Public domains by column (lists or ranges of values): no labels are released for them.
+    keysets : dict, KeySet or list of KeySet, optional
+        Public domains: by column (lists or ranges of values: no labels are released for
+        them), or over several columns (``{("region", "town"): dt.KeySet.from_table(towns)}``,
+        products and subtractions of KeySets): only their rows' combinations are sampled
+        (a declared ``fixed_combinations`` constraint, see :mod:`.keysets`).
     binning : dict, optional
         Bin edges by numeric, date or datetime column (increasing; dates as ISO text or dates).
     bins : int, default 16
@@ -131,13 +190,14 @@ class Marginals(ModelFamily):
         self,
         *,
         marginals: str | Sequence[Count | Sum | dict[str, Any]] = "auto",
-        keysets: Mapping[str, Iterable[Any]] | None = None,
+        keysets: Mapping[Any, Any] | KeySet | Sequence[KeySet | Mapping[str, Any]] | None = None,
         binning: Mapping[str, Sequence[Any]] | None = None,
         bins: int = DEFAULT_BINS,
         identifiers: Sequence[str] | None = None,
         budget_weight: float | None = None,
         within: str = "uniform",
         clamping: Mapping[str, Sequence[float]] | None = None,
+        keyset_tables: Sequence[KeySet | Mapping[str, Any]] | None = None,
     ) -> None:
         if isinstance(marginals, str):
             if marginals != "auto":
@@ -147,11 +207,7 @@ class Marginals(ModelFamily):
             self.strategy = [parse_marginal(m) for m in marginals]
         else:
             raise SpecError(f"The 'marginals' parameter of Marginals must be 'auto' or a non-empty list of dt.Count(...). Got {marginals!r}.")
-        keys = _check_mapping("keysets", keysets)
-        for col, values in keys.items():
-            if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-                raise SpecError(f"keysets[{col!r}]: a keyset is a list (or range) of the column's public values. Got {values!r}.")
-        self.keysets = {k: list(v) for k, v in keys.items()}
+        self.keysets, self.keyset_tables = _keysets(keysets, keyset_tables)
         self.binning = {k: list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v
                         for k, v in _check_mapping("binning", binning).items()}
         if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 10_000:
@@ -181,12 +237,21 @@ class Marginals(ModelFamily):
             self.clamping[col] = [float(bounds[0]), float(bounds[1])]
 
     def settings(self) -> dict[str, Any]:
-        return {
+        out = {
             "marginals": "auto" if self.strategy is None else [c.to_dict() for c in self.strategy],
             "keysets": self.keysets, "binning": self.binning, "bins": self.bins,
             "identifiers": self.identifiers, "budget_weight": self.budget_weight, "within": self.within,
             "clamping": self.clamping,
         }
+        if self.keyset_tables:
+            out["keyset_tables"] = [k.to_dict() for k in self.keyset_tables]
+        return out
+
+    def implied_constraints(self) -> list[dict[str, Any]]:
+        """A KeySet over several columns is a declared fixed combination: its rows are the
+        only combinations sampled, and the joint column they make has them as its public labels."""
+        return [{"kind": "fixed_combinations", "columns": list(k.columns), "combinations": [list(r) for r in k.rows]}
+                for k in self.keyset_tables]
 
     def table_releases(self, table: PreparedTable) -> dict[str, float]:
         weight = self.budget_weight if self.budget_weight is not None else WEIGHT_PER_COLUMN * max(len(table.columns), 1)
@@ -295,6 +360,7 @@ class _Fitter:
         self.family, self.table, self.session, self.columns, self.private = family, table, session, columns, private
         self.weights = table.weights
         self.measurements: list[dict[str, Any]] = []
+        self.merged: dict[int, np.ndarray] = {}  # cells measured as one (none without a tree to measure)
 
     def fit(self) -> MarginalsFit:
         fam = self.family
