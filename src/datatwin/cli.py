@@ -236,7 +236,7 @@ def inspect(
     out.print(table)
     for s in d.get("skipped", []):
         out.print(f"[yellow]skipped[/] {escape(s['name'])}: {escape(s['reason'])}")
-    for line in model.fitted.describe():
+    for line in model.describe_family():
         out.print(escape(line))
     for line in describe_special_text(d["columns"]):
         out.print(escape(line))

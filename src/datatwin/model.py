@@ -467,12 +467,22 @@ class Model:
                   "prop_missing": pl.Float64, "unique": pl.Boolean, "role": pl.String}
         return _as_output(pl.DataFrame(rows, schema=schema), output)
 
+    def describe_family(self) -> list[str]:
+        """The family's own lines (``inspect``), and what its column names stand for where the
+        family models something else under the name: an inequality's ``high`` is modelled as
+        the difference ``high - low``."""
+        lines = list(self.fitted.describe())
+        if self.differences and self.family != "independent":
+            held = ", ".join(f"{d.name} as {d.name} - {d.low}" for d in self.differences)
+            lines.append(f"(in these lines {held}: an inequality held by construction)")
+        return lines
+
     def __repr__(self) -> str:
         lines = [
             f"<datatwin Model: family {self.family}, {len(self.columns)} columns, {self.n_rows:,} rows, "
             f"privacy policy {self.privacy.get('policy', 'none')}>"
         ]
-        lines += [f"  {line}" for line in self.fitted.describe()]
+        lines += [f"  {line}" for line in self.describe_family()]
         lines.append("  model.summary() lists the columns; model.save(path) writes the model file")
         return "\n".join(lines)
 

@@ -453,3 +453,15 @@ def test_dp_one_row_decides_no_field_of_the_difference(row: str, bounds: bool) -
              "low_missing": {"end": 40}, "far_apart": {"start": 0, "end": 700}}[row]
     c = compare(frame, extra, privacy=lambda: dt.privacy.DifferentialPrivacy(epsilon=3.0, delta=1e-6), spec=spec, refits=3)
     assert c.errors() == [] and c.confirmed_leaks() == {}
+
+
+def test_family_lines_say_high_is_the_difference() -> None:
+    rng = np.random.default_rng(0)
+    start = rng.integers(0, 100, 1_000)
+    frame = pl.DataFrame({"start": start, "end": start + rng.integers(1, 50, 1_000), "g": rng.choice(["a", "b"], 1_000)})
+    spec = {"constraints": [{"kind": "inequality", "low": "start", "high": "end", "strict": True}]}
+    copula = dt.fit(frame, spec, family="copula")
+    assert copula.describe_family()[-1] == "(in these lines end as end - start: an inequality held by construction)"
+    assert "end as end - start" in repr(copula)
+    independent = dt.fit(frame, spec)  # its lines name no column: nothing to say
+    assert not any("end as end - start" in line for line in independent.describe_family())
