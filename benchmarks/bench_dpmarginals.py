@@ -8,7 +8,9 @@ bins; the other columns as they are, missing as a value) and every column's doma
 declared public (keysets), as private-pgm's MST assumes. The budget (ε, δ = 1e-9) is given
 to datatwin as the ρ it implies (``Budget.to_zcdp``), as MST does. Printed per ε: mean TVD
 over all 105 2-way marginals and over 100 sampled 3-way marginals, fit time, time to sample
-1M rows, peak traced memory of the fit; a last row fits the same family under ``none``
+1M rows, peak traced memory of the fit, then (one more fit, traced) each step's time and
+memory: per-column marginals, 1-ways with pair choices and 2-ways, the consistent tree, the
+3-ways, sampling; a last row fits the same family under ``none``
 (exact marginals, not private: the structure's own floor). The peers (measured in the issue, not here:
 private-pgm's ``mbi`` needs JAX, not installed): MST 0.041 / 0.094 at ε = 1, 0.034 / 0.086 at
 ε = 10, in 147-895 s and 2 GB; independent 0.080 / 0.176; bootstrap floor 0.012 / 0.027.
@@ -59,10 +61,56 @@ def tvd(real: pl.DataFrame, synth: pl.DataFrame, cols: list[str]) -> float:
     return 0.5 * float((j["len"] - j["len_right"]).abs().sum())
 
 
+STEPS = {  # the fit's steps, by the function that does each (wrapped only for the per-step run)
+    "per-column marginals": ("family", "fit_marginals"),
+    "1-ways, pair choices, 2-ways": ("_Fitter", "_auto"),
+    "consistent tree": ("_Fitter", "_estimate"),
+    "3-ways": ("_Fitter", "_triples"),
+}
+
+
+def per_step(fit, sample) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
+    """(step, seconds, peak traced MiB) of one fit and of sampling 1M rows, each step's peak
+    measured from its own start (tracemalloc slows every step down alike)."""
+    import datatwin.models.dpmarginals.family as fam
+
+    out: list[tuple[str, float, float]] = []
+    originals = {}
+
+    def wrap(label: str, fn):  # type: ignore[no-untyped-def]
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            start = time.perf_counter()
+            result = fn(*args, **kwargs)
+            out.append((label, time.perf_counter() - start, (tracemalloc.get_traced_memory()[1] - base) / 2**20))
+            return result
+        return timed
+
+    for label, (owner, name) in STEPS.items():
+        target = fam if owner == "family" else getattr(fam, owner)
+        originals[(owner, name)] = (target, getattr(target, name))
+        setattr(target, name, wrap(label, getattr(target, name)))
+    tracemalloc.start()
+    try:
+        start = time.perf_counter()
+        model = fit()
+        total = time.perf_counter() - start
+        wrap("sample 1M rows", lambda: sample(model))()
+    finally:
+        tracemalloc.stop()
+        for (target, fn) in originals.values():
+            setattr(target, fn.__name__, fn)
+    rest = total - sum(s for label, s, _ in out if label != "sample 1M rows")
+    return [*out[:-1], ("the rest of the fit (reading, preparing, writing)", rest, float("nan")), out[-1]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epsilon", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-steps", dest="steps", action="store_false",
+                        help="skip the per-step run (time and traced memory of each step of one more fit)")
     args = parser.parse_args()
     real = discretise(pl.read_csv(ADULT, null_values=["?"], infer_schema_length=None))
     keysets = {c: sorted(real[c].unique().to_list()) for c in real.columns}  # the public domain
@@ -92,6 +140,11 @@ def main() -> None:
         three = float(np.mean([tvd(real, synth, t) for t in triples]))
         print(f"eps={eps:g} (rho={rho:.5f}, delta=1e-9): 2-way TVD {two:.4f}, 3-way TVD {three:.4f}, "
               f"fit {fit_s:.2f} s (peak traced {peak:.0f} MiB), sample 1M {sample_s:.2f} s")
+        if args.steps:
+            for label, seconds, mib in per_step(lambda family=family, policy=policy: dt.fit(real, family=family, privacy=policy),
+                                                lambda m: m.sample(1_000_000, seed=args.seed)):
+                memory = "" if mib != mib else f", peak {mib:.0f} MiB traced"
+                print(f"    {label}: {seconds:.2f} s{memory}")
 
 
 if __name__ == "__main__":

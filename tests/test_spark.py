@@ -72,6 +72,29 @@ def test_sample_spark_equals_the_local_sample(spark, frame: pl.DataFrame, monkey
     assert back.select(expected.columns).cast(expected.schema).equals(expected)
 
 
+@pytest.mark.parametrize("family", ["independent", "copula", "marginals"])
+def test_sample_spark_with_a_joint_and_a_difference(spark, monkeypatch: pytest.MonkeyPatch, family: str) -> None:
+    """Columns built by construction (a fixed combination as one joint column, an inequality's
+    high as low + a difference) decode on the executors as they do locally."""
+    monkeypatch.setattr(model_module, "BLOCK_ROWS", 300)
+    rng = np.random.default_rng(8)
+    n = 1_500
+    level = rng.choice(["low", "mid", "high"], n)
+    start = rng.integers(0, 100, n)
+    frame = pl.DataFrame({"level": level, "code": pl.Series(level).replace({"low": "L", "mid": "M", "high": "H"}),
+                          "start": start, "end": start + rng.integers(1, 30, n)})
+    spec = {"constraints": [{"kind": "fixed_combinations", "columns": ["level", "code"]},
+                            {"kind": "inequality", "low": "start", "high": "end", "strict": True}]}
+    model = dt.fit(frame, spec, family=family)
+    assert model.joints and model.differences
+    local = model.sample(1_000, seed=3)
+    out = model.sample_spark(spark, 1_000, partitions=2, seed=3)
+    back = pl.from_arrow(out.toArrow()) if hasattr(out, "toArrow") else pl.from_pandas(out.toPandas())
+    assert back.select(local.columns).cast(local.schema).equals(local)
+    assert (back["end"] > back["start"]).all()
+    assert set(zip(back["level"], back["code"])) <= {("low", "L"), ("mid", "M"), ("high", "H")}
+
+
 def test_dates_and_datetimes_through_spark(spark) -> None:
     rng = np.random.default_rng(2)
     n = 600

@@ -163,3 +163,22 @@ def test_one_joint_column_alone(people: pl.DataFrame) -> None:
     """A table whose only modelled column is a KeySet's joint column: no tree, still fitted."""
     model = dt.fit(people.drop("age"), family=dt.families.Marginals(keysets=_sex_pregnant()), privacy=DP)
     assert model.sample(100, seed=0).height == 100
+
+
+def test_keysets_from_a_toml_spec_on_the_command_line(people: pl.DataFrame, tmp_path, run_cli) -> None:
+    data = tmp_path / "people.csv"
+    people.write_csv(data)
+    spec = tmp_path / "people.toml"
+    spec.write_text(
+        '[family]\nname = "marginals"\n'
+        'keyset_tables = [{columns = ["sex", "pregnant"], rows = [["female", false], ["female", true], ["male", false]]}]\n'
+        '[family.keysets]\nage = [' + ", ".join(str(a) for a in range(18, 60)) + "]\n"
+    )
+    model_path = tmp_path / "m.json"
+    code, out, err = run_cli(["fit", str(data), "--spec", str(spec), "--privacy", "dp", "--epsilon", "2",
+                              "--delta", "1e-6", "-o", str(model_path)])
+    assert code == 0, err
+    code, out, err = run_cli(["inspect", str(model_path)])
+    assert code == 0 and "fixed_combinations of sex, pregnant, 3 combinations, held by construction" in out
+    synth = dt.load(model_path).sample(10_000, seed=2)
+    assert synth.filter((pl.col("sex") == "male") & pl.col("pregnant")).height == 0

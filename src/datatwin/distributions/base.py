@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from datatwin.distributions.inversion import cdf_from_pmf, continuous_ppf, integer_ppf
+from datatwin.distributions.lookup import count_cuts
 from datatwin.distributions.moments import Moments
 from datatwin.errors import DistributionError, did_you_mean
 from datatwin.plugins import Registry
@@ -280,7 +281,7 @@ class Distribution:
         ks = np.arange(lo, hi + 1, dtype=np.int64)
         f = np.maximum.accumulate(np.asarray(self._cdf(ks), dtype=float))
         sample_dtype = np.asarray(self._ppf(q[:1])).dtype
-        return ks[np.minimum(np.searchsorted(f, q, side="left"), width - 1)].astype(sample_dtype, copy=False)
+        return ks[np.minimum(count_cuts(f, q, side="left"), width - 1)].astype(sample_dtype, copy=False)
 
     def _require_order(self, method: str) -> None:
         if not self.ordered:

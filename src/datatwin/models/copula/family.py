@@ -338,31 +338,42 @@ def _row_blocks(n: int) -> list[tuple[int, int]]:
     return [(start, min(n, start + LATENT_BLOCK_ROWS)) for start in range(0, max(n, 1), LATENT_BLOCK_ROWS)] if n else [(0, 0)]
 
 
-def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], w: np.ndarray) -> dict[str, dict[str, Any]]:
+def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], w: np.ndarray,
+                 cache: dict[int, Any] | None = None) -> dict[str, dict[str, Any]]:
     """What the latent draws ``w`` (dimensions x rows) say for each column: a missing mask,
-    label codes, or uniforms for the marginal's ppf."""
+    label codes, or uniforms for the marginal's ppf. ``cache`` keeps each dimension's margin
+    (and label map) from one block of rows to the next."""
     n = w.shape[1]
+    cache = {} if cache is None else cache
     drawn: dict[str, dict[str, Any]] = {}
+
+    def margin_of(j: int) -> Any:
+        if j not in cache:
+            cache[j] = margin_for(dims[j], by_name[dims[j].column])
+        return cache[j]
+
     for j, dim in enumerate(dims):
         col = by_name[dim.column]
-        margin = margin_for(dim, col)
+        margin = margin_of(j)
         entry = drawn.setdefault(dim.column, {})
         if dim.missing:
-            entry["missing"] = margin.level(w[j]) == 0  # type: ignore[attr-defined]
+            entry["missing"] = margin.level(w[j]) == 0
         elif dim.part is not None:
             continue  # read with its group axis
         elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
-            index = {label: i for i, label in enumerate(col.distribution.labels)}
-            to_label = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
-            level = margin.level(w[j])  # type: ignore[attr-defined]
+            if -1 - j not in cache:
+                index = {label: i for i, label in enumerate(col.distribution.labels)}
+                cache[-1 - j] = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
+            to_label = cache[-1 - j]
+            level = margin.level(w[j])
             if dim.group:  # the group drawn, then the label in that group's own axis
                 position = np.zeros(n, dtype=np.intp)
                 for k, other in enumerate(dims):
                     if other.column == dim.column and other.part is not None:
-                        within = margin_for(other, col)
+                        within = margin_of(k)
                         # every row's label on this part's axis, kept where its group is drawn:
                         # whole-row comparisons are cheaper than gathering the group's rows
-                        here = within.start + within.level(w[k])  # type: ignore[attr-defined]
+                        here = within.start + within.level(w[k])
                         np.copyto(position, here, where=level == other.part)
                 level = position
             entry["codes"] = to_label[level]
@@ -447,7 +458,8 @@ class CopulaFit(FittedModel):
                     # in row blocks that stay in cache (one d x n block costs page faults and
                     # memory traffic that dominate); one row per dimension within a block
                     chol = np.linalg.cholesky(corr)
-                    parts = [_read_latent(dims, by_name, chol @ rng.standard_normal((len(dims), stop - start)))
+                    cache: dict[int, Any] = {}
+                    parts = [_read_latent(dims, by_name, chol @ rng.standard_normal((len(dims), stop - start)), cache)
                              for start, stop in _row_blocks(n)]
                     drawn = parts[0] if len(parts) == 1 else {
                         name: {key: np.concatenate([p[name][key] for p in parts]) for key in entry}
