@@ -85,3 +85,17 @@ def test_write_parts_still_refuses_a_folder_in_use(tmp_path) -> None:
     (tmp_path / "out" / "keep.txt").write_text("x")
     with pytest.raises(InputFileError, match="already exists"):
         write_parts(iter([pl.DataFrame({"a": [1]})]), tmp_path / "out")
+
+
+def test_blas_threads_restored_after_threaded_blocks(model: dt.Model, small_blocks: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas()
+    monkeypatch.setenv("DATATWIN_SAMPLE_THREADS", "2")
+    for _ in range(3):  # workers that limit BLAS themselves, entering and leaving in any order
+        model.sample(3_000, seed=1)
+    assert blas() == before

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from datatwin.models.independent import single_threaded_blas
+
 __all__ = ["SAMPLE_THREADS", "draw_blocks", "map_ahead", "sample_threads"]
 
 T = TypeVar("T")
@@ -51,6 +53,11 @@ def map_ahead(fn: Callable[[T], R], items: Iterable[T], threads: int | None = No
         return
     source = iter(items)
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="datatwin-draw")
+    # BLAS threads limited here, around all workers: a worker that limits them itself (the
+    # copula does) then restores this limit, not a limit another worker set, and the caller's
+    # own setting comes back when the last block is done
+    blas = single_threaded_blas()
+    blas.__enter__()
     try:
         pending: deque[Future[R]] = deque()
         exhausted = False
@@ -65,6 +72,7 @@ def map_ahead(fn: Callable[[T], R], items: Iterable[T], threads: int | None = No
             yield pending.popleft().result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        blas.__exit__(None, None, None)
 
 
 def draw_blocks(count: int, draw: Callable[[int], T], threads: int | None = None) -> Iterator[T]:
