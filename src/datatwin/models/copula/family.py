@@ -338,14 +338,33 @@ def _row_blocks(n: int) -> list[tuple[int, int]]:
     return [(start, min(n, start + LATENT_BLOCK_ROWS)) for start in range(0, max(n, 1), LATENT_BLOCK_ROWS)] if n else [(0, 0)]
 
 
+def _latent_outputs(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], n: int) -> dict[str, dict[str, Any]]:
+    """Empty arrays for what :func:`_read_latent` says about ``n`` rows, to be filled block by block."""
+    out: dict[str, dict[str, Any]] = {}
+    for dim in dims:
+        entry = out.setdefault(dim.column, {})
+        if dim.missing:
+            entry["missing"] = np.empty(n, dtype=bool)
+        elif dim.part is None:
+            if by_name[dim.column].kind == "categorical":
+                entry["codes"] = np.empty(n, dtype=np.int64)
+            else:
+                entry["uniforms"] = np.empty(n)
+    return out
+
+
 def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], w: np.ndarray,
-                 cache: dict[int, Any] | None = None) -> dict[str, dict[str, Any]]:
+                 cache: dict[int, Any] | None = None, into: dict[str, dict[str, Any]] | None = None,
+                 at: slice = slice(None)) -> dict[str, dict[str, Any]]:
     """What the latent draws ``w`` (dimensions x rows) say for each column: a missing mask,
     label codes, or uniforms for the marginal's ppf. ``cache`` keeps each dimension's margin
-    (and label map) from one block of rows to the next."""
+    (and label map) from one block of rows to the next; with ``into`` (from
+    :func:`_latent_outputs`) the answers are written into its rows ``at`` rather than new arrays."""
     n = w.shape[1]
     cache = {} if cache is None else cache
     drawn: dict[str, dict[str, Any]] = {}
+    if into is not None:
+        drawn = {name: {key: array[at] for key, array in entry.items()} for name, entry in into.items()}
 
     def margin_of(j: int) -> Any:
         if j not in cache:
@@ -357,7 +376,10 @@ def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], 
         margin = margin_of(j)
         entry = drawn.setdefault(dim.column, {})
         if dim.missing:
-            entry["missing"] = margin.level(w[j]) == 0
+            if into is None:
+                entry["missing"] = margin.level(w[j]) == 0
+            else:
+                np.equal(margin.level(w[j]), 0, out=entry["missing"])
         elif dim.part is not None:
             continue  # read with its group axis
         elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
@@ -376,9 +398,14 @@ def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], 
                         here = within.start + within.level(w[k])
                         np.copyto(position, here, where=level == other.part)
                 level = position
-            entry["codes"] = to_label[level]
-        else:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
+            if into is None:
+                entry["codes"] = to_label[level]
+            else:
+                np.take(to_label, level, out=entry["codes"])
+        elif into is None:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
             entry["uniforms"] = special.ndtr(w[j])
+        else:
+            special.ndtr(w[j], out=entry["uniforms"])
     return drawn
 
 
@@ -459,11 +486,10 @@ class CopulaFit(FittedModel):
                     # memory traffic that dominate); one row per dimension within a block
                     chol = np.linalg.cholesky(corr)
                     cache: dict[int, Any] = {}
-                    parts = [_read_latent(dims, by_name, chol @ rng.standard_normal((len(dims), stop - start)), cache)
-                             for start, stop in _row_blocks(n)]
-                    drawn = parts[0] if len(parts) == 1 else {
-                        name: {key: np.concatenate([p[name][key] for p in parts]) for key in entry}
-                        for name, entry in parts[0].items()}
+                    drawn = _latent_outputs(dims, by_name, n)
+                    for start, stop in _row_blocks(n):
+                        w = chol @ rng.standard_normal((len(dims), stop - start))
+                        _read_latent(dims, by_name, w, cache, into=drawn, at=slice(start, stop))
         if plan_ is not None:
             for name, mask in plan_.missing.items():
                 drawn.setdefault(name, {})["missing"] = mask
