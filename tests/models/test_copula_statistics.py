@@ -74,3 +74,15 @@ def test_uncorrelated_conditioned_axes_need_no_gibbs_sweeps_and_stay_exact() -> 
     # E[w2 | w0 > 1, w1 > 0.5] = 0.5 E[w0 | w0 > 1] + 0.5 E[w1 | w1 > 0.5]; the mean's sd is ~0.002
     assert w[2].mean() == pytest.approx(0.5 * sum(mills), abs=0.01)
     assert w[0].mean() == pytest.approx(mills[0], abs=0.01)
+
+
+def test_rounded_correlations_have_no_negative_zero() -> None:
+    from datatwin.models.copula.correlation import rounded
+
+    r = np.array([[1.0, -1e-9, 0.3], [-1e-9, 1.0, -2e-8], [0.3, -2e-8, 1.0]])
+    import json
+
+    out = rounded(r)
+    assert out[0, 1] == 0.0 and out[1, 2] == 0.0
+    assert not np.signbit(out[out == 0]).any()
+    assert "-0.0" not in json.dumps(out.tolist())

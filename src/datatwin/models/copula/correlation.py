@@ -70,7 +70,9 @@ def rounded(r: np.ndarray) -> np.ndarray:
     above the rounding error)."""
     out = np.round(r, DECIMALS)
     np.fill_diagonal(out, 1.0)
-    return (out + out.T) / 2
+    # + 0.0 turns -0.0 into 0.0: an entry held near zero (with_zeros) rounds to a zero whose
+    # sign is noise, and the file would read differently for the same model (streamed or not)
+    return (out + out.T) / 2 + 0.0
 
 
 def with_zeros(r: np.ndarray, zero: np.ndarray | None, rounds: int = 5) -> np.ndarray:
