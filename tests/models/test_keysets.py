@@ -182,3 +182,26 @@ def test_keysets_from_a_toml_spec_on_the_command_line(people: pl.DataFrame, tmp_
     assert code == 0 and "fixed_combinations of sex, pregnant, 3 combinations, held by construction" in out
     synth = dt.load(model_path).sample(10_000, seed=2)
     assert synth.filter((pl.col("sex") == "male") & pl.col("pregnant")).height == 0
+
+
+@pytest.mark.parametrize("row", ["inside", "outside", "unlisted_value", "missing"])
+def test_dp_one_row_decides_no_field_with_a_keyset(row: str) -> None:
+    """The neighbouring-table harness (tests/privacy/neighbours.py) on a KeySet over two
+    columns under dp: one added row inside the KeySet, outside it (a structural zero), with a
+    value no row of the KeySet has, or all missing, decides no field of the file."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "privacy"))
+    from neighbours import compare
+
+    rng = np.random.default_rng(6)
+    n = 1_500
+    sex = rng.choice(["female", "male"], n)
+    frame = pl.DataFrame({"sex": sex, "pregnant": (sex == "female") & (rng.random(n) < 0.2)})
+    family = dt.families.Marginals(keysets=_sex_pregnant())
+    extra = {"inside": {"sex": "female", "pregnant": True}, "outside": {"sex": "male", "pregnant": True},
+             "unlisted_value": {"sex": "robot", "pregnant": False}, "missing": {}}[row]
+    c = compare(frame, extra, privacy=lambda: dt.privacy.DifferentialPrivacy(epsilon=3.0, delta=1e-6),
+                family=family, refits=3)
+    assert c.errors() == [] and c.confirmed_leaks() == {}
