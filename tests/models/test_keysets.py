@@ -70,6 +70,7 @@ def test_round_trip_and_values() -> None:
     (lambda: KeySet.from_table(pl.DataFrame({"a": [1]}), ["b"]), "no column 'b'"),
     (lambda: KeySet.from_table([(1, 2)]), "polars or pandas frame"),
     (lambda: KeySet.from_dict({"columns": ["a"]}), "columns = \\[...\\], rows"),
+    (lambda: KeySet(["a", "b"], [(1, [2, 3])]), "holds a value that is not a number"),
     (lambda: KeySet.from_values("a", [1, 2]).values() and KeySet(["a", "b"], [(1, 2)]).values(), "has several columns"),
 ])
 def test_keyset_errors(make, match: str) -> None:

@@ -69,7 +69,12 @@ class KeySet:
         for row in rows:
             if isinstance(row, (str, bytes)) or not isinstance(row, Sequence) or len(row) != len(columns):
                 raise SpecError(f"KeySet over {list(columns)}: each row must have one value per column. Got {row!r}.")
-            out.setdefault(tuple(_plain(v) for v in row), None)
+            key = tuple(_plain(v) for v in row)
+            try:
+                out.setdefault(key, None)
+            except TypeError:
+                raise SpecError(f"KeySet over {list(columns)}: row {list(row)!r} holds a value that is not a number, "
+                                "text, boolean, date or None") from None
             if len(out) > MAX_KEYSET_ROWS:
                 raise SpecError(f"KeySet over {list(columns)}: more than {MAX_KEYSET_ROWS:,} rows; bin the columns "
                                 "or declare fewer of them together")
