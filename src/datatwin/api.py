@@ -251,7 +251,10 @@ def joint_spec(joint: Any, spec: FitSpec) -> ColumnSpec:
     """The spec of a joint column: categorical, never text to parse or personal data; its
     budget share the sum of its members' (under differential privacy)."""
     weight = sum(spec.columns.get(m.name, ColumnSpec()).budget_weight for m in joint.members)
-    return ColumnSpec(kind="categorical", text_format=False, personal=False, budget_weight=weight)
+    # its labels are the combinations the spec (or a KeySet) declares, or those k rows hold:
+    # the ledger says they come from the spec, not from an Enum dtype the owner never wrote
+    return ColumnSpec(kind="categorical", text_format=False, personal=False, budget_weight=weight,
+                      labels=tuple(joint.labels))
 
 
 def _with_descriptions(spec: FitSpec, descriptions: dict[str, str]) -> FitSpec:

@@ -129,6 +129,9 @@ def test_structural_zeros_hold_in_every_row(people: pl.DataFrame, privacy, tmp_p
     assert set(synth["sex"].unique()) <= {"female", "male", "other"}
     pregnant_women = synth.filter(pl.col("sex") == "female")["pregnant"].mean()
     assert 0.10 < pregnant_women < 0.20  # real: 0.15; the noise at eps = 2 on 6,000 rows is far smaller
+    if privacy is not None:  # the joint column's labels are the KeySet's rows: public, from the spec
+        whats = [line["what"] for line in model.to_dict()["privacy"]["ledger"]]
+        assert "sex × pregnant: labels (4) from the spec" in whats
     (constraint,) = model.to_dict()["constraints"]
     assert constraint["kind"] == "fixed_combinations" and constraint["columns"] == ["sex", "pregnant"]
     assert constraint["combinations"] == [list(r) for r in _sex_pregnant().rows]
