@@ -65,3 +65,11 @@ def test_count_cuts_keeps_the_shape_and_small_inputs() -> None:
     assert np.array_equal(out, np.searchsorted(cuts, x, side="right"))
     assert count_cuts(cuts, np.array([0.6])).tolist() == [2]
     assert count_cuts(np.array([]), np.random.default_rng(0).random(10_000)).max() == 0
+
+
+def test_guide_table_steps_aside_for_nan() -> None:
+    cuts = np.linspace(0.01, 0.99, 40)
+    x = np.random.default_rng(7).random(10_000)
+    x[5] = np.nan
+    assert lookup._guided(cuts, x, "right") is None  # the binary search then answers, as it always did
+    assert np.array_equal(count_cuts(cuts, x), np.searchsorted(cuts, x, side="right"))

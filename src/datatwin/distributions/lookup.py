@@ -59,7 +59,8 @@ def count_cuts(cuts: np.ndarray, x: np.ndarray, side: Side = "right") -> np.ndar
 def _guided(cuts: np.ndarray, x: np.ndarray, side: Side) -> np.ndarray | None:
     """The guide-table search for cuts and draws in [0, 1]; None where it does not apply."""
     cuts = cuts.astype(float, copy=False)
-    if cuts[0] < 0 or cuts[-1] > 1 or float(x.min()) < 0 or float(x.max()) > 1:
+    # written so that a NaN anywhere fails it too (and the binary search answers instead)
+    if not (cuts[0] >= 0 and cuts[-1] <= 1 and float(x.min()) >= 0 and float(x.max()) <= 1):
         return None
     cells = max(GUIDE_CELLS, 4 * len(cuts))
     # how many cuts lie below each cell's start (and the end of the last cell)
