@@ -114,3 +114,44 @@ def test_an_excluded_identifier_is_not_read(parts: tuple[Path, pl.DataFrame], tm
     streamed = dt.fit(tmp_path / "ids.parquet", spec, streaming=True)
     assert _without_provenance(streamed) == _without_provenance(dt.fit(with_id, spec))
     assert streamed.skipped == [{"name": "person", "reason": "excluded by the spec"}]
+
+
+def test_independent_streams_each_column_on_its_own(parts: tuple[Path, pl.DataFrame], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The independent family needs no row to hold two columns together: a streamed fit
+    reduces each column to its distinct values (memory: the column with the most of them),
+    not the table to its distinct rows (which a numeric column makes about as many as the rows)."""
+    import datatwin.api as api
+    from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet_columns
+
+    folder, frame = parts
+    apart = aggregate_parquet_columns(folder)
+    assert apart.rows == frame.height and set(apart.frames) == set(frame.columns)
+    for name, counts in apart.frames.items():
+        assert counts.height == frame[name].n_unique() and counts[COUNT_COLUMN].sum() == frame.height
+
+    def no_distinct_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the independent family streamed the distinct rows")
+
+    monkeypatch.setattr(api, "aggregate_parquet", no_distinct_rows)
+    streamed = dt.fit(folder)
+    assert _without_provenance(streamed) == _without_provenance(dt.fit(frame))
+    assert streamed.provenance["source"] == {"name": str(folder), "rows": 3_000, "columns": 5, "streamed": True}
+    with pytest.raises(AssertionError, match="distinct rows"):  # a joint family still needs the rows
+        dt.fit(folder, family="copula")
+    with pytest.raises(AssertionError, match="distinct rows"):  # and so does a constraint
+        dt.fit(folder, {"constraints": [{"kind": "inequality", "low": "age", "high": "income"}]})
+
+
+@pytest.mark.parametrize("family", ["independent", "copula"])
+def test_streamed_kinds_follow_the_rows_not_the_distinct_rows(tmp_path: Path, family: str) -> None:
+    """100 labels over 20,000 rows are categorical (at most 2 x the square root of the rows);
+    a streamed fit sees a few hundred distinct rows (or 100 distinct values) with counts, and
+    must judge by the rows they stand for, as the in-memory fit does."""
+    rng = np.random.default_rng(9)
+    n = 20_000
+    frame = pl.DataFrame({"label": [f"L{i:03d}" for i in rng.integers(0, 100, n)], "g": rng.choice(["a", "b", "c"], n)})
+    frame.write_parquet(tmp_path / "labels.parquet")
+    streamed = dt.fit(tmp_path / "labels.parquet", family=family, streaming=True)
+    in_memory = dt.fit(frame, family=family)
+    assert [c.kind for c in streamed.columns] == [c.kind for c in in_memory.columns] == ["categorical", "categorical"]
+    assert _without_provenance(streamed) == _without_provenance(in_memory)

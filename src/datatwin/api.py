@@ -10,13 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from datatwin import gmf, modelfile
 from datatwin._version import __version__
 from datatwin.constraints.fitting import finish_constraints, prepare_constraints
 from datatwin.errors import DatatwinWarning, InputFileError, ModelFileError, PrivacyError, SpecError
 from datatwin.io import read_table
 from datatwin.io.spark import aggregate_spark, is_spark_frame
-from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet
+from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet, aggregate_parquet_columns
 from datatwin.model import Model
 from datatwin.models import ModelFamily
 from datatwin.models.computed import reindex, split_computed
@@ -24,6 +26,7 @@ from datatwin.models.difference import split_differences
 from datatwin.models.joint import family_for_joints, place_members, split_joint
 from datatwin.models.registry import make_family
 from datatwin.prepare import prepare_table
+from datatwin.prepare.table import prepare_apart
 from datatwin.privacy.base import NoPrivacy, PrivacyPolicy, TableInfo, make_policy
 from datatwin.schema import ColumnSpec, FitSpec, parse_spec
 
@@ -107,36 +110,6 @@ def fit(
         overrides["empirical"] = parse_spec({"empirical": empirical}).empirical
     fit_spec = dataclasses.replace(fit_spec, **overrides)
     column_missing = {name: c.missing_values for name, c in fit_spec.columns.items() if c.missing_values}
-    streamed = None
-    excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
-    if is_spark_frame(data):  # the distinct rows with counts come back from Spark, never the rows
-        streamed = aggregate_spark(data, fit_spec.weight_column, excluded)
-    elif isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
-        streaming = True  # a folder or a pattern of parts can only be streamed
-    if streaming and streamed is None:
-        if not isinstance(data, (str, Path)):
-            raise InputFileError(
-                f"streaming=True reads Parquet files by path or pattern; got a {type(data).__name__}, which is "
-                "already in memory: fit it without streaming"
-            )
-        streamed = aggregate_parquet(data, fit_spec.weight_column, excluded)
-    if streamed is not None:  # distinct rows: their counts are the frequency weights
-        if fit_spec.weight_column is None:
-            fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
-        data = streamed.frame
-    table = read_table(
-        data, fit_spec.missing_values, column_missing,
-        separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet,
-    )
-    fit_spec = _with_descriptions(fit_spec, table.descriptions)
-    source = {"name": table.source, "rows": table.frame.height, "columns": table.frame.width}
-    if streamed is not None:
-        source = {"name": streamed.source, "rows": streamed.rows, "columns": streamed.columns, "streamed": True}
-    provenance = {
-        "created_by": {"name": "datatwin", "version": __version__},
-        "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "source": source,
-    }
     if isinstance(privacy, str):
         privacy = make_policy(privacy)
     elif privacy is None:
@@ -154,8 +127,56 @@ def fit(
         )
     else:
         chosen = make_family(family)
+    streamed = None
+    apart = None
+    excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
+    if is_spark_frame(data):  # the distinct rows with counts come back from Spark, never the rows
+        streamed = aggregate_spark(data, fit_spec.weight_column, excluded)
+    elif isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
+        streaming = True  # a folder or a pattern of parts can only be streamed
+    if streaming and streamed is None:
+        if not isinstance(data, (str, Path)):
+            raise InputFileError(
+                f"streaming=True reads Parquet files by path or pattern; got a {type(data).__name__}, which is "
+                "already in memory: fit it without streaming"
+            )
+        if models_columns_apart(chosen, fit_spec):
+            # every column on its own: each reduced to its distinct values, not the table to its distinct rows
+            apart = aggregate_parquet_columns(data, fit_spec.weight_column, excluded)
+        else:
+            streamed = aggregate_parquet(data, fit_spec.weight_column, excluded)
+    if streamed is not None or apart is not None:  # distinct rows (or values): counts are the frequency weights
+        if fit_spec.weight_column is None:
+            fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
+    columns_apart = None
+    if apart is not None:
+        # each column's values read as the whole table's would be (sentinels to missing, ...), and
+        # the table itself as its schema alone
+        columns_apart = {name: read_table(frame, fit_spec.missing_values, column_missing).frame
+                         for name, frame in apart.frames.items()}
+        frame = pl.DataFrame(schema={c: columns_apart[c].schema[c] if c in columns_apart else t
+                                     for c, t in apart.schema.schema.items()})
+        source = {"name": apart.source, "rows": apart.rows, "columns": apart.columns, "streamed": True}
+    else:
+        if streamed is not None:
+            data = streamed.frame
+        table = read_table(
+            data, fit_spec.missing_values, column_missing,
+            separator=separator, decimal_comma=decimal_comma, encoding=encoding, sheet=sheet,
+        )
+        fit_spec = _with_descriptions(fit_spec, table.descriptions)
+        frame = table.frame
+        source = {"name": table.source, "rows": table.frame.height, "columns": table.frame.width}
+        if streamed is not None:
+            source = {"name": streamed.source, "rows": streamed.rows, "columns": streamed.columns, "streamed": True}
+    provenance = {
+        "created_by": {"name": "datatwin", "version": __version__},
+        "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "source": source,
+    }
     types_guessed = isinstance(data, (str, Path)) and Path(data).suffix.lower() in (".csv", ".tsv", ".txt")
-    model = fit_prepared(table.frame, fit_spec, provenance, chosen, privacy, progress, types_guessed=types_guessed)
+    model = fit_prepared(frame, fit_spec, provenance, chosen, privacy, progress, types_guessed=types_guessed,
+                         columns_apart=columns_apart)
     if streamed is not None:  # the count column is the stream's own, not the owner's: not listed
         model.skipped = [s for s in model.skipped if s["name"] != COUNT_COLUMN]
     return model
@@ -170,9 +191,13 @@ def fit_prepared(
     progress: Callable[[str], None] | None = None,
     *,
     types_guessed: bool = False,
+    columns_apart: dict[str, Any] | None = None,
 ) -> Model:
     """The pipeline after reading: prepare the columns once, open the privacy session, let the
-    family fit, and assemble the model (file-level parts from the session)."""
+    family fit, and assemble the model (file-level parts from the session). With
+    ``columns_apart`` (a streamed fit for a family that models each column on its own, see
+    :func:`models_columns_apart`), ``frame`` is the table's empty schema and each column is
+    prepared from its own distinct values with counts."""
     columns_before = set(frame.columns)
     frame, spec = privacy.protect(frame, spec)  # e.g. at most max_rows rows per ID, the ID left out
     protected = [
@@ -212,7 +237,10 @@ def fit_prepared(
             **{j.name: joint_spec(j, spec) for j in joint.joints},
         }
     ) if computed or members or differences else spec
-    table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
+    if columns_apart is not None:
+        table = prepare_apart(frame, columns_apart, COUNT_COLUMN, modelled_spec, reads_values=privacy.reads_values)
+    else:
+        table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
     family = family_for_joints(family, joint.joints)  # settings naming a member name the joint column
     info = TableInfo(
         n_rows=table.n_rows, columns=table.names, fit_spec=modelled_spec, releases=family.table_releases(table),
@@ -245,6 +273,13 @@ def fit_prepared(
         joints=place_members(joint.joints, [n for n in order if n in output]),
         differences=[d for d in differences if {d.name, d.low} <= {c.name for c in fitted.columns}],
     )
+
+
+def models_columns_apart(family: ModelFamily, spec: FitSpec) -> bool:
+    """Whether a streamed fit may reduce each column on its own rather than the table to its
+    distinct rows: the family models every column on its own (the independent family) and
+    nothing ties columns together (no constraint, declared or implied by the family)."""
+    return family.name == "independent" and not spec.constraints and not family.implied_constraints()
 
 
 def joint_spec(joint: Any, spec: FitSpec) -> ColumnSpec:

@@ -89,8 +89,10 @@ def unsupported_reason(dtype: pl.DataType) -> str | None:
     return None
 
 
-def infer_kind(series: pl.Series, max_categories: int = MAX_CATEGORIES) -> str:
-    """The column kind of ``series`` (nulls already removed or not).
+def infer_kind(series: pl.Series, max_categories: int = MAX_CATEGORIES, rows: float | None = None) -> str:
+    """The column kind of ``series`` (nulls already removed or not); ``rows`` is how many
+    non-missing rows the values stand for (default: as many as there are), so that values
+    with frequency weights (a streamed fit's distinct rows) get the kind of the rows.
 
     - Boolean -> boolean; Date/Datetime/Time -> date/datetime/time;
     - integers and Duration -> discrete; floats whose values are all whole -> discrete
@@ -110,7 +112,8 @@ def infer_kind(series: pl.Series, max_categories: int = MAX_CATEGORIES) -> str:
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Categorical):
         nonnull = series.drop_nulls()
         n_distinct = nonnull.n_unique()
-        limit = min(max_categories, CATEGORICAL_SQRT_FACTOR * math.sqrt(max(len(nonnull), 1)))
+        n = len(nonnull) if rows is None else rows
+        limit = min(max_categories, CATEGORICAL_SQRT_FACTOR * math.sqrt(max(n, 1)))
         return "categorical" if n_distinct <= limit else "string"
     return public_kind(dtype)
 

@@ -101,3 +101,42 @@ def aggregate_parquet(
         frame = frame.rename({COUNT_COLUMN: weight_column})
     name = files[0].name if len(files) == 1 else str(source)
     return Aggregated(frame, name, int(rows), len(schema))
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnsAggregated:
+    """Each column of a streamed table reduced on its own: its distinct values with their
+    count (:data:`COUNT_COLUMN`), one frame per column; ``schema`` is an empty frame with the
+    table's columns and types."""
+
+    frames: dict[str, pl.DataFrame]
+    schema: pl.DataFrame
+    source: str
+    rows: int
+    columns: int
+
+
+def aggregate_parquet_columns(
+    source: str | Path, weight_column: str | None = None, excluded: tuple[str, ...] = ()
+) -> ColumnsAggregated:
+    """Every column of ``source`` reduced to its distinct values with counts (or sums of the
+    ``weight_column``), each by its own aggregation in polars' streaming engine: memory is
+    bounded by the column with the most distinct values, not by the distinct rows of the
+    table (which a few numeric columns make about as many as the rows). For a family that
+    models every column on its own; ``excluded`` columns are not read."""
+    files = parquet_files(source)
+    schema = check_same_schema(files)
+    if COUNT_COLUMN in schema:
+        raise InputFileError(f"{str(source)!r} has a column named {COUNT_COLUMN!r}, which streaming uses itself; rename it")
+    if weight_column is not None and weight_column not in schema:
+        raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of {str(source)!r}")
+    lazy = pl.scan_parquet(files)
+    count = pl.len() if weight_column is None else pl.col(weight_column).cast(pl.Float64).sum()
+    names = [c for c in schema if c != weight_column and c not in excluded]
+    queries = [lazy.group_by(c).agg(count.alias(COUNT_COLUMN)).sort(c, nulls_last=True) for c in names]
+    rows_query = lazy.select(pl.len().alias("rows"))
+    done = pl.collect_all([*queries, rows_query], engine="streaming")
+    frames = dict(zip(names, done[:-1]))
+    empty = pl.DataFrame(schema=schema)
+    name = files[0].name if len(files) == 1 else str(source)
+    return ColumnsAggregated(frames, empty, name, int(done[-1]["rows"][0]), len(schema))

@@ -136,7 +136,8 @@ def prepare_column(
         elif choice.distribution is not None:
             choice = dataclasses.replace(choice, distribution=None, rule=None, override=None)
     elif reads_values:
-        kind = infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories)
+        kind = infer_kind(nonnull if len(nonnull) else series, fit_spec.max_categories,
+                          None if nonnull_weights is None else float(nonnull_weights.sum()))
     else:  # a private policy: the kind comes from the dtype alone, never from the values
         kind = public_kind(dtype)
     if not KIND_DTYPES[kind](dtype):

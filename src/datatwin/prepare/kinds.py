@@ -100,9 +100,10 @@ def choose_kind(series: pl.Series, fit_spec: FitSpec, weights: np.ndarray | None
     module docstring for the rules. ``weights`` (one per value: a frequency column) make
     a row count as many rows."""
     name, dtype = series.name, series.dtype
-    kind = infer_kind(series, fit_spec.max_categories)
+    rows = None if weights is None else float(np.sum(weights))  # the rows the values stand for
+    kind = infer_kind(series, fit_spec.max_categories, rows)
     if kind == "categorical" and (dtype == pl.String or isinstance(dtype, pl.Categorical)):
-        n = len(series)
+        n = len(series) if rows is None else rows
         limit = min(fit_spec.max_categories, CATEGORICAL_SQRT_FACTOR * math.sqrt(max(n, 1)))
         close = series.n_unique() > _CLOSE * limit
         return KindChoice(kind, f"text with few distinct labels (at most {CATEGORICAL_SQRT_FACTOR:g} x the square "

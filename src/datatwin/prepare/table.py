@@ -31,6 +31,10 @@ class PreparedTable:
     weights: np.ndarray | None = None
     skipped: tuple[dict[str, str], ...] = ()
     source_columns: tuple[str, ...] = ()
+    #: False when each column was prepared from its own distinct values with counts (a
+    #: streamed fit for a family that models every column on its own): the columns' rows are
+    #: then not the table's rows, and ``weights`` is None
+    aligned: bool = True
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -140,3 +144,36 @@ def prepare_table(
         if progress is not None:
             progress(name)
     return PreparedTable(tuple(columns), n_rows, spec, weights, tuple(skipped), tuple(frame.columns))
+
+
+def prepare_apart(
+    schema: pl.DataFrame,
+    columns: dict[str, pl.DataFrame],
+    count_column: str,
+    spec: FitSpec,
+    *,
+    reads_values: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> PreparedTable:
+    """Prepare each modelled column of ``schema`` (an empty frame with the table's columns)
+    from its own frame in ``columns``: its distinct values and ``count_column``, how many
+    rows hold each. Every column is prepared exactly as :func:`prepare_table` prepares it
+    from the whole table with those counts as weights (the preparation of one column never
+    looks at another), so a family that models each column on its own fits the same model;
+    the table is marked not ``aligned``."""
+    modelled, skipped = modelled_columns(schema, spec)
+    prepared = []
+    n_rows = None
+    for name in modelled:
+        frame = columns[name]
+        weights = frequency_weights(frame, count_column, reads_values)
+        assert weights is not None
+        total = float(weights.sum())
+        if n_rows is None:
+            n_rows = total
+        prepared.append(prepare_column(frame.get_column(name), spec.columns.get(name, ColumnSpec()), spec, weights,
+                                       reads_values))
+        if progress is not None:
+            progress(name)
+    return PreparedTable(tuple(prepared), float(n_rows or 0.0), spec, None, tuple(skipped), tuple(schema.columns),
+                         aligned=False)
