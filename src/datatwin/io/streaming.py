@@ -73,6 +73,17 @@ def check_same_schema(files: list[Path]) -> dict[str, Any]:
     return dict(first)
 
 
+def _streamable(source: str | Path, weight_column: str | None) -> tuple[list[Path], dict[str, Any]]:
+    """The Parquet files of ``source`` and their common schema, checked for streaming."""
+    files = parquet_files(source)
+    schema = check_same_schema(files)
+    if COUNT_COLUMN in schema:
+        raise InputFileError(f"{str(source)!r} has a column named {COUNT_COLUMN!r}, which streaming uses itself; rename it")
+    if weight_column is not None and weight_column not in schema:
+        raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of {str(source)!r}")
+    return files, schema
+
+
 def aggregate_parquet(
     source: str | Path, weight_column: str | None = None, excluded: tuple[str, ...] = ()
 ) -> Aggregated:
@@ -80,12 +91,7 @@ def aggregate_parquet(
     ``weight_column`` over them), computed by polars' streaming engine. ``excluded``
     columns (the spec's ``exclude``) are never read: they come back all missing, so an
     excluded identifier does not make every row distinct."""
-    files = parquet_files(source)
-    schema = check_same_schema(files)
-    if COUNT_COLUMN in schema:
-        raise InputFileError(f"{str(source)!r} has a column named {COUNT_COLUMN!r}, which streaming uses itself; rename it")
-    if weight_column is not None and weight_column not in schema:
-        raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of {str(source)!r}")
+    files, schema = _streamable(source, weight_column)
     lazy = pl.scan_parquet(files)
     blank = [c for c in excluded if c in schema and c != weight_column]
     if blank:
@@ -124,12 +130,7 @@ def aggregate_parquet_columns(
     bounded by the column with the most distinct values, not by the distinct rows of the
     table (which a few numeric columns make about as many as the rows). For a family that
     models every column on its own; ``excluded`` columns are not read."""
-    files = parquet_files(source)
-    schema = check_same_schema(files)
-    if COUNT_COLUMN in schema:
-        raise InputFileError(f"{str(source)!r} has a column named {COUNT_COLUMN!r}, which streaming uses itself; rename it")
-    if weight_column is not None and weight_column not in schema:
-        raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of {str(source)!r}")
+    files, schema = _streamable(source, weight_column)
     lazy = pl.scan_parquet(files)
     count = pl.len() if weight_column is None else pl.col(weight_column).cast(pl.Float64).sum()
     names = [c for c in schema if c != weight_column and c not in excluded]
