@@ -162,3 +162,30 @@ def test_a_stopped_session(frame: pl.DataFrame) -> None:
         dt.fit(sdf)
     with pytest.raises(InputFileError, match="Spark session is stopped"):
         model.sample_spark(session, 10)
+
+
+def test_independent_fit_from_spark_brings_back_each_columns_values(spark, frame: pl.DataFrame,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """One Spark job of grouping sets, one set per column: the driver gets each column's
+    distinct values with counts, never the table's distinct rows; the same model file, with a
+    weight column and an excluded column too."""
+    import datatwin.api as api
+    from datatwin.io.spark import aggregate_spark_columns
+    from datatwin.io.streaming import COUNT_COLUMN
+
+    weighted = frame.with_columns(w=pl.lit(2.0))
+    sdf = spark.createDataFrame(weighted.to_pandas())
+    apart = aggregate_spark_columns(sdf, "w", ("id",))
+    assert set(apart.frames) == {"age", "income", "sex", "city"} and apart.rows == 2_000
+    for name, counts in apart.frames.items():
+        assert counts.height == frame[name].n_unique() and counts[COUNT_COLUMN].sum() == 4_000
+    assert apart.schema.columns == weighted.columns and apart.schema.height == 0
+
+    def no_distinct_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the independent family brought back the distinct rows")
+
+    monkeypatch.setattr(api, "aggregate_spark", no_distinct_rows)
+    spec = {"weight_column": "w", "columns": {"id": {"exclude": True}}}
+    assert _without_provenance(dt.fit(sdf, spec)) == _without_provenance(dt.fit(weighted, spec))
+    with pytest.raises(AssertionError, match="distinct rows"):
+        dt.fit(sdf, spec, family="copula")

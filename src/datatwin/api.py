@@ -17,7 +17,7 @@ from datatwin._version import __version__
 from datatwin.constraints.fitting import finish_constraints, prepare_constraints
 from datatwin.errors import DatatwinWarning, InputFileError, ModelFileError, PrivacyError, SpecError
 from datatwin.io import read_table
-from datatwin.io.spark import aggregate_spark, is_spark_frame
+from datatwin.io.spark import aggregate_spark, aggregate_spark_columns, is_spark_frame
 from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet, aggregate_parquet_columns
 from datatwin.model import Model
 from datatwin.models import ModelFamily
@@ -130,8 +130,11 @@ def fit(
     streamed = None
     apart = None
     excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
-    if is_spark_frame(data):  # the distinct rows with counts come back from Spark, never the rows
-        streamed = aggregate_spark(data, fit_spec.weight_column, excluded)
+    if is_spark_frame(data):  # the distinct rows (or each column's values) with counts come back, never the rows
+        if models_columns_apart(chosen, fit_spec):
+            apart = aggregate_spark_columns(data, fit_spec.weight_column, excluded)
+        else:
+            streamed = aggregate_spark(data, fit_spec.weight_column, excluded)
     elif isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
         streaming = True  # a folder or a pattern of parts can only be streamed
     if streaming and streamed is None:

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from datatwin.errors import InputFileError, SamplingError
-from datatwin.io.streaming import COUNT_COLUMN, Aggregated
+from datatwin.io.streaming import COUNT_COLUMN, Aggregated, ColumnsAggregated
 
 if TYPE_CHECKING:  # pragma: no cover
     from datatwin.model import Model
@@ -32,12 +32,7 @@ def _active(session: Any, what: str) -> None:
         raise InputFileError(f"{what}: the Spark session is stopped; start one (SparkSession.builder.getOrCreate())")
 
 
-def aggregate_spark(frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = ()) -> Aggregated:
-    """The distinct rows of a Spark DataFrame with how many rows hold each (or the sum of
-    ``weight_column``), computed by Spark: one ``groupBy().agg()`` job, whose result only
-    comes back to the driver."""
-    from pyspark.sql import functions as F
-
+def _checked(frame: Any, weight_column: str | None, excluded: tuple[str, ...]) -> None:
     _active(frame.sparkSession, "fitting a Spark DataFrame")
     bad = [(f.name, f.dataType.simpleString()) for f in frame.schema.fields
            if f.name not in excluded and f.dataType.simpleString().startswith(_UNSUPPORTED)]
@@ -51,21 +46,67 @@ def aggregate_spark(frame: Any, weight_column: str | None = None, excluded: tupl
         raise InputFileError(f"the Spark DataFrame has a column named {COUNT_COLUMN!r}, which datatwin uses itself; rename it")
     if weight_column is not None and weight_column not in frame.columns:
         raise InputFileError(f"spec: weight_column {weight_column!r} is not a column of the Spark DataFrame")
+
+
+def _to_polars(frame: Any) -> pl.DataFrame:
+    table = frame.toArrow() if hasattr(frame, "toArrow") else frame.toPandas()
+    out = pl.from_arrow(table) if not hasattr(table, "iloc") else pl.from_pandas(table)
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
+def aggregate_spark(frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = ()) -> Aggregated:
+    """The distinct rows of a Spark DataFrame with how many rows hold each (or the sum of
+    ``weight_column``), computed by Spark: one ``groupBy().agg()`` job, whose result only
+    comes back to the driver."""
+    from pyspark.sql import functions as F
+
+    _checked(frame, weight_column, excluded)
     for name in excluded:  # never read
         if name in frame.columns and name != weight_column:
             frame = frame.withColumn(name, F.lit(None).cast(frame.schema[name].dataType))
     keys = [c for c in frame.columns if c != weight_column]
     count = F.count(F.lit(1)) if weight_column is None else F.sum(F.col(weight_column).cast("double"))
     grouped = frame.groupBy(*keys).agg(count.alias(COUNT_COLUMN), F.count(F.lit(1)).alias("__rows__"))
-    table = grouped.toArrow() if hasattr(grouped, "toArrow") else grouped.toPandas()
-    counted = pl.from_arrow(table) if not hasattr(table, "iloc") else pl.from_pandas(table)
-    assert isinstance(counted, pl.DataFrame)
-    counted = counted.sort(keys, nulls_last=True, maintain_order=True)
+    counted = _to_polars(grouped).sort(keys, nulls_last=True, maintain_order=True)
     rows = int(counted["__rows__"].sum()) if counted.height else 0
     counted = counted.drop("__rows__").with_columns(pl.col(COUNT_COLUMN).cast(pl.Float64))
     if weight_column is not None:
         counted = counted.rename({COUNT_COLUMN: weight_column})
     return Aggregated(counted, "Spark DataFrame", rows, len(frame.columns))
+
+
+def aggregate_spark_columns(
+    frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = ()
+) -> ColumnsAggregated:
+    """Each column of a Spark DataFrame reduced on its own to its distinct values with their
+    count (or sum of ``weight_column``), in one Spark job (grouping sets, one per column),
+    for a family that models every column on its own: the driver receives the columns'
+    distinct values, never the table's distinct rows."""
+    from pyspark.sql import functions as F
+
+    _checked(frame, weight_column, excluded)
+    names = [c for c in frame.columns if c != weight_column and c not in excluded]
+    count = F.count(F.lit(1)) if weight_column is None else F.sum(F.col(weight_column).cast("double"))
+    flags = [F.grouping(c).alias(f"__set{i}__") for i, c in enumerate(names)]  # 0 where the set is that column's
+    grouped = frame.groupingSets([(c,) for c in names], *names).agg(
+        count.alias(COUNT_COLUMN), F.count(F.lit(1)).alias("__rows__"), *flags)
+    result = _to_polars(grouped)
+    frames = {}
+    rows = 0
+    for i, c in enumerate(names):
+        part = result.filter(pl.col(f"__set{i}__") == 0)
+        if i == 0:
+            rows = int(part["__rows__"].sum()) if part.height else 0
+        frames[c] = part.select(c, pl.col(COUNT_COLUMN).cast(pl.Float64)).sort(c, nulls_last=True, maintain_order=True)
+    schema = {f.name: None for f in frame.schema.fields}
+    for c in names:
+        schema[c] = result.schema[c]
+    rest = [c for c, t in schema.items() if t is None]
+    if rest:  # the weight and excluded columns: their types only (no row is read)
+        empty = _to_polars(frame.select(*rest).limit(0))
+        schema.update(empty.schema)
+    return ColumnsAggregated(frames, pl.DataFrame(schema=schema), "Spark DataFrame", rows, len(frame.columns))
 
 
 def _arrow_for_spark(frame: pl.DataFrame) -> Any:
