@@ -149,21 +149,6 @@ def test_the_spark_submit_example_runs_in_local_mode(spark, frame: pl.DataFrame,
     assert back.select(expected.columns).cast(expected.schema).equals(expected)
 
 
-# stops the module's session (getOrCreate returns it): keep it last
-def test_a_stopped_session(frame: pl.DataFrame) -> None:
-    from pyspark.sql import SparkSession
-
-    model = dt.fit(frame)
-    # the module's session is stopped last; this one is a fresh one stopped here
-    session = SparkSession.builder.master("local[1]").appName("stopped").getOrCreate()
-    sdf = session.createDataFrame(frame.head(10).to_pandas())
-    session.stop()
-    with pytest.raises(InputFileError, match="Spark session is stopped"):
-        dt.fit(sdf)
-    with pytest.raises(InputFileError, match="Spark session is stopped"):
-        model.sample_spark(session, 10)
-
-
 def test_independent_fit_from_spark_brings_back_each_columns_values(spark, frame: pl.DataFrame,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """One Spark job of grouping sets, one set per column: the driver gets each column's
@@ -189,3 +174,18 @@ def test_independent_fit_from_spark_brings_back_each_columns_values(spark, frame
     assert _without_provenance(dt.fit(sdf, spec)) == _without_provenance(dt.fit(weighted, spec))
     with pytest.raises(AssertionError, match="distinct rows"):
         dt.fit(sdf, spec, family="copula")
+
+
+# stops the module's session (getOrCreate returns it): keep it last
+def test_a_stopped_session(frame: pl.DataFrame) -> None:
+    from pyspark.sql import SparkSession
+
+    model = dt.fit(frame)
+    # the module's session is stopped last; this one is a fresh one stopped here
+    session = SparkSession.builder.master("local[1]").appName("stopped").getOrCreate()
+    sdf = session.createDataFrame(frame.head(10).to_pandas())
+    session.stop()
+    with pytest.raises(InputFileError, match="Spark session is stopped"):
+        dt.fit(sdf)
+    with pytest.raises(InputFileError, match="Spark session is stopped"):
+        model.sample_spark(session, 10)
