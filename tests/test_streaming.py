@@ -155,3 +155,13 @@ def test_streamed_kinds_follow_the_rows_not_the_distinct_rows(tmp_path: Path, fa
     in_memory = dt.fit(frame, family=family)
     assert [c.kind for c in streamed.columns] == [c.kind for c in in_memory.columns] == ["categorical", "categorical"]
     assert _without_provenance(streamed) == _without_provenance(in_memory)
+
+
+@pytest.mark.parametrize("family", ["independent", "copula"])
+def test_streaming_parts_without_rows(tmp_path: Path, family: str) -> None:
+    from datatwin.errors import DataError
+
+    pl.DataFrame({"a": pl.Series([], dtype=pl.Int64), "b": pl.Series([], dtype=pl.String)}).write_parquet(
+        tmp_path / "empty.parquet")
+    with pytest.raises(DataError, match=r"^empty\.parquet has no rows; a model needs at least one row"):
+        dt.fit(tmp_path / "empty.parquet", family=family, streaming=True)

@@ -15,7 +15,7 @@ import polars as pl
 from datatwin import gmf, modelfile
 from datatwin._version import __version__
 from datatwin.constraints.fitting import finish_constraints, prepare_constraints
-from datatwin.errors import DatatwinWarning, InputFileError, ModelFileError, PrivacyError, SpecError
+from datatwin.errors import DataError, DatatwinWarning, InputFileError, ModelFileError, PrivacyError, SpecError
 from datatwin.io import read_table
 from datatwin.io.spark import aggregate_spark, aggregate_spark_columns, is_spark_frame
 from datatwin.io.streaming import COUNT_COLUMN, aggregate_parquet, aggregate_parquet_columns
@@ -127,27 +127,7 @@ def fit(
         )
     else:
         chosen = make_family(family)
-    streamed = None
-    apart = None
-    excluded = tuple(name for name, c in fit_spec.columns.items() if c.exclude)
-    if is_spark_frame(data):  # the distinct rows (or each column's values) with counts come back, never the rows
-        if models_columns_apart(chosen, fit_spec):
-            apart = aggregate_spark_columns(data, fit_spec.weight_column, excluded)
-        else:
-            streamed = aggregate_spark(data, fit_spec.weight_column, excluded)
-    elif isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data))):
-        streaming = True  # a folder or a pattern of parts can only be streamed
-    if streaming and streamed is None:
-        if not isinstance(data, (str, Path)):
-            raise InputFileError(
-                f"streaming=True reads Parquet files by path or pattern; got a {type(data).__name__}, which is "
-                "already in memory: fit it without streaming"
-            )
-        if models_columns_apart(chosen, fit_spec):
-            # every column on its own: each reduced to its distinct values, not the table to its distinct rows
-            apart = aggregate_parquet_columns(data, fit_spec.weight_column, excluded)
-        else:
-            streamed = aggregate_parquet(data, fit_spec.weight_column, excluded)
+    streamed, apart = _reduce(data, streaming, chosen, fit_spec)
     if streamed is not None or apart is not None:  # distinct rows (or values): counts are the frequency weights
         if fit_spec.weight_column is None:
             fit_spec = dataclasses.replace(fit_spec, weight_column=COUNT_COLUMN)
@@ -276,6 +256,30 @@ def fit_prepared(
         joints=place_members(joint.joints, [n for n in order if n in output]),
         differences=[d for d in differences if {d.name, d.low} <= {c.name for c in fitted.columns}],
     )
+
+
+def _reduce(data: Any, streaming: bool, family: ModelFamily, spec: FitSpec) -> tuple[Any, Any]:
+    """``(distinct rows, None)``, ``(None, each column's distinct values)`` or ``(None, None)``:
+    how a Spark DataFrame or streamed Parquet parts come to the driver, never as rows. A
+    family that models every column on its own gets each column apart (memory: the column
+    with the most distinct values), any other the table's distinct rows."""
+    excluded = tuple(name for name, c in spec.columns.items() if c.exclude)
+    apart = models_columns_apart(family, spec)
+    if is_spark_frame(data):
+        reduced = (aggregate_spark_columns if apart else aggregate_spark)(data, spec.weight_column, excluded)
+    elif streaming or (isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data)))):
+        # a folder or a pattern of parts can only be streamed
+        if not isinstance(data, (str, Path)):
+            raise InputFileError(
+                f"streaming=True reads Parquet files by path or pattern; got a {type(data).__name__}, which is "
+                "already in memory: fit it without streaming"
+            )
+        reduced = (aggregate_parquet_columns if apart else aggregate_parquet)(data, spec.weight_column, excluded)
+    else:
+        return None, None
+    if reduced.rows == 0:
+        raise DataError(f"{reduced.source} has no rows; a model needs at least one row of data")
+    return (None, reduced) if apart else (reduced, None)
 
 
 def models_columns_apart(family: ModelFamily, spec: FitSpec) -> bool:
