@@ -84,58 +84,54 @@ def _check_mapping(name: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _as_keyset(key: Any, values: Any) -> KeySet:
+    """One entry of a ``keysets`` mapping as a KeySet: a column and its values (a list, a
+    range, a one-column KeySet), or a tuple of columns and a KeySet, a public table or a
+    list of rows."""
+    if isinstance(key, str):
+        if isinstance(values, KeySet):
+            if values.columns != (key,):
+                raise SpecError(f"keysets[{key!r}]: the KeySet is over {list(values.columns)}, not {key!r}")
+            return values
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise SpecError(f"keysets[{key!r}]: a keyset is a list (or range) of the column's public values. "
+                            f"Got {values!r}.")
+        return KeySet.from_values(key, values)
+    if isinstance(key, tuple) and key and all(isinstance(c, str) for c in key):
+        if isinstance(values, KeySet):
+            if set(values.columns) != set(key):
+                raise SpecError(f"keysets[{key!r}]: the KeySet is over {list(values.columns)}, not {list(key)}")
+            return values
+        return KeySet(list(key), values) if isinstance(values, (list, tuple)) else KeySet.from_table(values, list(key))
+    raise SpecError(f"keysets: a key is a column name or a tuple of column names. Got {key!r}.")
+
+
 def _keysets(keysets: Any, tables: Sequence[Any] | None) -> tuple[dict[str, list[Any]], list[KeySet]]:
     """The one-column keysets (by column) and the KeySets over several columns, from what
-    ``keysets=`` accepts: a mapping of a column to its values (a list, a range, a one-column
-    KeySet) or of a tuple of columns to a KeySet, a public table or a list of rows; a KeySet;
-    or a list of KeySets (``{columns = [...], rows = [[...]]}`` in a spec file)."""
+    ``keysets=`` accepts: a mapping (see :func:`_as_keyset`), a KeySet, or a list of KeySets
+    (``{columns = [...], rows = [[...]]}`` in a spec file); ``tables`` adds more of the last."""
+    if keysets is None:
+        given: list[KeySet] = []
+    elif isinstance(keysets, KeySet):
+        given = [keysets]
+    elif isinstance(keysets, Mapping):
+        given = [_as_keyset(key, values) for key, values in keysets.items()]
+    elif isinstance(keysets, Sequence) and not isinstance(keysets, (str, bytes)):
+        given, tables = [], [*keysets, *(tables or [])]
+    else:
+        raise SpecError(f"The 'keysets' parameter of Marginals must be a mapping of columns to public values, a KeySet "
+                        f"or a list of KeySets. Got {type(keysets).__name__}.")
+    given += [t if isinstance(t, KeySet) else KeySet.from_dict(t, "keyset_tables") for t in tables or []]
     single: dict[str, list[Any]] = {}
     multi: list[KeySet] = []
-
-    def add(ks: KeySet) -> None:
-        taken = set(single) | {c for k in multi for c in k.columns}
-        again = [c for c in ks.columns if c in taken]
+    for ks in given:
+        again = [c for c in ks.columns if c in single or any(c in k.columns for k in multi)]
         if again:
             raise SpecError(f"keysets: column {again[0]!r} is in two keysets; give each column one public domain")
         if len(ks.columns) == 1:
             single[ks.columns[0]] = ks.values()
         else:
             multi.append(ks)
-
-    if keysets is None:
-        pass
-    elif isinstance(keysets, KeySet):
-        add(keysets)
-    elif isinstance(keysets, Mapping):
-        for key, values in keysets.items():
-            if isinstance(key, str):
-                if isinstance(values, KeySet):
-                    if values.columns != (key,):
-                        raise SpecError(f"keysets[{key!r}]: the KeySet is over {list(values.columns)}, not {key!r}")
-                    add(values)
-                    continue
-                if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-                    raise SpecError(f"keysets[{key!r}]: a keyset is a list (or range) of the column's public values. "
-                                    f"Got {values!r}.")
-                add(KeySet.from_values(key, values))
-            elif isinstance(key, tuple) and key and all(isinstance(c, str) for c in key):
-                if isinstance(values, KeySet):
-                    if set(values.columns) != set(key):
-                        raise SpecError(f"keysets[{key!r}]: the KeySet is over {list(values.columns)}, not {list(key)}")
-                    add(values)
-                elif isinstance(values, (list, tuple)):
-                    add(KeySet(list(key), values))
-                else:
-                    add(KeySet.from_table(values, list(key)))
-            else:
-                raise SpecError(f"keysets: a key is a column name or a tuple of column names. Got {key!r}.")
-    elif isinstance(keysets, Sequence) and not isinstance(keysets, (str, bytes)):
-        tables = [*keysets, *(tables or [])]
-    else:
-        raise SpecError(f"The 'keysets' parameter of Marginals must be a mapping of columns to public values, a KeySet "
-                        f"or a list of KeySets. Got {type(keysets).__name__}.")
-    for item in tables or []:
-        add(item if isinstance(item, KeySet) else KeySet.from_dict(item, "keyset_tables"))
     return single, multi
 
 
