@@ -85,3 +85,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     docs = [item for item in session.items if getattr(item, "originalname", None) == "test_doc_snippets_run"]
     if docs:
         docs[0].module.start_runs(session.config, [item.callspec.params["doc"] for item in docs])
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Blocks of 500 rows instead of 2^20, so that a small sample spans several blocks."""
+    import datatwin.model as model_module
+
+    monkeypatch.setattr(model_module, "BLOCK_ROWS", 500)
+    return 500

@@ -7,14 +7,7 @@ import polars as pl
 import pytest
 
 import datatwin as dt
-import datatwin.model as model_module
 from datatwin.errors import SamplingError
-
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(model_module, "BLOCK_ROWS", 500)
-    return 500
 
 
 @pytest.fixture(scope="module")

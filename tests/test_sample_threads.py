@@ -7,16 +7,9 @@ import polars as pl
 import pytest
 
 import datatwin as dt
-import datatwin.model as model_module
 from datatwin.errors import InputFileError
 from datatwin.io.parts import write_parts
 from datatwin.models.blocks import draw_blocks, sample_threads
-
-
-@pytest.fixture
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(model_module, "BLOCK_ROWS", 300)
-    return 300
 
 
 @pytest.fixture(scope="module")
