@@ -67,7 +67,9 @@ def test_dp_ledger_adds_up_to_the_budget(budget: dict[str, float]) -> None:
         assert any(" × ".join(m["columns"]) in w and w.startswith("marginals:") for w in lines)
         assert m["noise_sd"] > 0
     n_edges = sum(1 for t in section["tree"] if t["parent"] is not None)
-    assert sum(1 for w in lines if "of the tree" in w) == n_edges == 3
+    assert sum(1 for w in lines if "of the spanning tree" in w) == n_edges == 3  # 4 columns, one component
+    picks = [w for w in lines if w.startswith("marginals: pair ")]
+    assert len(picks) == sum(1 for m in section["measurements"] if len(m["columns"]) == 2) >= 3  # a choice per pair
 
 
 def test_dp_keeps_a_strong_association() -> None:

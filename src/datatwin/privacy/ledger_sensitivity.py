@@ -15,8 +15,8 @@ per-column releases whose text names the statistic:
 - subset averages of t estimates over m subsets (sample and aggregate): L1 t / m, L2 √t / m;
 
 - the marginals family's k-way marginals (``1-way marginal of a (16 cells)``): a row lies in
-  one cell, sensitivity 1; its private choices of the tree's pairs and third columns: one
-  row moves any score by at most 1;
+  one cell, sensitivity 1; its private choices of the pairs to measure (and, in files of the
+  tree with 3-way marginals, of third columns): one row moves any score by at most 1;
 
 each doubled under replace-one-row neighbours, and multiplied by ``max_rows`` under
 add/remove-rows-with-id neighbours (one ID adds or removes up to ``max_rows`` rows). Table-wide statistics a family asks for
@@ -41,7 +41,7 @@ _BOUNDS = re.compile(r"^missing count and bounds histograms \(\d+ (log-scale bin
 _SUMS = re.compile(r"^clamped sums of (.+)$")
 _AVERAGES = re.compile(r"^subset averages of (.+) \(sample and aggregate, (\d+) subsets\)$")
 _MARGINAL = re.compile(r"^\d+-way marginal of .+ \(\d+ cells\)$")
-_CHOICE = re.compile(r"^(pair \d+ of \d+ of the tree, among \d+ candidate pairs|third column for .+ given .+, among \d+ "
+_CHOICE = re.compile(r"^(pair \d+ of \d+( of the tree| \(of the spanning tree\))?, among \d+ candidate pairs|third column for .+ given .+, among \d+ "
                      r"candidates \(\d+ of \d+\))$")
 _L2 = ("gaussian", "discrete_gaussian", "gaussian_approx")
 

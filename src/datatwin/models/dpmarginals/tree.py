@@ -1,16 +1,16 @@
-"""Estimation and sampling for a tree of marginals, in numpy (no iterative model fitting).
+"""Consistent margins, pair choices and sampling for a network of marginals, in numpy.
 
 - :func:`combine` — one column's marginal from every noisy measurement that covers it,
   weighted by inverse variance (a 2-way table's margin sums ``size of the other column``
   noisy cells, so its variance is that many times a cell's);
 - :func:`fit_pair` — a non-negative 2-way table whose margins are the combined 1-ways
   (least-squares margin correction, clipping, then iterative proportional fitting);
-- :func:`pair_scores` — MST's selection scores in closed form: how far each pair's exact
-  counts are from the product of the noisy 1-ways (L1), less the noise a measurement of
-  that size would add;
+- :func:`pair_scores` — selection scores: how far each pair's exact counts are from the
+  product of the noisy 1-ways (MST's closed form) or from a model's estimate (AIM-style),
+  in L1, less the noise a measurement of that size would add;
 - :func:`round_counts` / :func:`sample_tree` — rows drawn by rounding ``n·p`` and placing
-  the remainder by the fractional parts (better than i.i.d. draws), root first, then
-  each child conditional on its parent, vectorised over the parent's cells.
+  the remainder by the fractional parts (better than i.i.d. draws), roots first, then
+  each node conditional on its parents, vectorised over the parents' cells.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["combine", "fit_pair", "fit_triple", "kruskal_order", "pair_scores", "round_counts", "sample_tree", "simplex"]
+__all__ = ["combine", "fit_pair", "kruskal_order", "pair_scores", "round_counts", "sample_tree", "simplex"]
 
 #: IPF sweeps when a 2-way table is fitted to its two margins
 IPF_STEPS = 30
@@ -89,14 +89,17 @@ def fit_pair(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
 def pair_scores(
     codes: Mapping[int, np.ndarray], sizes: Mapping[int, int], probs: Mapping[int, np.ndarray],
     pairs: Sequence[tuple[int, int]], n_hat: float, noise_sd: float, weights: np.ndarray | None = None,
+    expected: Mapping[tuple[int, int], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """For each pair, ``‖exact counts − n̂·pᵢ⊗pⱼ‖₁ − √(2/π)·σ·cells``: one row moves it by at most 1."""
+    """For each pair, ``‖exact counts − n̂·q‖₁ − √(2/π)·σ·cells``, where ``q`` is
+    ``expected[pair]`` (a model's probabilities of the pair's cells, row-major) or else the
+    product of the 1-ways ``pᵢ⊗pⱼ``: one row moves it by at most 1."""
     out = np.empty(len(pairs))
     for k, (i, j) in enumerate(pairs):
         si, sj = sizes[i], sizes[j]
         exact = np.bincount(codes[i] * sj + codes[j], weights=weights, minlength=si * sj)
-        expected = n_hat * np.outer(probs[i], probs[j]).ravel()
-        out[k] = np.abs(exact - expected).sum() - math.sqrt(2 / math.pi) * noise_sd * si * sj
+        q = expected[(i, j)] if expected is not None else np.outer(probs[i], probs[j]).ravel()
+        out[k] = np.abs(exact - n_hat * q).sum() - math.sqrt(2 / math.pi) * noise_sd * si * sj
     return out
 
 
@@ -138,25 +141,6 @@ def round_counts(m: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.n
     extra = np.zeros_like(base)
     np.put_along_axis(extra, order, chosen, axis=1)
     return base + extra
-
-
-def fit_triple(table: np.ndarray, rp: np.ndarray, pq: np.ndarray) -> np.ndarray:
-    """P(q | r, p) from a noisy (r, p, q) table fitted, non-negative, to the (r, p) and (p, q)
-    margins (probabilities) by iterative proportional fitting."""
-    t = np.asarray(table, dtype=float)
-    total = np.clip(t, 0.0, None).sum()
-    t = t / total if total > 0 else np.zeros_like(t)
-    t = project_simplex(t.ravel()).reshape(t.shape) if PROJECT and total > 0 else np.clip(t, 0.0, None)
-    t = t + 1e-9 * rp[:, :, None] * pq[None, :, :]
-    for _ in range(IPF_STEPS):
-        s = t.sum(2)
-        t *= np.divide(rp, s, out=np.zeros_like(s), where=s > 0)[:, :, None]
-        s = t.sum(0)
-        t *= np.divide(pq, s, out=np.zeros_like(s), where=s > 0)[None, :, :]
-    rows = t.sum(2, keepdims=True)
-    pq_rows = pq.sum(1, keepdims=True)
-    fallback = np.divide(pq, pq_rows, out=np.full_like(pq, 1.0 / pq.shape[1]), where=pq_rows > 0)
-    return np.where(rows > 0, t / np.where(rows > 0, rows, 1.0), fallback[None, :, :])
 
 
 def sample_tree(
