@@ -1,6 +1,7 @@
 """DP marginals family on Adult, discretised as issue 16 says: 2-way and 3-way TVD, time, memory.
 
-    python benchmarks/bench_dpmarginals.py [--epsilon 1 10] [--seed 0]
+    bash benchmarks/peers/setup_mbi.sh      # once: private-pgm's mbi 2.0 + JAX in benchmarks/.venv-mbi
+    python benchmarks/bench_dpmarginals.py [--epsilon 1 10] [--seed 0] [--fits 5] [--mst 1]
 
 Adult (``../shared/datasets/adult.csv``, '?' missing) is discretised (age in 5-year bins,
 fnlwgt in 50k bins, capital-gain in 9 bins, capital-loss in 7, hours-per-week in 5-hour
@@ -9,11 +10,12 @@ declared public (keysets), as private-pgm's MST assumes. The budget (ε, δ = 1e
 to datatwin as the ρ it implies (``Budget.to_zcdp``), as MST does. Printed per ε: mean TVD
 over all 105 2-way marginals and over 100 sampled 3-way marginals, fit time, time to sample
 1M rows, peak traced memory of the fit, then (one more fit, traced) each step's time and
-memory: per-column marginals, 1-ways with pair choices and 2-ways, the consistent margins
-and the network, sampling; a last row fits the same family under ``none``
-(exact marginals, not private: the structure's own floor). The peers (measured in the issue, not here:
-private-pgm's ``mbi`` needs JAX, not installed): MST 0.041 / 0.094 at ε = 1, 0.034 / 0.086 at
-ε = 10, in 147-895 s and 2 GB; independent 0.080 / 0.176; bootstrap floor 0.012 / 0.027.
+memory: per-column marginals, 1-ways with pair choices (and the networks the AIM-style rounds
+score against) and 2-ways, the consistent margins and the final network, sampling; a last row fits the same family under ``none``
+(exact marginals, not private: the structure's own floor). Under each private row, private-pgm's
+MST in the same run (``peers/mst_runner.py``, mbi 2.0 in its own environment) with the same ρ,
+scored the same way. The issue's figures for the others: independent 0.080 / 0.176;
+bootstrap floor 0.012 / 0.027.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def tvd(real: pl.DataFrame, synth: pl.DataFrame, cols: list[str]) -> float:
 
 STEPS = {  # the fit's steps, by the function that does each (wrapped only for the per-step run)
     "per-column marginals": ("family", "fit_marginals"),
-    "1-ways, pair choices, 2-ways": ("_Fitter", "_auto"),
-    "consistent margins and the network": ("_Fitter", "_network"),
+    "1-ways, pair choices (with the rounds' networks), 2-ways": ("_Fitter", "_auto"),
+    "consistent margins and the final network": ("_Fitter", "_network"),
 }
 
 
@@ -76,12 +78,20 @@ def per_step(fit, sample) -> list[tuple[str, float, float]]:  # type: ignore[no-
     out: list[tuple[str, float, float]] = []
     originals = {}
 
+    depth = [0]  # a step called inside another (the pair rounds' networks) counts as part of it
+
     def wrap(label: str, fn):  # type: ignore[no-untyped-def]
         def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if depth[0]:
+                return fn(*args, **kwargs)
+            depth[0] += 1
             tracemalloc.reset_peak()
             base = tracemalloc.get_traced_memory()[0]
             start = time.perf_counter()
-            result = fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                depth[0] -= 1
             out.append((label, time.perf_counter() - start, (tracemalloc.get_traced_memory()[1] - base) / 2**20))
             return result
         return timed
@@ -104,10 +114,47 @@ def per_step(fit, sample) -> list[tuple[str, float, float]]:  # type: ignore[no-
     return [*out[:-1], ("the rest of the fit (reading, preparing, writing)", rest, float("nan")), out[-1]]
 
 
+MBI_PYTHON = Path(__file__).resolve().parent / ".venv-mbi" / "bin" / "python"
+
+
+def run_mst(real: pl.DataFrame, eps: float, rho: float, fits: int, pairs: list, triples: list, seed: int) -> str:  # type: ignore[type-arg]
+    """private-pgm's MST (``peers/mst_runner.py`` in its own environment) on the same table and
+    the same ρ, scored the same way: one line for the table."""
+    if not MBI_PYTHON.exists():
+        return "MST: not run (bash benchmarks/peers/setup_mbi.sh installs it in benchmarks/.venv-mbi)"
+    import json
+    import subprocess
+    import tempfile
+
+    scores, fit_s, rss = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "adult_discretised.csv"
+        real.write_csv(data)
+        for k in range(fits):
+            out = Path(tmp) / f"mst_{k}.csv"
+            proc = subprocess.run([str(MBI_PYTHON), str(Path(__file__).parent / "peers" / "mst_runner.py"), "--data",
+                                   str(data), "--out", str(out), "--epsilon", str(eps), "--delta", "1e-9", "--rho",
+                                   repr(rho), "--rows", str(real.height), "--seed", str(seed + k)],
+                                  capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                return f"MST: failed ({proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode})"
+            info = json.loads(proc.stdout.strip().splitlines()[-1])
+            synth = pl.read_csv(out, infer_schema=False)
+            scores.append((float(np.mean([tvd(real, synth, list(p)) for p in pairs])),
+                           float(np.mean([tvd(real, synth, t) for t in triples]))))
+            fit_s.append(info["fit_s"])
+            rss.append(info["peak_rss_mib"])
+    (two, three), (two_sd, three_sd) = np.mean(scores, axis=0), np.std(scores, axis=0)
+    return (f"MST (mbi 2.0, same rho), {fits} fit(s): 2-way TVD {two:.4f} ± {two_sd:.4f}, 3-way TVD {three:.4f} ± "
+            f"{three_sd:.4f}, fit {np.mean(fit_s):.1f} s, peak RSS {max(rss):.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epsilon", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mst", type=int, default=1, metavar="FITS",
+                        help="fits of private-pgm's MST per ε (benchmarks/.venv-mbi, setup_mbi.sh; 0 skips it)")
     parser.add_argument("--fits", type=int, default=5,
                         help="fits per ε (DP noise is not seeded: TVDs are printed as mean ± sd over the fits)")
     parser.add_argument("--no-steps", dest="steps", action="store_false",
@@ -145,6 +192,8 @@ def main() -> None:
         print(f"eps={eps:g} (rho={rho:.5f}, delta=1e-9), {len(scores)} fit(s): 2-way TVD {two:.4f} ± {two_sd:.4f}, "
               f"3-way TVD {three:.4f} ± {three_sd:.4f}, fit {np.mean(fit_times):.2f} s (max {max(fit_times):.2f}; "
               f"peak traced {peak:.0f} MiB), sample 1M {sample_s:.2f} s")
+        if math.isfinite(eps) and args.mst > 0:
+            print("    " + run_mst(real, eps, rho, args.mst, pairs, triples, args.seed))
         if args.steps:
             for label, seconds, mib in per_step(lambda family=family, policy=policy: dt.fit(real, family=family, privacy=policy),
                                                 lambda m: m.sample(1_000_000, seed=args.seed)):
