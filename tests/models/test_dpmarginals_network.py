@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 
 import numpy as np
 import polars as pl
@@ -131,3 +132,25 @@ def test_a_file_of_the_earlier_tree_with_one_given_name_still_samples() -> None:
         tree[node]["probabilities"] = (p / p.sum(-1, keepdims=True)).tolist()
     synth = dt.Model.from_dict(d).sample(2000, seed=0)
     assert synth.schema == frame.schema and synth.height == 2000
+
+
+def test_pairs_to_measure_grows_with_rows_and_budget_within_its_bounds() -> None:
+    from datatwin.models.dpmarginals.family import pairs_to_measure
+
+    def planned(n_hat: float, rho: float, columns: int = 15) -> int:
+        share1 = 0.3 / columns
+        sd1 = 1.0 / math.sqrt(2.0 * rho * share1)  # the 1-ways' Gaussian noise at that ρ
+        return pairs_to_measure(n_hat, sd1, share1, columns - 1, columns * (columns - 1) // 2, columns)
+
+    assert 30 <= planned(32_561, 0.01178) < planned(32_561, 0.98124) < 105  # Adult's size at ε = 1 and 10
+    assert planned(300, 0.001) == 14  # never fewer than a spanning tree
+    assert planned(10**9, 100.0) == 105  # never more than every pair
+    assert planned(10**9, 100.0, columns=40) == 8 * 40  # nor more than 8 per column
+    rows, budgets = (1e3, 1e4, 1e5, 1e6), (0.01, 0.1, 1.0)
+    for rho in budgets:
+        by_rows = [planned(n, rho) for n in rows]
+        assert by_rows == sorted(by_rows)  # more rows: never fewer pairs
+    for n in rows:
+        by_budget = [planned(n, rho) for rho in budgets]
+        assert by_budget == sorted(by_budget)  # more budget: never fewer pairs
+    assert pairs_to_measure(5000, 0.0, 0.02, 14, 105, 15) == 105  # exact (none): every pair the caps allow

@@ -69,6 +69,8 @@ RELEASE = "marginals"
 ONE_WAY_SHARE, SELECT_SHARE = 0.3, 0.05
 #: how many pairs ``auto`` measures grows as ``(n̂·√ρ)^PAIRS_POWER`` (:func:`pairs_to_measure`)
 PAIRS_SCALE, PAIRS_POWER = 2.4, 0.35
+#: ... and never more than this many pairs per column (a column has at most MAX_PARENTS parents)
+MAX_PAIRS_PER_COLUMN = 8
 #: the pairs beyond the spanning tree are chosen in this many rounds, each against the network so far
 PAIR_ROUNDS = 2
 #: at most this many parents per column in the network
@@ -452,7 +454,7 @@ class _Fitter:
         probs = {i: tr.simplex(v) for i, (v, _) in ones.items()}
         n_hat = float(np.mean([max(np.clip(v, 0, None).sum(), 1.0) for v, _ in ones.values()]))
         sd1 = float(np.mean([sd for _, sd in ones.values()]))
-        m = pairs_to_measure(n_hat, sd1, one / d, n_edges, len(allowed))
+        m = pairs_to_measure(n_hat, sd1, one / d, n_edges, len(allowed), d)
         share = (1.0 - ONE_WAY_SHARE - SELECT_SHARE) / m
         # MST's penalty for large tables uses the planned noise of one 2-way measurement (σ ∝ 1/√share)
         planned_sd = sd1 * math.sqrt((one / d) / share)
@@ -653,17 +655,19 @@ def node_cells(n_hat: float, pair_sd: float) -> int:
     return int(min(MAX_NODE_CELLS, max(MIN_NODE_CELLS, NODE_CELLS_PER_SNR * n_hat / pair_sd)))
 
 
-def pairs_to_measure(n_hat: float, sd1: float, share1: float, n_tree: int, n_allowed: int) -> int:
+def pairs_to_measure(n_hat: float, sd1: float, share1: float, n_tree: int, n_allowed: int, n_columns: int) -> int:
     """How many 2-way marginals ``auto`` measures: at least a spanning tree (``n_tree``), at
-    most every allowed pair, and in between ``PAIRS_SCALE·(n̂·√ρ)^PAIRS_POWER`` — few where
-    noise would swamp many tables, more as the rows and the budget grow (on Adult, 15 columns:
-    ε = 1 → 41 of 105 pairs, ε = 10 → 91; the best counts measured there). ``√ρ`` comes from the
-    1-ways' noise (σ₁ = 1/√(2·ρ·share1)): released values and public sizes only. Exact
-    (σ₁ = 0): every pair."""
+    most every allowed pair and ``MAX_PAIRS_PER_COLUMN`` per column, and in between
+    ``PAIRS_SCALE·(n̂·√ρ)^PAIRS_POWER`` — few where noise would swamp many tables, more as the
+    rows and the budget grow (on Adult, 15 columns: ε = 1 → 41 of 105 pairs, ε = 10 → 91;
+    the best counts measured there). ``√ρ`` comes from the 1-ways' noise
+    (σ₁ = 1/√(2·ρ·share1)): released values and public sizes only. Exact (σ₁ = 0): as many
+    as the caps allow."""
+    most = min(n_allowed, MAX_PAIRS_PER_COLUMN * n_columns)
     if sd1 <= 0:
-        return n_allowed
+        return max(n_tree, most)
     root_rho = 1.0 / (sd1 * math.sqrt(2.0 * share1))
-    return max(n_tree, min(n_allowed, round(PAIRS_SCALE * (n_hat * root_rho) ** PAIRS_POWER)))
+    return max(n_tree, min(most, round(PAIRS_SCALE * (n_hat * root_rho) ** PAIRS_POWER)))
 
 
 def conditioning(node: Mapping[str, Any]) -> list[str]:
