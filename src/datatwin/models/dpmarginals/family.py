@@ -9,9 +9,10 @@ released labels and ranges (:mod:`.domains`):
    the family's budget); cells too small to tell from noise are merged (MST's compression).
    Then ``m`` pairs (:func:`pairs_to_measure`: from a spanning tree up to every pair, as the
    rows and the budget allow) are chosen one at a time by the exponential mechanism
-   (``SELECT_SHARE``) on closed-form scores against the product of the noisy 1-ways — first
-   Kruskal-style, so they span the columns, then the best of the rest — and each chosen
-   pair's 2-way marginal is measured with an even share of the rest. A fixed strategy
+   (``SELECT_SHARE``): first a spanning tree, Kruskal-style, on closed-form scores against
+   the product of the noisy 1-ways; then the others in ``PAIR_ROUNDS`` rounds, AIM-style,
+   scored against the network of the pairs measured so far. Each chosen pair's 2-way
+   marginal is measured with an even share of the rest. A fixed strategy
    (``[Count([...], weight=...), Sum([...], "col", weight=...)]``) measures exactly what is
    listed, splitting the budget by weight; a Sum's noisy grouped sums become group means
    that sampled values are shifted to.
@@ -750,16 +751,9 @@ def _ledger_sd(line: Any) -> float | None:
     return None
 
 
-def _mutual_information(p: np.ndarray) -> float:
-    r, c = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * np.log(p / (r * c)), 0.0)
-    return float(np.nansum(terms))
-
-
 # -- the fitted model -----------------------------------------------------------------------
 class MarginalsFit(FittedModel):
-    """The domains, the measured (noisy) marginals, and the tree of marginals sampling follows."""
+    """The domains, the measured (noisy) marginals, and the network of conditional tables sampling follows."""
 
     family: ClassVar[str] = "marginals"
 

@@ -3,16 +3,16 @@
 Each column is drawn given up to ``max_parents`` earlier columns. Its conditional table comes
 from the *maximum-entropy* joint of the column and its parents that agrees with every measured
 2-way marginal among them and with the 1-way marginals (:func:`max_entropy`, iterative
-proportional fitting). So a column can depend on three others while only 2-way marginals were
-measured: their noise is spread over few cells, and what they imply about higher orders is
-kept. Measured on Adult with exact pairs, 3 parents reach a 2-way TVD of 0.016 against 0.036
-for the tree of pairs alone.
+proportional fitting). So a column can depend on several others while only 2-way marginals
+were measured: their noise is spread over few cells, and what they imply about higher orders
+is kept. Measured on Adult with exact pairs: a 2-way TVD of 0.036 for a tree of pairs, 0.020
+with 2 parents, 0.016 with 3.
 
 The structure (:func:`greedy_network`) is chosen PrivBayes-style from the released tables
-only (post-processing): start from the column with the most mutual information summed over its
-measured pairs, then repeatedly
-add the column whose best parent set among the columns already placed, and among those it
-has a measured pair with, carries the most mutual information.
+only (post-processing): from a first column, repeatedly add the column whose best parent set
+(among the columns already placed that it has a measured pair with) carries the most mutual
+information. The first column decides what the greedy order can reach, so a few are tried
+(the best-connected ones) and the network of the most information is kept.
 """
 
 from __future__ import annotations
