@@ -660,7 +660,7 @@ def pairs_to_measure(n_hat: float, sd1: float, share1: float, n_tree: int, n_all
     """How many 2-way marginals ``auto`` measures: at least a spanning tree (``n_tree``), at
     most every allowed pair and ``MAX_PAIRS_PER_COLUMN`` per column, and in between
     ``PAIRS_SCALE·(n̂·√ρ)^PAIRS_POWER`` — few where noise would swamp many tables, more as the
-    rows and the budget grow (on Adult, 15 columns: ε = 1 → 41 of 105 pairs, ε = 10 → 91;
+    rows and the budget grow (on Adult, 15 columns: ε = 1 → about 41 of 105 pairs, ε = 10 → about 90 (n̂ is noisy);
     the best counts measured there). ``√ρ`` comes from the 1-ways' noise
     (σ₁ = 1/√(2·ρ·share1)): released values and public sizes only. Exact (σ₁ = 0): as many
     as the caps allow."""
