@@ -83,6 +83,42 @@ def test_dp_keeps_a_strong_association() -> None:
     assert abs(float((synth["a"] == synth["b"]).mean()) - real_agree) < 0.05
 
 
+def test_combine_weights_by_inverse_variance() -> None:
+    from datatwin.models.dpmarginals.family import _combine
+
+    values, sd = _combine((np.array([10.0, 0.0]), 2.0), (np.array([20.0, 5.0]), 1.0))
+    assert np.allclose(values, [18.0, 4.0]) and math.isclose(sd, 1 / math.sqrt(1.25))
+    own = (np.array([1.0]), 3.0)
+    assert _combine(own, None) is own
+
+
+def test_columns_own_counts_join_the_one_ways() -> None:
+    from datatwin.models.dpmarginals import family as F
+
+    rng = np.random.default_rng(4)
+    n = 20_000
+    frame = _pairs(n=n).with_columns(
+        pl.Series("c", rng.choice(["q", "r", "s"], n, p=[0.7, 0.25, 0.05])).set_sorted()
+    ).with_columns(pl.when(pl.Series(rng.random(n) < 0.3)).then(None).otherwise(pl.col("c")).alias("c"))
+    keysets = {"a": ["x", "y", "z"], "b": ["x", "y", "z"], "c": ["s", "q", "r"]}  # not in sorted order
+    model = dt.fit(frame, family=dt.families.Marginals(keysets=keysets), privacy=dt.privacy.DifferentialPrivacy(rho=1.0))
+    section = json.loads(model.to_json())["model"]
+    assert section["column_counts"] == ["a", "b", "c"]  # public labels; the binned numeric ones have no counts
+    shares = {m["columns"][0]: m["budget_share"] for m in section["measurements"] if len(m["columns"]) == 1}
+    d = len(shares)
+    assert shares == {"a": F.REUSED_ONE_WAY_SHARE / d, "b": F.REUSED_ONE_WAY_SHARE / d, "c": F.REUSED_ONE_WAY_SHARE / d,
+                      "age": F.ONE_WAY_SHARE / d, "income": F.ONE_WAY_SHARE / d}
+    assert math.isclose(_ledger_total(model, "zcdp"), 1.0, rel_tol=1e-9)
+    assert "combined with the columns' own released counts (3 columns)" in "\n".join(model.fitted.describe())
+    # the column's counts laid out by label, missing last: a wrong layout moves a share by >= 0.05;
+    # the noise sd on a cell is a few rows of 20,000 (false failure far below 1e-6)
+    synth = model.sample(200_000, seed=2)
+    real_shares = frame["c"].value_counts(normalize=True).sort("c")
+    synth_shares = synth["c"].value_counts(normalize=True).sort("c")
+    assert np.allclose(real_shares["proportion"].to_numpy(), synth_shares["proportion"].to_numpy(), atol=0.01)
+    assert dt.fit(frame, family=dt.families.Marginals(keysets=keysets)).to_dict()["model"].get("column_counts") is None
+
+
 def test_fixed_strategy_weights_split_the_budget() -> None:
     frame = _pairs()
     fam = dt.families.Marginals(marginals=[dt.Count(["a"]), dt.Count(["a", "b"], weight=3)],
@@ -174,6 +210,7 @@ def test_binned_values_keep_dtype_range_and_missing_share() -> None:
         (lambda m: m["domains"][2].__setitem__("edges", [3, 2, 1]), "$.model.domains[2].edges"),
         (lambda m: m["domains"][0].__setitem__("labels", [1, 2, 3]), "$.model.domains[0].labels"),
         (lambda m: m["measurements"][0].__setitem__("values", [1.0]), "$.model.measurements[0].values"),
+        (lambda m: m.__setitem__("column_counts", ["nope"]), "$.model.column_counts[0]"),
     ],
 )
 def test_hand_edits_are_refused_with_a_path(edit, path) -> None:  # type: ignore[no-untyped-def]

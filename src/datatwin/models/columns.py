@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -20,6 +20,9 @@ from datatwin.prepare.textformat import TextFormat
 from datatwin.schema import (
     dtype_from_str,
 )
+
+if TYPE_CHECKING:
+    from datatwin.privacy.base import ReleasedCounts
 
 #: how many rounds of redrawing duplicates before a unique column gives up
 _UNIQUE_ROUNDS = 100
@@ -52,6 +55,9 @@ class ColumnModel:
     rare_labels: dict[str, Any] | None = None
     #: dates/numbers written as text: TextFormat.to_dict(); ``dtype`` stays the source's "String"
     text_format: dict[str, Any] | None = None
+    #: the noisy histogram the marginal was built from under DP, over public labels (a family may
+    #: combine it with its own measurements); not written to the file, which keeps the marginal
+    released: ReleasedCounts | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}

@@ -84,7 +84,7 @@ def fit_marginal(column: PreparedColumn, fit_spec: FitSpec, session: PolicySessi
         description=column.spec.description,
         text_format=column.text_format.to_dict() if column.text_format else None,
         prop_missing=est.prop_missing, unique=est.unique, distribution=distribution, selection=selection,
-        rare_labels=est.rare_labels,
+        rare_labels=est.rare_labels, released=est.counts,
     )
 
 

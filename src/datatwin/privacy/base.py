@@ -70,6 +70,18 @@ class ColumnData:
         return float(np.sum(self.counts))
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class ReleasedCounts:
+    """The noisy histogram a column's marginal was built from, over a public domain:
+    ``values[0]`` counts the missing rows and ``values[1:]`` the ``labels`` in order; ``sd`` is
+    the noise's standard deviation on each entry. Released already, so a family may combine it
+    with its own measurements at no further cost (post-processing)."""
+
+    labels: tuple[Any, ...]
+    values: np.ndarray
+    sd: float
+
+
 @dataclasses.dataclass(frozen=True)
 class Estimate:
     """One column's marginal as it will be published (becomes the column's model-file entry)."""
@@ -79,6 +91,8 @@ class Estimate:
     unique: bool
     selection: dict[str, Any] | None = None
     rare_labels: dict[str, Any] | None = None
+    #: the noisy counts behind the marginal, when it is a histogram over a public domain
+    counts: ReleasedCounts | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)

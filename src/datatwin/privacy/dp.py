@@ -336,6 +336,7 @@ class _DPSession(PolicySession):
             return self._fixed(budget, data, counts)
         family = forced if isinstance(forced, str) or forced is None else forced.get("name")
         kind = data.kind
+        released = None
         if kind in ("categorical", "string") and family in (None, "categorical"):
             if kind == "string" and family is None:
                 raise PrivacyError(
@@ -344,12 +345,12 @@ class _DPSession(PolicySession):
                     "'categorical' (labels are then selected privately), or fix its distribution in the spec, e.g. "
                     "{name = \"random_string\", parameters = {min_length = 5, max_length = 12, classes = [\"upper\"]}}"
                 )
-            dist, prop, sel = estimate_categorical(
+            dist, prop, sel, released = estimate_categorical(
                 budget, data.values, counts, data.n_missing, spec, data.categories,
                 data.dtype in _TEXT_DTYPES, data.fit_spec.other_label if data.fit_spec is not None else "other",
             )
         elif kind == "boolean" and family in (None, "bernoulli"):
-            dist, prop, sel = estimate_boolean(budget, data.values, counts, data.n_missing)
+            dist, prop, sel, released = estimate_boolean(budget, data.values, counts, data.n_missing)
         elif kind == "discrete" and spec.unique:
             if family is not None:
                 raise PrivacyError(
@@ -377,7 +378,7 @@ class _DPSession(PolicySession):
         if spec.unique and kind in ("date", "datetime", "time"):
             check_unique_capacity(data.name, dist, int(self.n_rows_hat or 1))
         return Estimate(distribution=dist, prop_missing=prop, unique=bool(spec.unique) and dist is not None,
-                        selection=sel)
+                        selection=sel, counts=released)
 
     def _unsupported(self, data: ColumnData, family: str) -> PrivacyError:
         kind, method = data.kind, self.policy.method

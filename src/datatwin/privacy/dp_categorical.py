@@ -24,6 +24,7 @@ import numpy as np
 
 from datatwin.distributions import Distribution, get_distribution_class
 from datatwin.errors import PrivacyError
+from datatwin.privacy.base import ReleasedCounts
 from datatwin.privacy.dp_column import ColumnBudget
 
 __all__ = ["estimate_boolean", "estimate_categorical"]
@@ -45,16 +46,16 @@ def _prop_missing(missing: float, present: float) -> float:
 
 
 def estimate_boolean(budget: ColumnBudget, values: np.ndarray, counts: np.ndarray, n_missing: float
-                     ) -> tuple[Distribution, float, dict[str, Any]]:
+                     ) -> tuple[Distribution, float, dict[str, Any], ReleasedCounts]:
     """Bernoulli from one noisy histogram [missing, false, true]; the domain is public."""
     by_value = {bool(v): int(c) for v, c in zip(values.tolist(), counts.tolist())}
     vector = np.array([round(n_missing), by_value.get(False, 0), by_value.get(True, 0)])
-    noisy, _ = budget.counts("missing, false and true counts", vector, 1.0)
+    noisy, sd = budget.counts("missing, false and true counts", vector, 1.0)
     p = _probabilities(noisy[1:])
     dist = get_distribution_class("bernoulli")(float(p[1]))
     return dist, _prop_missing(float(noisy[0]), float(np.clip(noisy[1:], 0, None).sum())), {
         "method": "dp: noisy counts of a public domain"
-    }
+    }, ReleasedCounts((False, True), noisy.astype(float), float(sd))
 
 
 def _public_labels(spec: Any, categories: list[str] | None, text: bool) -> list[Any] | None:
@@ -72,8 +73,10 @@ def estimate_categorical(
     categories: list[str] | None,
     text: bool,
     other_label: str,
-) -> tuple[Distribution, float, dict[str, Any]]:
-    """``(distribution, prop_missing, selection)`` for a categorical column.
+) -> tuple[Distribution, float, dict[str, Any], ReleasedCounts | None]:
+    """``(distribution, prop_missing, selection, counts)`` for a categorical column; ``counts``
+    is the noisy histogram when the labels are public (None under partition selection, whose
+    counts are biased upwards by the threshold they passed).
 
     ``text`` says whether values are text (String, Categorical, Enum), which is when
     unreleased labels can be kept as ``other_label``.
@@ -87,10 +90,11 @@ def estimate_categorical(
         # Values outside the public domain are not counted anywhere: the owner declared
         # the domain, and counting them would need a label that is not public.
         vector = np.array([round(n_missing)] + [observed.get(lab, 0) for lab in labels])
-        noisy, _ = budget.counts(f"missing and label counts ({len(labels)} public labels)", vector, 1.0)
+        noisy, sd = budget.counts(f"missing and label counts ({len(labels)} public labels)", vector, 1.0)
         dist = get_distribution_class("categorical")(labels, [float(p) for p in _probabilities(noisy[1:])])
         prop = _prop_missing(float(noisy[0]), float(np.clip(noisy[1:], 0, None).sum()))
-        return dist, prop, {"method": "dp: noisy counts of public labels"}
+        return dist, prop, {"method": "dp: noisy counts of public labels"}, ReleasedCounts(
+            tuple(labels), noisy.astype(float), float(sd))
     if budget.share.delta <= 0:
         raise PrivacyError(
             f"column {name!r}: its labels are not public, and releasing labels seen in the data needs a budget "
@@ -121,4 +125,4 @@ def estimate_categorical(
             "labels in the spec (labels = [...]), raise epsilon or delta, or exclude the column"
         )
     dist = get_distribution_class("categorical")(kept, [float(p) for p in _probabilities(kept_counts)])
-    return dist, _prop_missing(float(noisy[0]), present), {"method": "dp: partition selection"}
+    return dist, _prop_missing(float(noisy[0]), present), {"method": "dp: partition selection"}, None

@@ -68,6 +68,9 @@ RELEASE = "marginals"
 #: the shares of the family's budget in ``auto``: 1-way marginals and pair choices; the rest
 #: goes to the 2-way marginals, split evenly
 ONE_WAY_SHARE, SELECT_SHARE = 0.3, 0.05
+#: ... and a column's 1-way share where its own marginal was released as counts over the same
+#: cells (public labels), which the family combines with its measurement
+REUSED_ONE_WAY_SHARE = 0.1
 #: how many pairs ``auto`` measures grows as ``(n̂·√ρ)^PAIRS_POWER`` (:func:`pairs_to_measure`)
 PAIRS_SCALE, PAIRS_POWER = 2.4, 0.35
 #: ... and never more than this many pairs per column (a column has at most MAX_PARENTS parents)
@@ -398,7 +401,8 @@ class _Fitter:
                                     f"({next(e['reason'] for e in independent if e['column'] == c)})")
         self.domains = domains
         self.index = {d.column: i for i, d in enumerate(domains)}
-        by_name = {c.name: c for c in self.columns}
+        by_name = self.by_name = {c.name: c for c in self.columns}
+        self.column_counts: list[str] = []
         self.codes = {i: d.encode(self.table.column(d.column), by_name[d.column]) for i, d in enumerate(domains)}
         self.sizes = {i: d.size for i, d in enumerate(domains)}
         if fam.strategy is None:
@@ -413,8 +417,10 @@ class _Fitter:
             nodes = self._expand(nodes)
             domains = [dataclasses.replace(dom, merged=tuple(int(c) for c in self.merged.get(i, ())))
                        for i, dom in enumerate(domains)]
-        return MarginalsFit(self.columns, domains, self.measurements, nodes, independent,
-                            {"strategy": how, "private": self.private}, fam.settings(), sums)
+        fit = {"strategy": how, "private": self.private}
+        if self.column_counts:
+            fit["column_counts"] = self.column_counts
+        return MarginalsFit(self.columns, domains, self.measurements, nodes, independent, fit, fam.settings(), sums)
 
     # measurements ---------------------------------------------------------------------------
     def _counts(self, cols: Sequence[int]) -> np.ndarray:
@@ -444,8 +450,13 @@ class _Fitter:
         d = len(self.domains)
         allowed = [(i, j) for i in range(d) for j in range(i + 1, d) if self.sizes[i] * self.sizes[j] <= MAX_CELLS]
         n_edges = len(tr.kruskal_order(d, allowed))  # public: from the domain sizes only
-        one = ONE_WAY_SHARE if n_edges else 1.0
-        ones = {i: self._measure([i], one / d) for i in range(d)}
+        # a column whose own marginal was released as counts over these cells needs less of
+        # the family's budget for its 1-way: the two are combined (which columns: public, from the spec)
+        column_counts = {i: self._column_counts(i) for i in range(d)}
+        fractions = [(1.0 if not n_edges else REUSED_ONE_WAY_SHARE if column_counts[i] is not None
+                      else ONE_WAY_SHARE) / d for i in range(d)]
+        own = {i: self._measure([i], fractions[i]) for i in range(d)}
+        ones = {i: _combine(own[i], column_counts[i]) for i in range(d)}
         if n_edges:
             ones = self._compress(ones)
         self.measured_ones = {i: [v] for i, v in ones.items()}
@@ -454,11 +465,12 @@ class _Fitter:
             return
         probs = {i: tr.simplex(v) for i, (v, _) in ones.items()}
         n_hat = float(np.mean([max(np.clip(v, 0, None).sum(), 1.0) for v, _ in ones.values()]))
-        sd1 = float(np.mean([sd for _, sd in ones.values()]))
-        m = pairs_to_measure(n_hat, sd1, one / d, n_edges, len(allowed), d)
-        share = (1.0 - ONE_WAY_SHARE - SELECT_SHARE) / m
-        # MST's penalty for large tables uses the planned noise of one 2-way measurement (σ ∝ 1/√share)
-        planned_sd = sd1 * math.sqrt((one / d) / share)
+        # the budget's √ρ from the family's own noise (σ ∝ 1/√share, the same for every column)
+        sd1, share1 = own[0][1], fractions[0]
+        m = pairs_to_measure(n_hat, sd1, share1, n_edges, len(allowed), d)
+        share = (1.0 - math.fsum(fractions) - SELECT_SHARE) / m
+        # MST's penalty for large tables uses the planned noise of one 2-way measurement
+        planned_sd = sd1 * math.sqrt(share1 / share)
         scores = tr.pair_scores(self.codes, self.sizes, probs, allowed, n_hat, planned_sd, self.weights)
         component = list(range(d))
         chosen: list[tuple[int, int]] = []
@@ -487,6 +499,28 @@ class _Fitter:
                     scores[cand], f"pair {len(self.measured_pairs) + len(picked) + 1} of {m}, among {len(cand)} "
                     "candidate pairs", m)]])
             self.measured_pairs.update({e: self._measure(list(e), share) for e in picked})
+
+    def _column_counts(self, i: int) -> tuple[np.ndarray, float] | None:
+        """The noisy counts of column ``i``'s own marginal (released with it, over public labels)
+        laid out as the domain's cells, with their noise sd; None where there are none or the
+        labels differ. Rows outside a public domain were counted nowhere there, but in a
+        fallback cell here: a bias of their number, in that cell only."""
+        dom = self.domains[i]
+        released = self.by_name[dom.column].released
+        if released is None or dom.type != "labels" or not self.private or released.sd <= 0:
+            return None
+        position = {label: k for k, label in enumerate(released.labels)}
+        if len(position) != len(released.labels) or any(label not in position for label in dom.labels) \
+                or len(dom.labels) != len(position):
+            return None
+        values = np.asarray(released.values, dtype=float)
+        cells = values[1 + np.array([position[label] for label in dom.labels], dtype=np.int64)]
+        if dom.missing:
+            cells = np.append(cells, values[0])
+        else:  # the domain has no missing cell: its rows are encoded in the first cell
+            cells[0] += values[0]
+        self.column_counts.append(dom.column)
+        return cells, float(released.sd)
 
     def _select(self, scores: np.ndarray, what: str, m: int) -> int:
         """One private choice among candidates (the exponential mechanism; one row moves a score by ≤ 1)."""
@@ -565,6 +599,10 @@ class _Fitter:
                     values = values.reshape(self.sizes[i], self.sizes[j]).T.ravel()
                     i, j = j, i
                 self.measured_pairs[(i, j)] = (values, sd)  # a repeated pair: the last one
+        for i in range(len(self.domains)):  # the columns' own released counts: free precision
+            counts = self._column_counts(i)
+            if counts is not None:
+                self.measured_ones.setdefault(i, []).append(counts)
 
     def _measure_sum(self, m: Sum, fraction: float) -> np.ndarray:
         lo, hi = self.family.clamping[m.measure]
@@ -645,6 +683,15 @@ class _Fitter:
             node["probabilities"] = np.round(table.reshape(shape) if parents else table, _DIGITS).tolist()
             nodes.append(node)
         return nodes
+
+
+def _combine(own: tuple[np.ndarray, float], other: tuple[np.ndarray, float] | None) -> tuple[np.ndarray, float]:
+    """Two noisy measurements of the same cells as one, by inverse-variance weighting."""
+    if other is None or own[1] <= 0:
+        return own
+    (a, sa), (b, sb) = own, other
+    wa, wb = 1.0 / (sa * sa), 1.0 / (sb * sb)
+    return (wa * a + wb * b) / (wa + wb), 1.0 / math.sqrt(wa + wb)
 
 
 def node_cells(n_hat: float, pair_sd: float) -> int:
@@ -802,6 +849,8 @@ class MarginalsFit(FittedModel):
             "measurements": self.measurements,
             "tree": self.tree,
         }
+        if self.fit_info.get("column_counts"):
+            d["column_counts"] = list(self.fit_info["column_counts"])
         if self.sums:
             d["sums"] = self.sums
         if self.independent:
@@ -883,6 +932,11 @@ class MarginalsFit(FittedModel):
             if len(entry["means"]) != cells or any(not lo <= v <= hi for v in entry["means"]):
                 raise ModelFileError(f"'means' must hold {cells} values within the clamping range", where + ".means")
         fit = {"private": section["private"], "strategy": section["strategy"]}
+        for i, c in enumerate(section.get("column_counts", [])):
+            if c not in size:
+                raise ModelFileError(f"column {c!r} has no domain", f"$.column_counts[{i}]")
+        if section.get("column_counts"):
+            fit["column_counts"] = list(section["column_counts"])
         return cls(list(columns), domains, [dict(m) for m in section["measurements"]],
                    [dict(t) for t in section["tree"]], list(section.get("independent", [])), fit,
                    dict(section.get("settings", {})), [dict(e) for e in section.get("sums", [])])
@@ -946,6 +1000,9 @@ class MarginalsFit(FittedModel):
         else:
             head += " exactly: NOT PRIVATE (no noise; the ε = ∞ point of the dial, for comparison)"
         lines = [head]
+        if self.fit_info.get("column_counts"):
+            lines.append(f"1-way marginals combined with the columns' own released counts "
+                         f"({len(self.fit_info['column_counts'])} columns)")
         if self.sums:
             lines.append("grouped sums matched: " + ", ".join(f"{e['of']} by {' × '.join(e['columns'])}" for e in self.sums))
         edges = [f"{' + '.join(conditioning(t))} → {t['column']}" for t in self.tree if t["parent"] is not None]
@@ -977,6 +1034,7 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "private": {"type": "boolean"},
         "strategy": {"enum": ["auto", "fixed"]},
+        "column_counts": {"type": "array", "items": {"type": "string"}},
         "domains": {
             "type": "array",
             "items": {
