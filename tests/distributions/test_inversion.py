@@ -53,3 +53,16 @@ def test_from_uniforms_is_ppf_but_on_a_null_set() -> None:
     assert np.array_equal(normal.from_uniforms(u[:100]), normal.ppf(u[:100]))
     with pytest.raises(Exception, match="must be in \\[0, 1\\]"):
         hist.from_uniforms(np.array([0.5, 1.5]))
+
+
+@pytest.mark.parametrize("integer", [True, False])
+def test_a_point_mass_mixtures_from_uniforms_is_its_ppf_but_on_a_null_set(integer: bool) -> None:
+    from datatwin.distributions import HistogramDistribution, PointMassMixtureDistribution
+
+    rest = HistogramDistribution(edges=[0.0, 10.0, 2000.0, 50_000.0], probs=[0.2, 0.5, 0.3], integer=integer)
+    mix = PointMassMixtureDistribution(points=[0, 10], weights=[0.9, 0.02], rest=rest)
+    u = np.sort(np.random.default_rng(3).random(200_000))
+    fast, exact = mix.from_uniforms(u), mix.ppf(u)
+    assert fast.dtype == exact.dtype and np.all(np.diff(fast) >= 0)
+    assert np.mean(fast != exact) < 1e-4
+    assert abs(float(np.mean(fast == 0)) - 0.9) < 0.005 and abs(float(np.mean(fast == 10)) - 0.02) < 0.002
