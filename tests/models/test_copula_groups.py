@@ -61,6 +61,15 @@ def test_groups_keep_both_associations_and_the_marginal(household: pl.DataFrame,
     assert np.abs(real - fake).max() < 0.015  # each label keeps its probability
 
 
+def test_the_label_lookup_and_its_fallback_draw_the_same_rows(model: dt.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datatwin.models.copula import family
+
+    tabulated = model.sample(70_000, seed=4)  # more than one block of latent rows
+    monkeypatch.setattr(family, "_GROUP_TABLE_CELLS", 0)  # each group's label where drawn, as before the table
+    assert tabulated.equals(model.sample(70_000, seed=4))
+    assert set(tabulated["role"].unique()) == {"husband", "wife", "child", "alone", "other"}
+
+
 def test_a_grade_that_follows_one_number_keeps_one_axis() -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=4000)

@@ -212,7 +212,7 @@ class ColumnModel:
             labels = cast_series(labels, dtype, self.name)
             if codes is None:
                 codes = dist.sample_codes(n, rng)
-            return labels.gather(pl.Series(np.asarray(codes).astype(np.uint32)))
+            return labels.gather(pl.Series(np.asarray(codes, dtype=np.uint32)))  # no copy when already uint32
         values = dist.sample(n, rng) if uniforms is None else dist.from_uniforms(uniforms)
         return to_series(values, self.kind, dtype, self.name)
 

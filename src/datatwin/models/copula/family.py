@@ -330,6 +330,8 @@ def _order_under_noise(
 
 
 
+#: the most entries of a column in groups' lookup of labels by (group, part levels) (see _group_lookup)
+_GROUP_TABLE_CELLS = 1 << 16
 #: rows of latent draws handled at a time when sampling (see CopulaFit.sample)
 LATENT_BLOCK_ROWS = 1 << 16
 
@@ -347,7 +349,7 @@ def _latent_outputs(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel
             entry["missing"] = np.empty(n, dtype=bool)
         elif dim.part is None:
             if by_name[dim.column].kind == "categorical":
-                entry["codes"] = np.empty(n, dtype=np.int64)
+                entry["codes"] = np.empty(n, dtype=np.uint32)  # what the column gathers its labels by
             else:
                 entry["uniforms"] = np.empty(n)
     return out
@@ -378,6 +380,8 @@ def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], 
         if dim.missing:
             if into is None:
                 entry["missing"] = margin.level(w[j]) == 0
+            elif len(margin.cuts) == 1:  # level 0 is at or below the one cut: one comparison
+                np.less_equal(w[j], float(margin.cuts[0]), out=entry["missing"])
             else:
                 np.equal(margin.level(w[j]), 0, out=entry["missing"])
         elif dim.part is not None:
@@ -385,28 +389,57 @@ def _read_latent(dims: Sequence[Dimension], by_name: Mapping[str, ColumnModel], 
         elif col.kind == "categorical":  # the label whose slice of the latent axis w falls in
             if -1 - j not in cache:
                 index = {label: i for i, label in enumerate(col.distribution.labels)}
-                cache[-1 - j] = np.array([index[label] for label in dim.order or ()], dtype=np.int64)
+                cache[-1 - j] = np.array([index[label] for label in dim.order or ()], dtype=np.uint32)
             to_label = cache[-1 - j]
             level = margin.level(w[j])
             if dim.group:  # the group drawn, then the label in that group's own axis
-                position = np.zeros(n, dtype=np.intp)
-                for k, other in enumerate(dims):
-                    if other.column == dim.column and other.part is not None:
+                key = -1 - j - len(dims)
+                if key not in cache:
+                    cache[key] = _group_lookup(dims, j, to_label, margin_of)
+                parts, table = cache[key]
+                if table is None:  # too many combinations to tabulate: each group's label where drawn
+                    index = np.zeros(n, dtype=np.intp)
+                    for k, _ in parts:
                         within = margin_of(k)
-                        # every row's label on this part's axis, kept where its group is drawn:
-                        # whole-row comparisons are cheaper than gathering the group's rows
-                        here = within.start + within.level(w[k])
-                        np.copyto(position, here, where=level == other.part)
-                level = position
-            if into is None:
+                        np.copyto(index, within.start + within.level(w[k]), where=level == dims[k].part)
+                    table = to_label
+                else:
+                    # one index per row over (group, each part's level), then one lookup: whole-row
+                    # arithmetic is cheaper than gathering each group's rows or choosing among arrays
+                    stride = table.size // len(parts)
+                    index = level * stride
+                    for k, size in parts:
+                        stride //= size
+                        index += margin_of(k).level(w[k]) * stride
+                if into is None:
+                    entry["codes"] = table[index]
+                else:
+                    np.take(table, index, out=entry["codes"], mode="clip")
+            elif into is None:
                 entry["codes"] = to_label[level]
-            else:
-                np.take(to_label, level, out=entry["codes"])
+            else:  # 'clip': numpy buffers ``out`` under the default 'raise' (levels are in range)
+                np.take(to_label, level, out=entry["codes"], mode="clip")
         elif into is None:  # the marginal's ppf (a boolean: True above the cut at 1 - p)
             entry["uniforms"] = special.ndtr(w[j])
         else:
             special.ndtr(w[j], out=entry["uniforms"])
     return drawn
+
+
+def _group_lookup(dims: Sequence[Dimension], j: int, to_label: np.ndarray, margin_of: Callable[[int], Any]
+                  ) -> tuple[list[tuple[int, int]], np.ndarray | None]:
+    """For the group axis ``j`` of a column in groups: its parts as (dimension, levels), and the
+    label code of every (group, level on part 1, level on part 2, ...): the part of the row's
+    group says which label it is. No table (None) beyond ``_GROUP_TABLE_CELLS`` entries."""
+    parts = sorted(((other.part, k) for k, other in enumerate(dims)
+                    if other.column == dims[j].column and other.part is not None))
+    margins = [margin_of(k) for _, k in parts]
+    sizes = [m.size for m in margins]
+    if len(sizes) * math.prod(sizes) > _GROUP_TABLE_CELLS:
+        return [(k, size) for (_, k), size in zip(parts, sizes)], None
+    grids = np.indices(sizes).reshape(len(sizes), -1)  # every combination of part levels
+    table = np.concatenate([to_label[m.start + grids[g]] for g, m in enumerate(margins)])
+    return [(k, size) for (_, k), size in zip(parts, sizes)], table
 
 
 def group_parts(dims: Sequence[Dimension]) -> dict[int, int]:
