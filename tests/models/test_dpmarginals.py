@@ -425,3 +425,37 @@ def test_sums_under_none_match_group_means_and_refuse_edits() -> None:
     with pytest.raises(ModelFileError) as info:
         dt.Model.from_dict(d)
     assert info.value.path.startswith("$.model.sums[0].means")
+
+
+def _spent(model: dt.Model, prefix: str) -> float:
+    return sum(line["epsilon"] for line in json.loads(model.to_json())["privacy"]["ledger"]
+               if line["what"].startswith(prefix) and line.get("epsilon"))
+
+
+def test_the_familys_share_follows_whether_the_domains_are_public() -> None:
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({"a": rng.choice(["x", "y", "z"], 4000), "b": rng.choice(["x", "y"], 4000)})
+    policy = dt.privacy.DifferentialPrivacy(epsilon=1.0, delta=1e-6)
+    found = dt.fit(frame, family="marginals", privacy=policy)  # labels by partition selection
+    declared = dt.fit(frame, family=dt.families.Marginals(keysets={"a": ["x", "y", "z"], "b": ["x", "y"]}), privacy=policy)
+    # weight 1 per column when a column's own release must find its labels, 9 when all are public
+    assert math.isclose(_spent(found, "marginals:") / _spent(found, "a:"), 2.0, rel_tol=1e-9)
+    assert math.isclose(_spent(declared, "marginals:") / _spent(declared, "a:"), 18.0, rel_tol=1e-9)
+    assert set(found.sample(1000, seed=0)["a"].unique()) <= {"x", "y", "z", "other"}
+
+
+def test_default_domains_keep_small_integers_and_spikes() -> None:
+    rng = np.random.default_rng(6)
+    n = 20_000
+    grade = rng.integers(1, 31, n)  # 30 whole numbers: one cell each, not 16 bins of two or so
+    gain = np.where(rng.random(n) < 0.9, 0, rng.integers(100, 100_000, n))  # 90 % zeros
+    frame = pl.DataFrame({"grade": grade, "band": np.where(grade > 15, "high", "low"), "gain": gain})
+    model = dt.fit(frame, family="marginals")
+    domains = {d["column"]: d for d in json.loads(model.to_json())["model"]["domains"]}
+    assert domains["grade"]["type"] == "labels" and domains["grade"]["labels"] == list(range(1, 31))
+    assert domains["gain"]["type"] == "bins" and domains["gain"]["within"] == "marginal"
+    synth = model.sample(50_000, seed=1)
+    assert float(((synth["grade"] > 15) == (synth["band"] == "high")).mean()) > 0.995  # exact under none
+    assert abs(float((synth["gain"] == 0).mean()) - float((frame["gain"] == 0).mean())) < 0.01
+    given = dt.fit(frame, family=dt.families.Marginals(binning={"gain": [0, 1_000, 100_000]}))
+    assert {d["column"]: d for d in json.loads(given.to_json())["model"]["domains"]}["gain"]["within"] == "uniform"

@@ -231,8 +231,12 @@ def independent_reason(col: ColumnModel, identifiers: Sequence[str]) -> str | No
 
 
 def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: int = DEFAULT_BINS,
-               within: str = "uniform") -> Domain:
-    """The column's domain: its KeySet, its binning, or the default from its released marginal."""
+               within: str | None = None) -> Domain:
+    """The column's domain: its KeySet, its binning, or the default from its released marginal:
+    a whole-number column whose released support spans at most ``2 * n_bins`` values gets one
+    cell per value, any other numeric column ``n_bins`` bins of equal released mass. Values in
+    the default bins are drawn from the marginal (``within`` None: "marginal"), in given bins
+    uniformly (``within`` None: "uniform")."""
     missing = col.prop_missing > 0
     unit = _unit(col)
     if keyset is not None:
@@ -246,8 +250,15 @@ def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: 
     if e is not None:
         integer = integer and bool(np.all(e == np.round(e)))
         return Domain(col.name, "bins", edges=tuple(float(v) for v in e), integer=integer, missing=missing,
-                      unit=unit, source="binning", within=_within(col, within))
+                      unit=unit, source="binning", within=_within(col, within or "uniform"))
     dist = col.distribution
+    if col.kind == "discrete":
+        ends = np.asarray(dist.ppf(np.array([0.0, 1.0])), dtype=float)  # type: ignore[union-attr]
+        if np.all(np.isfinite(ends)) and ends[1] - ends[0] < 2 * n_bins:
+            # few whole numbers (a grade, a count of children): each value its own cell, so no
+            # relation is averaged away inside a bin; a value beyond them takes the nearest one
+            values = tuple(int(v) for v in np.arange(round(ends[0]), round(ends[1]) + 1))
+            return Domain(col.name, "labels", labels=values, missing=missing, source="default")
     q = np.linspace(_TAIL, 1 - _TAIL, n_bins + 1)
     raw: np.ndarray = _ticks(np.asarray(dist.ppf(q)), unit)  # type: ignore[union-attr]
     raw = raw[np.isfinite(raw)]
@@ -258,7 +269,7 @@ def domain_for(col: ColumnModel, keyset: Any = None, edges: Any = None, n_bins: 
         base = float(e[0]) if e.size else 0.0
         e = np.array([base, base + 1.0]) if integer else np.array([base, base + max(abs(base) * 1e-9, 1e-9)])
     return Domain(col.name, "bins", edges=tuple(float(v) for v in e), integer=integer, missing=missing, unit=unit,
-                  source="default", within=_within(col, within))
+                  source="default", within=_within(col, within or "marginal"))
 
 
 def _within(col: ColumnModel, within: str) -> str:
