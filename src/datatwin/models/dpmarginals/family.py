@@ -607,6 +607,7 @@ class _Fitter:
     def _fixed(self, strategy: Sequence[Count | Sum]) -> None:
         total = math.fsum(c.weight for c in strategy)
         self.measured_ones, self.measured_pairs = {}, {}
+        self.measured_triples: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}
         self.released_sums: list[tuple[Sum, np.ndarray]] = []
         for count in strategy:
             if isinstance(count, Sum):
@@ -616,6 +617,11 @@ class _Fitter:
             released = self._measure(cols, count.weight / total)
             if len(cols) == 1:
                 self.measured_ones.setdefault(cols[0], []).append(released)
+            elif len(cols) == 3:
+                values, sd = released
+                order = sorted(range(3), key=lambda k: cols[k])  # axes by column index
+                table = np.transpose(values.reshape([self.sizes[c] for c in cols]), order)
+                self.measured_triples[tuple(sorted(cols))] = (table, sd)  # a repeated triple: the last one
             else:
                 i, j = cols
                 values, sd = released
@@ -623,6 +629,11 @@ class _Fitter:
                     values = values.reshape(self.sizes[i], self.sizes[j]).T.ravel()
                     i, j = j, i
                 self.measured_pairs[(i, j)] = (values, sd)  # a repeated pair: the last one
+        for (i, j, k), (table, sd) in self.measured_triples.items():  # a 3-way table's pairs are pair measurements too
+            for (a, b), axis in (((i, j), 2), ((i, k), 1), ((j, k), 0)):
+                derived = (table.sum(axis).ravel(), sd * math.sqrt(table.shape[axis]))
+                self.measured_pairs[(a, b)] = _combine(self.measured_pairs[(a, b)], derived) \
+                    if (a, b) in self.measured_pairs else derived
         for i in range(len(self.domains)):  # the columns' own released counts: free precision
             counts = self._column_counts(i)
             if counts is not None:
@@ -697,8 +708,10 @@ class _Fitter:
         probs = {i: np.round(tr.combine(estimates[i]), _DIGITS) for i in range(d) if estimates[i]}
         pairs = {(i, j): tr.fit_pair(v.reshape(self.sizes[i], self.sizes[j]), probs[i], probs[j])
                  for (i, j), (v, _) in self.measured_pairs.items()}
+        triples = {key: tr.fit_table(t, [probs[c] for c in key])
+                   for key, (t, _) in getattr(self, "measured_triples", {}).items()}
         nodes = []
-        for q, parents, table in nw.greedy_network(probs, pairs, MAX_PARENTS, self._node_cells()):
+        for q, parents, table in nw.greedy_network(probs, pairs, MAX_PARENTS, self._node_cells(), triples=triples):
             node: dict[str, Any] = {"column": self.domains[q].column,
                                     "parent": self.domains[parents[-1]].column if parents else None}
             if len(parents) > 1:

@@ -38,10 +38,13 @@ Node = tuple[int, tuple[int, ...], np.ndarray]
 
 
 def max_entropy(nodes: Sequence[int], ones: Mapping[int, np.ndarray],
-                pairs: Mapping[tuple[int, int], np.ndarray], steps: int) -> np.ndarray:
+                pairs: Mapping[tuple[int, int], np.ndarray], steps: int,
+                triples: Mapping[tuple[int, int, int], np.ndarray] | None = None) -> np.ndarray:
     """The maximum-entropy joint distribution over ``nodes`` (axes in that order) with the
-    given 1-way marginals and every pair table ``pairs[(a, b)]`` (``a < b``, shape
-    ``(size a, size b)``) whose two nodes are both among ``nodes``; ``steps`` IPF sweeps."""
+    given 1-way marginals, every pair table ``pairs[(a, b)]`` (``a < b``, shape
+    ``(size a, size b)``) whose two nodes are both among ``nodes``, and every 3-way table
+    ``triples[(a, b, c)]`` (``a < b < c``; a fixed strategy's 3-way Counts) whose three nodes
+    are; ``steps`` IPF sweeps."""
     shape = [ones[c].size for c in nodes]
     t = np.ones(shape)
     for ax, c in enumerate(nodes):
@@ -54,6 +57,13 @@ def max_entropy(nodes: Sequence[int], ones: Mapping[int, np.ndarray],
             lo, hi = min(ia, ib), max(ia, ib)
             axes = _AXES[:len(nodes)]  # einsum sums over several axes faster than ndarray.sum here
             fits.append((f"{axes}->{axes[lo]}{axes[hi]}", target, [shape[k] if k in (lo, hi) else 1 for k in range(len(nodes))]))
+    axes = _AXES[:len(nodes)]
+    for key, table in (triples or {}).items():
+        if all(c in nodes for c in key):
+            where = [nodes.index(c) for c in key]
+            order = sorted(range(3), key=lambda k: where[k])  # the table's axes in the joint's order
+            fits.append((f"{axes}->{''.join(axes[where[k]] for k in order)}", np.transpose(table, order),
+                         [shape[k] if k in where else 1 for k in range(len(nodes))]))
     for _ in range(steps if fits else 0):
         for margin, target, bshape in fits:
             current = np.einsum(margin, t)
@@ -79,9 +89,12 @@ def _conditional(joint: np.ndarray, own: np.ndarray) -> np.ndarray:
 
 
 def greedy_network(ones: Mapping[int, np.ndarray], pairs: Mapping[tuple[int, int], np.ndarray],
-                   max_parents: int = 3, max_cells: int = 20_000, roots: int = ROOTS) -> list[Node]:
+                   max_parents: int = 3, max_cells: int = 20_000, roots: int = ROOTS,
+                   triples: Mapping[tuple[int, int, int], np.ndarray] | None = None) -> list[Node]:
     """Nodes in sampling order. ``ones[i]``: node ``i``'s probabilities; ``pairs[(a, b)]``
-    (``a < b``): a non-negative 2-way table with those margins. A node's parents are earlier
+    (``a < b``): a non-negative 2-way table with those margins (a 3-way table's pairs among
+    them); ``triples``: 3-way tables, kept by the joints of the nodes that hold all three
+    columns (:func:`max_entropy`). A node's parents are earlier
     nodes it shares a measured pair with, at most ``max_parents``, their table (parents' cells
     x own cells) at most ``max_cells``; a node sharing none with the placed ones starts a new
     component (a root) once no other node can join."""
@@ -98,7 +111,7 @@ def greedy_network(ones: Mapping[int, np.ndarray], pairs: Mapping[tuple[int, int
     def score(q: int, parents: tuple[int, ...]) -> float:
         key = (q, parents)
         if key not in scored:
-            scored[key] = _information(max_entropy([*parents, q], ones, pairs, SCORE_STEPS))
+            scored[key] = _information(max_entropy([*parents, q], ones, pairs, SCORE_STEPS, triples))
         return scored[key]
 
     def fits(q: int, parents: tuple[int, ...]) -> bool:
@@ -139,5 +152,5 @@ def greedy_network(ones: Mapping[int, np.ndarray], pairs: Mapping[tuple[int, int
     # the network of the most information (the likelihood of a Bayesian network is Σ MI - Σ H)
     firsts = sorted(nodes, key=lambda r: (-len(neighbours[r]), -ones[r].size, r))[:max(roots, 1)]
     chosen = max((build(f) for f in firsts), key=lambda t: t[0])[1]
-    return [(q, parents, _conditional(max_entropy([*parents, q], ones, pairs, FIT_STEPS), ones[q]) if parents
+    return [(q, parents, _conditional(max_entropy([*parents, q], ones, pairs, FIT_STEPS, triples), ones[q]) if parents
              else ones[q].copy()) for q, parents in chosen]

@@ -1,7 +1,7 @@
 """Fixed measurement strategies: which marginals to measure, with their budget weights.
 
 ``Count(["education", "age"], weight=5)`` asks for the 2-way marginal (cell counts) of two
-columns; a strategy is a list of them, and each Count gets ``weight / sum(weights)`` of the
+columns (a Count has 1, 2 or 3 columns); a strategy is a list of them, and each Count gets ``weight / sum(weights)`` of the
 marginals' budget share.
 """
 
@@ -19,7 +19,7 @@ __all__ = ["Count", "Sum", "parse_marginal"]
 
 @dataclasses.dataclass(frozen=True, init=False)
 class Count:
-    """The cell counts of the marginal over ``columns`` (1 or 2 columns), measured with
+    """The cell counts of the marginal over ``columns`` (1, 2 or 3 columns), measured with
     ``weight`` relative to the other Counts of the strategy.
 
     Examples
@@ -34,9 +34,9 @@ class Count:
     def __init__(self, columns: Sequence[str] | str, weight: float = 1.0) -> None:
         cols = (columns,) if isinstance(columns, str) else tuple(columns) if isinstance(columns, Sequence) else None
         if cols is None or not cols or not all(isinstance(c, str) and c for c in cols):
-            raise SpecError(f"Count: 'columns' must be a list of 1 or 2 column names, e.g. Count(['a', 'b']). Got {columns!r}.")
-        if len(cols) > 2:
-            raise SpecError(f"Count({list(cols)}): only 1- and 2-way Counts are supported; split it into pairs")
+            raise SpecError(f"Count: 'columns' must be a list of 1 to 3 column names, e.g. Count(['a', 'b']). Got {columns!r}.")
+        if len(cols) > 3:
+            raise SpecError(f"Count({list(cols)}): a Count has at most 3 columns; split it into smaller ones")
         if len(set(cols)) != len(cols):
             raise SpecError(f"Count({list(cols)}): a column is named twice")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight <= 0:

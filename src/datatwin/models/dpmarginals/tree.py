@@ -63,6 +63,26 @@ def project_simplex(y: np.ndarray) -> np.ndarray:
     return np.clip(y - css[rho] / (rho + 1), 0.0, None)
 
 
+def fit_table(table: np.ndarray, margins: Sequence[np.ndarray]) -> np.ndarray:
+    """A non-negative k-way table with 1-way margins ``margins`` (probabilities, one per axis),
+    close to the noisy ``table``: projected onto the simplex, then fitted to the margins by
+    iterative proportional fitting (:func:`fit_pair` is the 2-way case)."""
+    t = np.asarray(table, dtype=float)
+    total = float(np.clip(t, 0, None).sum())
+    t = project_simplex((t / total if total > 0 else np.zeros_like(t)).ravel()).reshape(t.shape)
+    floor = np.ones(t.shape)
+    for ax, m in enumerate(margins):
+        floor = floor * np.asarray(m, dtype=float).reshape([-1 if k == ax else 1 for k in range(t.ndim)])
+    t = t + 1e-9 * floor
+    for _ in range(IPF_STEPS):
+        for ax, m in enumerate(margins):
+            others = tuple(k for k in range(t.ndim) if k != ax)
+            current = t.sum(axis=others)
+            ratio = np.divide(m, current, out=np.zeros_like(current), where=current > 0)
+            t *= ratio.reshape([-1 if k == ax else 1 for k in range(t.ndim)])
+    return t
+
+
 def fit_pair(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """A non-negative table with row sums ``rows`` and column sums ``cols`` (probabilities),
     close to the noisy ``table`` (scaled to total 1)."""
