@@ -441,7 +441,8 @@ def test_the_familys_share_follows_whether_the_domains_are_public() -> None:
     # weight 1 per column when a column's own release must find its labels, 9 when all are public
     assert math.isclose(_spent(found, "marginals:") / _spent(found, "a:"), 2.0, rel_tol=1e-9)
     assert math.isclose(_spent(declared, "marginals:") / _spent(declared, "a:"), 18.0, rel_tol=1e-9)
-    assert set(found.sample(1000, seed=0)["a"].unique()) <= {"x", "y", "z", "other"}
+    # a missing cell is possible: its noisy count may come out above zero
+    assert set(found.sample(1000, seed=0)["a"].drop_nulls().unique()) <= {"x", "y", "z", "other"}
 
 
 def test_default_domains_keep_small_integers_and_spikes() -> None:
