@@ -427,6 +427,7 @@ class _Fitter:
         self.index = {d.column: i for i, d in enumerate(domains)}
         by_name = self.by_name = {c.name: c for c in self.columns}
         self.column_counts: list[str] = []
+        self.measured_triples: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}  # fixed strategies' 3-way Counts
         self.codes = {i: d.encode(self.table.column(d.column), by_name[d.column]) for i, d in enumerate(domains)}
         self.sizes = {i: d.size for i, d in enumerate(domains)}
         if fam.strategy is None:
@@ -607,7 +608,6 @@ class _Fitter:
     def _fixed(self, strategy: Sequence[Count | Sum]) -> None:
         total = math.fsum(c.weight for c in strategy)
         self.measured_ones, self.measured_pairs = {}, {}
-        self.measured_triples: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}
         self.released_sums: list[tuple[Sum, np.ndarray]] = []
         for count in strategy:
             if isinstance(count, Sum):
@@ -709,7 +709,7 @@ class _Fitter:
         pairs = {(i, j): tr.fit_pair(v.reshape(self.sizes[i], self.sizes[j]), probs[i], probs[j])
                  for (i, j), (v, _) in self.measured_pairs.items()}
         triples = {key: tr.fit_table(t, [probs[c] for c in key])
-                   for key, (t, _) in getattr(self, "measured_triples", {}).items()}
+                   for key, (t, _) in self.measured_triples.items()}
         nodes = []
         for q, parents, table in nw.greedy_network(probs, pairs, MAX_PARENTS, self._node_cells(), triples=triples):
             node: dict[str, Any] = {"column": self.domains[q].column,
