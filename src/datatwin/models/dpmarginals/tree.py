@@ -85,19 +85,18 @@ def fit_table(table: np.ndarray, margins: Sequence[np.ndarray]) -> np.ndarray:
 
 def fit_pair(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """A non-negative table with row sums ``rows`` and column sums ``cols`` (probabilities),
-    close to the noisy ``table`` (scaled to total 1)."""
+    close to the noisy ``table`` (scaled to total 1): :func:`fit_table`'s 2-way case, or with
+    ``PROJECT`` off a least-squares correction of the margins instead of the projection."""
+    if PROJECT:
+        return fit_table(table, [rows, cols])
     t = np.asarray(table, dtype=float)
     total = float(np.clip(t, 0, None).sum())
     t = t / total if total > 0 else np.zeros_like(t)
     a, b = t.shape
-    if PROJECT:
-        t = project_simplex(t.ravel()).reshape(a, b)
-    else:
-        # least-squares correction of the margins (the smallest change in L2 that hits both)
-        dr, dc = rows - t.sum(1), cols - t.sum(0)
-        t = t + dr[:, None] / b + dc[None, :] / a - (dr.sum()) / (a * b)
-    floor = 1e-9
-    t = np.clip(t, 0, None) + floor * np.outer(rows, cols)
+    # least-squares correction of the margins (the smallest change in L2 that hits both)
+    dr, dc = rows - t.sum(1), cols - t.sum(0)
+    t = t + dr[:, None] / b + dc[None, :] / a - (dr.sum()) / (a * b)
+    t = np.clip(t, 0, None) + 1e-9 * np.outer(rows, cols)
     for _ in range(IPF_STEPS):
         r = t.sum(1)
         t *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
