@@ -176,6 +176,28 @@ def test_independent_fit_from_spark_brings_back_each_columns_values(spark, frame
         dt.fit(sdf, spec, family="copula")
 
 
+@pytest.mark.filterwarnings("ignore:column 'score'.*NaN:datatwin.errors.DatatwinWarning")
+def test_marginals_fit_from_spark_counts_cells(spark, frame: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two Spark jobs for the marginals family: each column's distinct values (grouping sets),
+    then the combinations of cells (each column joined to its values' cells); never the
+    distinct rows, and the in-memory model file, with a weight column, NaN and missing values."""
+    import datatwin.api as api
+
+    def no_distinct_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the marginals family brought back the distinct rows")
+
+    monkeypatch.setattr(api, "aggregate_spark", no_distinct_rows)
+    rng = np.random.default_rng(2)
+    weighted = frame.with_columns(
+        w=pl.Series(rng.integers(1, 4, frame.height), dtype=pl.Int64),
+        score=pl.Series(np.where(rng.random(frame.height) < 0.1, np.nan, rng.integers(0, 5, frame.height) * 1.0)),
+    )
+    sdf = spark.createDataFrame(weighted.to_pandas())
+    spec = {"weight_column": "w", "columns": {"id": {"exclude": True}}}
+    assert _without_provenance(dt.fit(sdf, spec, family="marginals")) == \
+        _without_provenance(dt.fit(weighted, spec, family="marginals"))
+
+
 # stops the module's session (getOrCreate returns it): keep it last
 def test_a_stopped_session(frame: pl.DataFrame) -> None:
     from pyspark.sql import SparkSession

@@ -142,6 +142,73 @@ def test_independent_streams_each_column_on_its_own(parts: tuple[Path, pl.DataFr
         dt.fit(folder, {"constraints": [{"kind": "inequality", "low": "age", "high": "income"}]})
 
 
+def test_marginals_streams_columns_then_cells(parts: tuple[Path, pl.DataFrame], monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    """The marginals family measures counts of cells: a streamed fit reads each column's
+    distinct values (the columns' models, hence the domains), then counts the combinations of
+    cells in a second pass. Never the distinct rows, and the same model file as in memory."""
+    import datatwin.api as api
+    from datatwin.io.streaming import aggregate_parquet_columns
+
+    folder, frame = parts
+    seen: list[int] = []
+    apart = aggregate_parquet_columns(folder)
+    cells, weights = apart.cells.count_cells({"sex": np.array([0, 1]), "retired": np.array([1, 0])})
+    assert weights.sum() == 3_000 and set(cells) == {"sex", "retired"}
+    expected = frame.group_by("sex", "retired").len()
+    assert len(weights) == expected.height  # one weight per combination present
+
+    original = apart.cells.count_cells.__func__  # type: ignore[attr-defined]
+
+    def counting(self, cells):  # type: ignore[no-untyped-def]
+        out = original(self, cells)
+        seen.append(len(out[1]))
+        return out
+
+    def no_distinct_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the marginals family streamed the distinct rows")
+
+    monkeypatch.setattr(api, "aggregate_parquet", no_distinct_rows)
+    monkeypatch.setattr(type(apart.cells), "count_cells", counting)
+    streamed = dt.fit(folder, family="marginals")
+    assert _without_provenance(streamed) == _without_provenance(dt.fit(frame, family="marginals"))
+    assert len(seen) == 1 and seen[0] < 3_000  # combinations of cells, far fewer than the rows
+    weighted = frame.with_columns(w=pl.Series(np.arange(frame.height) % 3, dtype=pl.Int64))
+    weighted.write_parquet(tmp_path / "w.parquet")
+    spec = {"weight_column": "w"}
+    assert _without_provenance(dt.fit(tmp_path / "w.parquet", spec, family="marginals", streaming=True)) == \
+        _without_provenance(dt.fit(weighted, spec, family="marginals"))
+    # a Sum adds up values within cells: that needs the rows
+    sums = dt.families.Marginals(marginals=[dt.Count(["sex", "city"]), dt.Sum(["sex"], "income")],
+                                 clamping={"income": (0, 200_000)})
+    with pytest.raises(AssertionError, match="distinct rows"):
+        dt.fit(folder, family=sums)
+
+
+def test_streamed_marginals_under_dp(parts: tuple[Path, pl.DataFrame]) -> None:
+    """Under DP the streamed fit spends the same budget on the same measurements (the noise
+    differs per fit)."""
+    folder, frame = parts
+    policy = dt.privacy.DifferentialPrivacy(epsilon=2.0, delta=1e-9)
+    family = dt.families.Marginals(marginals=[dt.Count(["sex", "city"]), dt.Count(["city", "retired"])])
+    streamed = dt.fit(folder, family=family, privacy=policy).to_dict()
+    in_memory = dt.fit(frame, family=family, privacy=policy).to_dict()
+    assert [m["columns"] for m in streamed["model"]["measurements"]] == \
+        [m["columns"] for m in in_memory["model"]["measurements"]]
+    assert streamed["privacy"]["spent"] == in_memory["privacy"]["spent"]
+
+
+def test_cells_of_a_float_column_with_nan_and_missing(tmp_path: Path) -> None:
+    from datatwin.io.streaming import aggregate_parquet_columns
+
+    pl.DataFrame({"x": [1.5, float("nan"), None, 1.5, float("nan"), 2.0]}).write_parquet(tmp_path / "x.parquet")
+    apart = aggregate_parquet_columns(tmp_path / "x.parquet")
+    values = apart.frames["x"]["x"]  # sorted, missing last: 1.5, 2.0, NaN, None
+    assert len(values) == 4 and values[:2].to_list() == [1.5, 2.0] and values[3] is None
+    cells, weights = apart.cells.count_cells({"x": np.array([10, 11, 12, 13])})
+    assert dict(zip(cells["x"].tolist(), weights.tolist())) == {10: 2.0, 11: 1.0, 12: 2.0, 13: 1.0}
+
+
 @pytest.mark.parametrize("family", ["independent", "copula"])
 def test_streamed_kinds_follow_the_rows_not_the_distinct_rows(tmp_path: Path, family: str) -> None:
     """100 labels over 20,000 rows are categorical (at most 2 x the square root of the rows);

@@ -5,14 +5,16 @@ one block of rows per task, with the same rows as a local sample of the same see
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from datatwin.errors import InputFileError, SamplingError
-from datatwin.io.streaming import COUNT_COLUMN, Aggregated, ColumnsAggregated
+from datatwin.io.streaming import COUNT_COLUMN, Aggregated, ColumnsAggregated, sorted_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from datatwin.model import Model
@@ -77,12 +79,13 @@ def aggregate_spark(frame: Any, weight_column: str | None = None, excluded: tupl
 
 
 def aggregate_spark_columns(
-    frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = ()
+    frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = (), cells: bool = False
 ) -> ColumnsAggregated:
     """Each column of a Spark DataFrame reduced on its own to its distinct values with their
     count (or sum of ``weight_column``), in one Spark job (grouping sets, one per column),
     for a family that models every column on its own: the driver receives the columns'
-    distinct values, never the table's distinct rows."""
+    distinct values, never the table's distinct rows. With ``cells``, the result can count
+    combinations of cells in a second job (:class:`SparkCells`)."""
     from pyspark.sql import functions as F
 
     _checked(frame, weight_column, excluded)
@@ -106,7 +109,40 @@ def aggregate_spark_columns(
     if rest:  # the weight and excluded columns: their types only (no row is read)
         empty = _to_polars(frame.select(*rest).limit(0))
         schema.update(empty.schema)
-    return ColumnsAggregated(frames, pl.DataFrame(schema=schema), "Spark DataFrame", rows, len(frame.columns))
+    counter = SparkCells(frame, {c: f.get_column(c) for c, f in frames.items()}, weight_column) if cells else None
+    return ColumnsAggregated(frames, pl.DataFrame(schema=schema), "Spark DataFrame", rows, len(frame.columns), counter)
+
+
+@dataclasses.dataclass(frozen=True)
+class SparkCells:
+    """The second job of a Spark fit that counts cells
+    (:class:`datatwin.prepare.table.CellCounter`): each column joined to a small broadcast
+    table of its distinct values' cells (from the first job; null-safe, and Spark's NaN equals
+    NaN), then one ``groupBy`` of the cells. Only the combinations of cells come back."""
+
+    frame: Any
+    values: dict[str, pl.Series]
+    weight_column: str | None
+
+    def count_cells(self, cells: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        from pyspark.sql import functions as F
+
+        names = list(cells)
+        if not names:
+            return {}, np.zeros(0)
+        spark = self.frame.sparkSession
+        _active(spark, "counting cells of a Spark DataFrame")
+        df = self.frame.select(*names, *([self.weight_column] if self.weight_column else []))
+        for i, c in enumerate(names):
+            value, cell = f"__value{i}__", f"__cell{i}__"
+            mapping = pl.DataFrame({value: self.values[c], cell: np.asarray(cells[c], dtype=np.int64)})
+            table = spark.createDataFrame(_arrow_for_spark(mapping)).withColumn(
+                value, F.col(value).cast(self.frame.schema[c].dataType))
+            df = df.join(F.broadcast(table), df[c].eqNullSafe(table[value]), "left").drop(c, value)
+            df = df.withColumnRenamed(cell, c)
+        count = F.count(F.lit(1)) if self.weight_column is None else F.sum(F.col(self.weight_column).cast("double"))
+        grouped = _to_polars(df.groupBy(*names).agg(count.alias(COUNT_COLUMN)))
+        return sorted_cells(grouped, names)
 
 
 def _arrow_for_spark(frame: pl.DataFrame) -> Any:

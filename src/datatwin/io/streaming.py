@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from datatwin.errors import InputFileError
@@ -120,6 +122,8 @@ class ColumnsAggregated:
     source: str
     rows: int
     columns: int
+    #: a second pass over the rows that counts combinations of cells (None: not available)
+    cells: Any = None
 
 
 def aggregate_parquet_columns(
@@ -140,4 +144,50 @@ def aggregate_parquet_columns(
     frames = dict(zip(names, done[:-1]))
     empty = pl.DataFrame(schema=schema)
     name = files[0].name if len(files) == 1 else str(source)
-    return ColumnsAggregated(frames, empty, name, int(done[-1]["rows"][0]), len(schema))
+    cells = ParquetCells(files, {c: f.get_column(c) for c, f in frames.items()}, weight_column)
+    return ColumnsAggregated(frames, empty, name, int(done[-1]["rows"][0]), len(schema), cells)
+
+
+def cell_expression(name: str, values: pl.Series, cells: np.ndarray) -> pl.Expr:
+    """Column ``name`` mapped to the cells of its distinct values: ``values[i]`` (one of them
+    possibly missing) is in cell ``cells[i]``. ``replace_strict`` matches NaN to NaN, and a
+    value outside ``values`` cannot occur (they are all the column's values)."""
+    present = values.is_not_null().to_numpy()
+    cells = np.asarray(cells, dtype=np.int64)
+    missing = int(cells[~present][0]) if (~present).any() else -1
+    return pl.col(name).replace_strict(
+        values.filter(values.is_not_null()), pl.Series(cells[present], dtype=pl.Int64),
+        default=pl.lit(missing, dtype=pl.Int64), return_dtype=pl.Int64,
+    ).alias(name)
+
+
+def sorted_cells(frame: pl.DataFrame, names: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each column's cells and the weights of an aggregated frame of combinations, sorted."""
+    frame = frame.sort(names)
+    return ({c: frame.get_column(c).to_numpy().astype(np.int64) for c in names},
+            frame.get_column(COUNT_COLUMN).cast(pl.Float64).to_numpy())
+
+
+@dataclasses.dataclass(frozen=True)
+class ParquetCells:
+    """The second pass of a streamed fit over the same Parquet files
+    (:class:`datatwin.prepare.table.CellCounter`): each column mapped to its cells by its
+    distinct values (from the first pass), then one streaming ``group_by`` of the cells. Memory
+    is bounded by the distinct values of one column and the combinations of cells, never by
+    the rows."""
+
+    files: list[Path]
+    values: dict[str, pl.Series]
+    weight_column: str | None
+
+    def count_cells(self, cells: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        names = list(cells)
+        if not names:
+            return {}, np.zeros(0)
+        exprs = [cell_expression(c, self.values[c], cells[c]) for c in names]
+        count = pl.len() if self.weight_column is None else pl.col(self.weight_column).cast(pl.Float64).sum()
+        lazy = pl.scan_parquet(self.files)
+        if self.weight_column is not None:
+            exprs.append(pl.col(self.weight_column))
+        grouped = lazy.select(exprs).group_by(names).agg(count.alias(COUNT_COLUMN)).collect(engine="streaming")
+        return sorted_cells(grouped, names)

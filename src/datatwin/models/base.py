@@ -146,6 +146,19 @@ class ModelFamily:
         budget split with them before any column is fitted."""
         return {}
 
+    def streamed_as(self) -> str:
+        """What a streamed fit (Parquet parts, a Spark DataFrame) brings to the driver for this
+        family, when no constraint ties columns together:
+
+        - ``"rows"`` (the default, which every family can fit): the table's distinct rows with
+          their counts, as frequency weights;
+        - ``"columns"``: each column's distinct values with counts, apart (a family that models
+          every column on its own; the table is not ``aligned``);
+        - ``"cells"``: the same, and :attr:`PreparedTable.cells` to count combinations of the
+          cells the family chooses from the columns' models, in a second pass over the rows.
+        """
+        return "rows"
+
     def implied_constraints(self) -> list[dict[str, Any]]:
         """Constraints the family's settings declare, in the spec's form (``{"kind": ...}``),
         added to the spec's own before the columns are prepared (default: none). The marginals

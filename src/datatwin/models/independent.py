@@ -162,6 +162,9 @@ class Independent(ModelFamily):
     name = "independent"
     fitted = IndependentFit
 
+    def streamed_as(self) -> str:
+        return "columns"  # each column on its own: no combination of values is ever needed
+
     def fit(
         self, table: PreparedTable, session: PolicySession, progress: Callable[[str], None] | None = None
     ) -> IndependentFit:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -14,6 +15,19 @@ from datatwin.errors import ColumnError, DatatwinWarning, SpecError, did_you_mea
 from datatwin.prepare.column import PreparedColumn, prepare_column
 from datatwin.prepare.rules import private_weights
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
+
+
+class CellCounter(Protocol):
+    """Where a table prepared column by column (:func:`prepare_apart`) still holds its rows: a
+    second pass over them that counts combinations of cells, for a family that measures the
+    table in cells it chose from the columns' models (the marginals family)."""
+
+    def count_cells(self, cells: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The distinct combinations of the named columns' cells and how many rows (or how
+        much weight) each holds. ``cells[name][i]`` is the cell of the ``i``-th row the column
+        was prepared from (its ``i``-th distinct value); the answer is each column's cells of the
+        combinations (int64, sorted row-major) and their weights (float)."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -35,6 +49,9 @@ class PreparedTable:
     #: streamed fit for a family that models every column on its own): the columns' rows are
     #: then not the table's rows, and ``weights`` is None
     aligned: bool = True
+    #: for a table not ``aligned`` whose rows can be read again (a streamed fit): counts of
+    #: combinations of cells, computed over those rows (None: the rows are gone)
+    cells: CellCounter | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -154,13 +171,15 @@ def prepare_apart(
     *,
     reads_values: bool = True,
     progress: Callable[[str], None] | None = None,
+    cells: CellCounter | None = None,
 ) -> PreparedTable:
     """Prepare each modelled column of ``schema`` (an empty frame with the table's columns)
     from its own frame in ``columns``: its distinct values and ``count_column``, how many
     rows hold each. Every column is prepared exactly as :func:`prepare_table` prepares it
     from the whole table with those counts as weights (the preparation of one column never
     looks at another), so a family that models each column on its own fits the same model;
-    the table is marked not ``aligned``."""
+    the table is marked not ``aligned``, with ``cells`` (if given) to count combinations of
+    cells over the rows."""
     modelled, skipped = modelled_columns(schema, spec)
     prepared = []
     n_rows = None
@@ -176,4 +195,4 @@ def prepare_apart(
         if progress is not None:
             progress(name)
     return PreparedTable(tuple(prepared), float(n_rows or 0.0), spec, None, tuple(skipped), tuple(schema.columns),
-                         aligned=False)
+                         aligned=False, cells=cells)

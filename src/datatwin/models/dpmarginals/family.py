@@ -271,6 +271,11 @@ class Marginals(ModelFamily):
             out["keyset_tables"] = [k.to_dict() for k in self.keyset_tables]
         return out
 
+    def streamed_as(self) -> str:
+        """Cells: the columns' models give the domains, and every Count is a count of cells. A
+        Sum adds up a column's values within cells, which needs the rows."""
+        return "rows" if any(isinstance(m, Sum) for m in self.strategy or []) else "cells"
+
     def implied_constraints(self) -> list[dict[str, Any]]:
         """A KeySet over several columns is a declared fixed combination: its rows are the
         only combinations sampled, and the joint column they make has them as its public labels."""
@@ -425,10 +430,10 @@ class _Fitter:
                                     f"({next(e['reason'] for e in independent if e['column'] == c)})")
         self.domains = domains
         self.index = {d.column: i for i, d in enumerate(domains)}
-        by_name = self.by_name = {c.name: c for c in self.columns}
+        self.by_name = {c.name: c for c in self.columns}
         self.column_counts: list[str] = []
         self.measured_triples: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}  # fixed strategies' 3-way Counts
-        self.codes = {i: d.encode(self.table.column(d.column), by_name[d.column]) for i, d in enumerate(domains)}
+        self.codes = self._cell_codes(domains)
         self.sizes = {i: d.size for i, d in enumerate(domains)}
         if fam.strategy is None:
             self._auto()
@@ -446,6 +451,20 @@ class _Fitter:
         if self.column_counts:
             fit["column_counts"] = self.column_counts
         return MarginalsFit(self.columns, domains, self.measurements, nodes, independent, fit, fam.settings(), sums)
+
+    def _cell_codes(self, domains: Sequence[Domain]) -> dict[int, np.ndarray]:
+        """Every row's cell in each domain. A table prepared column by column (a streamed fit)
+        has no rows here: its cells are counted by a second pass over the rows, and the
+        distinct combinations, weighted by their counts, stand for the rows (every measurement
+        is a weighted count, so the model is the one the rows themselves give)."""
+        encoded = {d.column: d.encode(self.table.column(d.column), self.by_name[d.column]) for d in domains}
+        if self.table.aligned:
+            return {i: encoded[d.column] for i, d in enumerate(domains)}
+        if self.table.cells is None:
+            raise SpecError("family 'marginals' needs the table's rows (or a second pass over them) to count "
+                            "combinations of cells; this table was reduced to each column's values alone")
+        combined, self.weights = self.table.cells.count_cells(encoded)
+        return {i: combined[d.column] for i, d in enumerate(domains)}
 
     # measurements ---------------------------------------------------------------------------
     def _counts(self, cols: Sequence[int]) -> np.ndarray:
