@@ -56,6 +56,10 @@ print(json.dumps({"mode": mode, "seconds": seconds, "peak_mib": peak}))
 """
 
 
+#: the families of the all-distinct streamed fit, with what each brings to the driver
+WIDE = (("independent", "each column apart"), ("marginals", "columns, then cells"), ("copula", "distinct rows"))
+
+
 def run(mode: str, model_path: Path | str, rows: int, out: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", CHILD, mode, str(model_path), str(rows), str(out)],
                           capture_output=True, text=True)
@@ -100,7 +104,8 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true", help="skip the in-memory modes (e.g. at 100M rows)")
     parser.add_argument("--fit-wide-rows", type=int, default=0,
                         help="also stream a table of this many nearly all-distinct rows: the independent family "
-                             "(each column reduced apart) against the copula (the distinct rows)")
+                             "(each column reduced apart), marginals (each column, then cells) and the copula "
+                             "(the distinct rows)")
     parser.add_argument("--fit-rows", type=int, default=0,
                         help="also fit a resample of this many rows from Parquet parts: streamed, and in memory")
     args = parser.parse_args()
@@ -118,7 +123,7 @@ def main() -> None:
             fitted = {m: run(m, args.family, args.fit_rows, out) for m in fits}
         if args.fit_wide_rows:
             write_wide(args.fit_wide_rows, out / "wide-in")
-            wide = {fam: run("fit-wide", fam, args.fit_wide_rows, out) for fam in ("independent", "copula")}
+            wide = {fam: run("fit-wide", fam, args.fit_wide_rows, out) for fam, _ in WIDE}
     floor = results["floor"]["seconds"]
     print(f"{args.rows:,} rows, family {args.family}, data {args.data.name}")
     print(f"{'mode':<8} {'seconds':>8} {'× floor':>8} {'peak MiB':>9}")
@@ -127,7 +132,7 @@ def main() -> None:
     if args.fit_wide_rows:
         print(f"\nstreamed fit of {args.fit_wide_rows:,} nearly all-distinct rows (2 numeric, 8 categorical columns)")
         print(f"{'family':<12} {'reduction':<22} {'seconds':>8} {'peak MiB':>9}")
-        for fam, how in (("independent", "each column apart"), ("copula", "distinct rows")):
+        for fam, how in WIDE:
             print(f"{fam:<12} {how:<22} {wide[fam]['seconds']:8.1f} {wide[fam]['peak_mib']:9.0f}")
     if args.fit_rows:
         print(f"\nfit of a {args.fit_rows:,}-row resample of {args.data.name} from Parquet parts")

@@ -107,6 +107,8 @@ def test_dates_and_datetimes_through_spark(spark) -> None:
     assert [f.dataType.simpleString() for f in sdf.schema.fields] == ["date", "timestamp_ntz", "double"]
     model = dt.fit(sdf)
     assert _without_provenance(model) == _without_provenance(dt.fit(frame))
+    # the marginals family maps every value to its cell on the executors: dates and times too
+    assert _without_provenance(dt.fit(sdf, family="marginals")) == _without_provenance(dt.fit(frame, family="marginals"))
     back = model.sample_spark(spark, 200, partitions=2, seed=3).toArrow()
     assert pl.from_arrow(back).equals(model.sample(200, seed=3))
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from datatwin.errors import InputFileError, SamplingError
-from datatwin.io.streaming import COUNT_COLUMN, Aggregated, ColumnsAggregated, sorted_cells
+from datatwin.io.streaming import COUNT_COLUMN, Aggregated, ColumnsAggregated
 
 if TYPE_CHECKING:  # pragma: no cover
     from datatwin.model import Model
@@ -115,34 +115,51 @@ def aggregate_spark_columns(
 
 @dataclasses.dataclass(frozen=True)
 class SparkCells:
-    """The second job of a Spark fit that counts cells
-    (:class:`datatwin.prepare.table.CellCounter`): each column joined to a small broadcast
-    table of its distinct values' cells (from the first job; null-safe, and Spark's NaN equals
-    NaN), then one ``groupBy`` of the cells. Only the combinations of cells come back."""
+    """The second job of a Spark fit that counts tables of cells
+    (:class:`datatwin.prepare.table.CellCounter`): every task maps its rows to cells with the
+    same code as a streamed Parquet fit (:func:`datatwin.io.streaming.count_batch`, the
+    columns' distinct values shipped with the task) and adds them to every table; the driver
+    adds up one row of tables per task. One job, and only the tables come back."""
 
     frame: Any
     values: dict[str, pl.Series]
     weight_column: str | None
 
-    def count_cells(self, cells: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        from pyspark.sql import functions as F
-
-        names = list(cells)
+    def count_tables(
+        self, cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], tables: Sequence[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], np.ndarray]:
+        wanted = list(dict.fromkeys(tables))
+        totals = {t: np.zeros(int(np.prod([sizes[c] for c in t]))) for t in wanted}
+        names = list(dict.fromkeys(c for t in wanted for c in t))
         if not names:
-            return {}, np.zeros(0)
-        spark = self.frame.sparkSession
-        _active(spark, "counting cells of a Spark DataFrame")
-        df = self.frame.select(*names, *([self.weight_column] if self.weight_column else []))
-        for i, c in enumerate(names):
-            value, cell = f"__value{i}__", f"__cell{i}__"
-            mapping = pl.DataFrame({value: self.values[c], cell: np.asarray(cells[c], dtype=np.int64)})
-            table = spark.createDataFrame(_arrow_for_spark(mapping)).withColumn(
-                value, F.col(value).cast(self.frame.schema[c].dataType))
-            df = df.join(F.broadcast(table), df[c].eqNullSafe(table[value]), "left").drop(c, value)
-            df = df.withColumnRenamed(cell, c)
-        count = F.count(F.lit(1)) if self.weight_column is None else F.sum(F.col(self.weight_column).cast("double"))
-        grouped = _to_polars(df.groupBy(*names).agg(count.alias(COUNT_COLUMN)))
-        return sorted_cells(grouped, names)
+            return totals
+        _active(self.frame.sparkSession, "counting cells of a Spark DataFrame")
+        values = {c: self.values[c] for c in names}
+        codes = {c: np.asarray(cells[c], dtype=np.int64) for c in names}
+        sizes = dict(sizes)
+        weight = self.weight_column
+
+        def count(batches: Any) -> Any:  # runs on the executors
+            import pyarrow as pa
+
+            from datatwin.io.streaming import count_batch
+
+            part = {t: np.zeros(total.size) for t, total in totals.items()}
+            for batch in batches:
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)
+                count_batch(part, frame, values, codes, sizes, weight)
+            flat = np.concatenate([part[t] for t in wanted])
+            yield pa.RecordBatch.from_pydict({"counts": [flat.tolist()]})
+
+        read = [*names, *([weight] if weight else [])]
+        parts = self.frame.select(*read).mapInArrow(count, "counts array<double>").collect()
+        bounds = np.cumsum([0, *(totals[t].size for t in wanted)])
+        for row in parts:
+            flat = np.asarray(row["counts"], dtype=float)
+            for k, t in enumerate(wanted):
+                totals[t] += flat[bounds[k]:bounds[k + 1]]
+        return totals
 
 
 def _arrow_for_spark(frame: pl.DataFrame) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,46 +148,92 @@ def aggregate_parquet_columns(
     return ColumnsAggregated(frames, empty, name, int(done[-1]["rows"][0]), len(schema), cells)
 
 
-def cell_expression(name: str, values: pl.Series, cells: np.ndarray) -> pl.Expr:
-    """Column ``name`` mapped to the cells of its distinct values: ``values[i]`` (one of them
-    possibly missing) is in cell ``cells[i]``. ``replace_strict`` matches NaN to NaN, and a
-    value outside ``values`` cannot occur (they are all the column's values)."""
-    present = values.is_not_null().to_numpy()
+#: a column with at most this many distinct values is mapped to its cells through a hash
+#: table (built per batch: cheap at this size); one with more, by a binary search
+HASHED_VALUES = 1 << 16
+
+
+def value_cells(batch: pl.Series, values: pl.Series, cells: np.ndarray) -> np.ndarray:
+    """The cell of each value of ``batch``: ``values`` are the column's distinct values as the
+    first pass sorted them (missing last), ``cells[i]`` the cell of ``values[i]``. Few values:
+    a hash table (``replace_strict``: NaN matches NaN). Many: a binary search in the sorted
+    values (numbers and times on their physical values, numpy's order, which is polars':
+    NaN after the numbers, -0.0 with 0.0), so a column of many distinct values costs only
+    their memory."""
+    present = values.drop_nulls()
     cells = np.asarray(cells, dtype=np.int64)
-    missing = int(cells[~present][0]) if (~present).any() else -1
-    return pl.col(name).replace_strict(
-        values.filter(values.is_not_null()), pl.Series(cells[present], dtype=pl.Int64),
-        default=pl.lit(missing, dtype=pl.Int64), return_dtype=pl.Int64,
-    ).alias(name)
+    missing_cell = int(cells[len(present)]) if len(present) < len(values) else 0
+    if not len(present):
+        return np.full(len(batch), missing_cell, dtype=np.int64)
+    if len(present) <= HASHED_VALUES:
+        return batch.replace_strict(present, pl.Series(cells[: len(present)]), default=missing_cell,
+                                    return_dtype=pl.Int64).to_numpy()
+    out = np.full(len(batch), missing_cell, dtype=np.int64)
+    known = batch.is_not_null().to_numpy()
+    given = batch.filter(pl.Series(known))
+    if batch.dtype.is_numeric() or batch.dtype.is_temporal():
+        found = np.searchsorted(present.to_physical().to_numpy(), given.to_physical().to_numpy(), side="left")
+    else:
+        found = present.search_sorted(given, side="left").to_numpy()
+    out[known] = cells[np.minimum(found, len(present) - 1)]
+    return out
 
 
-def sorted_cells(frame: pl.DataFrame, names: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Each column's cells and the weights of an aggregated frame of combinations, sorted."""
-    frame = frame.sort(names)
-    return ({c: frame.get_column(c).to_numpy().astype(np.int64) for c in names},
-            frame.get_column(COUNT_COLUMN).cast(pl.Float64).to_numpy())
+#: rows of cells handled at a time by the second pass (about 8 bytes a row per column)
+CELL_BATCH_ROWS = 1 << 20
+
+
+def add_tables(totals: dict[tuple[str, ...], np.ndarray], batch: Mapping[str, np.ndarray],
+               weights: np.ndarray | None, sizes: Mapping[str, int]) -> None:
+    """Add one batch of rows' cells to each table of ``totals`` (row-major bincounts)."""
+    for names, total in totals.items():
+        key = np.zeros(len(weights) if weights is not None else len(batch[names[0]]), dtype=np.int64)
+        for c in names:
+            key = key * sizes[c] + batch[c]
+        total += np.bincount(key, weights=weights, minlength=total.size)
+
+
+def count_batch(totals: dict[tuple[str, ...], np.ndarray], batch: pl.DataFrame, values: Mapping[str, pl.Series],
+                cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], weight_column: str | None) -> None:
+    """Add a batch of rows (the raw columns, and the weight column if any) to every table of
+    ``totals``: each column mapped to its cells (:func:`value_cells`), the batch's distinct
+    combinations of cells counted first (coded rows repeat a lot; integer counts add up
+    exactly), then a bincount per table."""
+    names = list(dict.fromkeys(c for t in totals for c in t))
+    coded = pl.DataFrame({c: value_cells(batch.get_column(c), values[c], cells[c]) for c in names})
+    if weight_column is not None:
+        coded = coded.with_columns(batch.get_column(weight_column).cast(pl.Float64).alias(COUNT_COLUMN))
+    weight = pl.len() if weight_column is None else pl.col(COUNT_COLUMN).sum()
+    combined = coded.group_by(names).agg(weight.cast(pl.Float64).alias(COUNT_COLUMN))
+    add_tables(totals, {c: combined.get_column(c).to_numpy() for c in names},
+               combined.get_column(COUNT_COLUMN).to_numpy(), sizes)
 
 
 @dataclasses.dataclass(frozen=True)
 class ParquetCells:
     """The second pass of a streamed fit over the same Parquet files
     (:class:`datatwin.prepare.table.CellCounter`): each column mapped to its cells by its
-    distinct values (from the first pass), then one streaming ``group_by`` of the cells. Memory
-    is bounded by the distinct values of one column and the combinations of cells, never by
-    the rows."""
+    distinct values (from the first pass), each part read in slices of :data:`CELL_BATCH_ROWS`
+    rows (polars reads only the slice's row groups), each slice added to every table
+    (:func:`count_batch`). Memory is bounded by the distinct values of one column, a slice
+    and the tables, never by the rows."""
 
     files: list[Path]
     values: dict[str, pl.Series]
     weight_column: str | None
 
-    def count_cells(self, cells: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        names = list(cells)
+    def count_tables(
+        self, cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], tables: Sequence[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], np.ndarray]:
+        totals = {t: np.zeros(int(np.prod([sizes[c] for c in t]))) for t in dict.fromkeys(tables)}
+        names = list(dict.fromkeys(c for t in totals for c in t))
         if not names:
-            return {}, np.zeros(0)
-        exprs = [cell_expression(c, self.values[c], cells[c]) for c in names]
-        count = pl.len() if self.weight_column is None else pl.col(self.weight_column).cast(pl.Float64).sum()
-        lazy = pl.scan_parquet(self.files)
-        if self.weight_column is not None:
-            exprs.append(pl.col(self.weight_column))
-        grouped = lazy.select(exprs).group_by(names).agg(count.alias(COUNT_COLUMN)).collect(engine="streaming")
-        return sorted_cells(grouped, names)
+            return totals
+        read = [*names, *([self.weight_column] if self.weight_column else [])]
+        for f in self.files:
+            lazy = pl.scan_parquet(f).select(read)
+            rows = int(lazy.select(pl.len()).collect().item())
+            for start in range(0, rows, CELL_BATCH_ROWS):  # the reader skips to the batch's row groups
+                count_batch(totals, lazy.slice(start, CELL_BATCH_ROWS).collect(), self.values, cells, sizes,
+                            self.weight_column)
+        return totals

@@ -226,6 +226,29 @@ def check_constraints_hold(family: ModelFamily, frame: pl.DataFrame | None = Non
              "the formula column count is not computed from x")
 
 
+def check_streamed_fit_equals_in_memory(family: ModelFamily, frame: pl.DataFrame | None = None) -> None:
+    """A streamed fit of the table as Parquet parts (what ``streamed_as`` asks for: the distinct
+    rows, each column apart, or cells counted in a second pass) gives the in-memory model file."""
+    import tempfile
+    from pathlib import Path
+
+    import datatwin as dt
+
+    frame = conformance_table() if frame is None else frame
+    _require(family.streamed_as() in ("rows", "columns", "cells"), family,
+             f"streamed_as() is {family.streamed_as()!r}, not 'rows', 'columns' or 'cells'")
+    with tempfile.TemporaryDirectory() as tmp:
+        half = frame.height // 2
+        frame.head(half).write_parquet(Path(tmp) / "part-0.parquet")
+        frame.tail(frame.height - half).write_parquet(Path(tmp) / "part-1.parquet")
+        streamed = dt.fit(tmp, family=family).to_dict()
+    in_memory = _fit(family, frame).to_dict()
+    for d in (streamed, in_memory):
+        d.pop("provenance")
+    _require(json.dumps(streamed) == json.dumps(in_memory), family,
+             f"a streamed fit (streamed_as {family.streamed_as()!r}) differs from the in-memory fit")
+
+
 _CHECKS = (
     check_registered,
     check_json_schema,
@@ -239,6 +262,7 @@ _CHECKS = (
     check_settings_validated,
     check_conditions_met,
     check_constraints_hold,
+    check_streamed_fit_equals_in_memory,
 )
 
 

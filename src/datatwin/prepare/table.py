@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -19,14 +19,17 @@ from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
 class CellCounter(Protocol):
     """Where a table prepared column by column (:func:`prepare_apart`) still holds its rows: a
-    second pass over them that counts combinations of cells, for a family that measures the
-    table in cells it chose from the columns' models (the marginals family)."""
+    second pass over them that counts tables of cells, for a family that measures the table
+    in cells it chose from the columns' models (the marginals family)."""
 
-    def count_cells(self, cells: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """The distinct combinations of the named columns' cells and how many rows (or how
-        much weight) each holds. ``cells[name][i]`` is the cell of the ``i``-th row the column
-        was prepared from (its ``i``-th distinct value); the answer is each column's cells of the
-        combinations (int64, sorted row-major) and their weights (float)."""
+    def count_tables(
+        self, cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], tables: Sequence[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], np.ndarray]:
+        """Each of ``tables`` (a tuple of column names) counted over the rows: how many rows (or
+        how much weight) fall in each combination of the columns' cells, as a flat float array,
+        row-major (the first column varying slowest). ``cells[name][i]`` is the cell (from 0 to
+        ``sizes[name] - 1``) of the ``i``-th row the column was prepared from (its ``i``-th
+        distinct value)."""
         ...
 
 

@@ -198,7 +198,7 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
         """The released score correlation of the current scores (suppressed pairs: 0), and
         whether it is noisy."""
         l1, l2 = st.moment_sensitivity(d)
-        cells = st.two_level_cells(x, dims, margins)
+        cells = st.two_level_cells(x, dims, margins, weights)
         k = d * (d - 1) // 2
         released = session.measure(Measurement(
             release=RELEASE, what=f"score moments of {d} dimensions (products, sums, squares) and the row count{what}",

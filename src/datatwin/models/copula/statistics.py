@@ -152,11 +152,14 @@ def score_correlation(x: np.ndarray) -> np.ndarray:
     return correlation_from_sums(moment_sums(x), x.shape[1], float(x.shape[0]))
 
 
-def two_level_cells(x: np.ndarray, dims: Sequence[Dimension], margins: Sequence[Margin]) -> np.ndarray:
+def two_level_cells(x: np.ndarray, dims: Sequence[Dimension], margins: Sequence[Margin],
+                    weights: np.ndarray | None = None) -> np.ndarray:
     """For each pair a < b (upper triangle order): the smallest cell of their 2 x 2 table when
     both dimensions have two levels (a correlation and the two shares then fix that table),
-    else infinity. What disclosure control checks against k."""
+    else infinity; cells count rows (``weights``: how many each row stands for). What
+    disclosure control checks against k."""
     d = len(dims)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
     two = [isinstance(m, Levels) and len(m.probs) == 2 for m in margins]
     high = [x[:, j] > (m.scores[0] + m.scores[1]) / 2 if two[j] else None for j, m in enumerate(margins)]
     upper = np.triu_indices(d, 1)
@@ -164,7 +167,7 @@ def two_level_cells(x: np.ndarray, dims: Sequence[Dimension], margins: Sequence[
     for k, (a, b) in enumerate(zip(*upper)):
         if two[a] and two[b]:
             ha, hb = high[a], high[b]
-            cells = [np.sum(ha & hb), np.sum(ha & ~hb), np.sum(~ha & hb), np.sum(~ha & ~hb)]
+            cells = [w[ha & hb].sum(), w[ha & ~hb].sum(), w[~ha & hb].sum(), w[~ha & ~hb].sum()]
             out[k] = float(min(cells))
     return out
 

@@ -48,6 +48,7 @@ from datatwin.models.base import INDEPENDENT_SCHEMA, FittedModel, ModelFamily
 from datatwin.models.columns import ColumnModel, column_rng, family_rng
 from datatwin.models.dpmarginals import network as nw
 from datatwin.models.dpmarginals import tree as tr
+from datatwin.models.dpmarginals.cells import RowCells, TableCells, tables_to_count
 from datatwin.models.dpmarginals.domains import (
     DEFAULT_BINS,
     MAX_CELLS,
@@ -433,7 +434,7 @@ class _Fitter:
         self.by_name = {c.name: c for c in self.columns}
         self.column_counts: list[str] = []
         self.measured_triples: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}  # fixed strategies' 3-way Counts
-        self.codes = self._cell_codes(domains)
+        self.cells = self._cells(domains)
         self.sizes = {i: d.size for i, d in enumerate(domains)}
         if fam.strategy is None:
             self._auto()
@@ -452,27 +453,30 @@ class _Fitter:
             fit["column_counts"] = self.column_counts
         return MarginalsFit(self.columns, domains, self.measurements, nodes, independent, fit, fam.settings(), sums)
 
-    def _cell_codes(self, domains: Sequence[Domain]) -> dict[int, np.ndarray]:
-        """Every row's cell in each domain. A table prepared column by column (a streamed fit)
-        has no rows here: its cells are counted by a second pass over the rows, and the
-        distinct combinations, weighted by their counts, stand for the rows (every measurement
-        is a weighted count, so the model is the one the rows themselves give)."""
+    def _cells(self, domains: Sequence[Domain]) -> RowCells | TableCells:
+        """The exact counts of cells. In memory, from every row's cell in each domain. A table
+        prepared column by column (a streamed fit) has no rows here: the tables the fit may ask
+        for are counted in a second pass over the rows (every measurement is a count of cells,
+        so the model is the one the rows themselves give, and memory is bounded by the tables)."""
         encoded = {d.column: d.encode(self.table.column(d.column), self.by_name[d.column]) for d in domains}
+        sizes = {i: d.size for i, d in enumerate(domains)}
         if self.table.aligned:
-            return {i: encoded[d.column] for i, d in enumerate(domains)}
+            return RowCells({i: encoded[d.column] for i, d in enumerate(domains)}, sizes, self.weights)
         if self.table.cells is None:
             raise SpecError("family 'marginals' needs the table's rows (or a second pass over them) to count "
-                            "combinations of cells; this table was reduced to each column's values alone")
-        combined, self.weights = self.table.cells.count_cells(encoded)
-        return {i: combined[d.column] for i, d in enumerate(domains)}
+                            "cells; this table was reduced to each column's values alone")
+        strategy = None if self.family.strategy is None else [
+            [self.index[c] for c in m.columns] for m in self.family.strategy if isinstance(m, Count)]
+        wanted = tables_to_count(sizes, strategy, MAX_CELLS)
+        names = [d.column for d in domains]
+        counted = self.table.cells.count_tables(encoded, {d.column: d.size for d in domains},
+                                                [tuple(names[i] for i in t) for t in wanted])
+        return TableCells({t: counted[tuple(names[i] for i in t)] for t in wanted}, sizes)
 
     # measurements ---------------------------------------------------------------------------
     def _counts(self, cols: Sequence[int]) -> np.ndarray:
-        key = np.zeros(len(self.codes[cols[0]]), dtype=np.int64)
-        for c in cols:  # row-major over the columns, the first varying slowest
-            key = key * self.sizes[c] + self.codes[c]
-        cells = int(np.prod([self.sizes[c] for c in cols]))
-        return np.bincount(key, weights=self.weights, minlength=cells).astype(float)
+        """The exact table over ``cols``, row-major (the first varying slowest)."""
+        return self.cells.counts(cols)
 
     def _measure(self, cols: Sequence[int], fraction: float) -> tuple[np.ndarray, float]:
         names = [self.domains[c].column for c in cols]
@@ -515,7 +519,7 @@ class _Fitter:
         share = (1.0 - math.fsum(fractions) - SELECT_SHARE) / m
         # MST's penalty for large tables uses the planned noise of one 2-way measurement
         planned_sd = sd1 * math.sqrt(share1 / share)
-        scores = tr.pair_scores(self.codes, self.sizes, probs, allowed, n_hat, planned_sd, self.weights)
+        scores = tr.pair_scores(self._counts, self.sizes, probs, allowed, n_hat, planned_sd)
         component = list(range(d))
         chosen: list[tuple[int, int]] = []
         # a spanning tree first, Kruskal-style (pairs joining two components), scored against the 1-ways
@@ -534,7 +538,7 @@ class _Fitter:
             if not batch:
                 continue
             cand_pairs = [e for e in allowed if e not in self.measured_pairs]
-            scores = tr.pair_scores(self.codes, self.sizes, probs, cand_pairs, n_hat, planned_sd, self.weights,
+            scores = tr.pair_scores(self._counts, self.sizes, probs, cand_pairs, n_hat, planned_sd,
                                     expected=self._model_pairs(cand_pairs))
             picked: list[tuple[int, int]] = []
             for _ in range(batch):
@@ -600,7 +604,7 @@ class _Fitter:
             within[small] = tr.simplex(v[small])
             self.merged[i] = small
             self.expand[i] = (to_c, within)
-            self.codes[i] = to_c[self.codes[i]]
+            self.cells.merge(i, to_c)
             self.sizes[i] = keep.size + 1
             out[i] = (np.append(v[keep], v[small].sum()), sd)
         return out
@@ -668,8 +672,9 @@ class _Fitter:
             x = x * self.weights
         groups = [self.index[c] for c in m.columns]
         key = np.zeros(len(x), dtype=np.int64)
+        assert isinstance(self.cells, RowCells)  # a Sum streams the rows (Marginals.streamed_as)
         for c in groups:
-            key = key * self.sizes[c] + self.codes[c]
+            key = key * self.sizes[c] + self.cells.codes[c]
         cells = int(np.prod([self.sizes[c] for c in groups]))
         exact = np.bincount(key, weights=x, minlength=cells)
         bound = max(abs(lo), abs(hi)) or 1.0  # one row moves one group's sum by at most this

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -106,17 +106,17 @@ def fit_pair(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
 
 
 def pair_scores(
-    codes: Mapping[int, np.ndarray], sizes: Mapping[int, int], probs: Mapping[int, np.ndarray],
-    pairs: Sequence[tuple[int, int]], n_hat: float, noise_sd: float, weights: np.ndarray | None = None,
+    counts: Callable[[Sequence[int]], np.ndarray], sizes: Mapping[int, int], probs: Mapping[int, np.ndarray],
+    pairs: Sequence[tuple[int, int]], n_hat: float, noise_sd: float,
     expected: Mapping[tuple[int, int], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """For each pair, ``‖exact counts − n̂·q‖₁ − √(2/π)·σ·cells``, where ``q`` is
-    ``expected[pair]`` (a model's probabilities of the pair's cells, row-major) or else the
-    product of the 1-ways ``pᵢ⊗pⱼ``: one row moves it by at most 1."""
+    """For each pair, ``‖exact counts − n̂·q‖₁ − √(2/π)·σ·cells``, where the exact counts are
+    ``counts([i, j])`` (row-major) and ``q`` is ``expected[pair]`` (a model's probabilities of
+    the pair's cells) or else the product of the 1-ways ``pᵢ⊗pⱼ``: one row moves it by at most 1."""
     out = np.empty(len(pairs))
     for k, (i, j) in enumerate(pairs):
         si, sj = sizes[i], sizes[j]
-        exact = np.bincount(codes[i] * sj + codes[j], weights=weights, minlength=si * sj)
+        exact = counts([i, j])
         q = expected[(i, j)] if expected is not None else np.outer(probs[i], probs[j]).ravel()
         out[k] = np.abs(exact - n_hat * q).sum() - math.sqrt(2 / math.pi) * noise_sd * si * sj
     return out
