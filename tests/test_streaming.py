@@ -151,23 +151,28 @@ def test_marginals_streams_columns_then_tables(parts: tuple[Path, pl.DataFrame],
     import datatwin.api as api
     import datatwin.io.streaming as streaming
     from datatwin.io.streaming import aggregate_parquet_columns
+    from datatwin.models.dpmarginals.cells import TableCells, TableCounts
 
     folder, frame = parts
     apart = aggregate_parquet_columns(folder)
-    tables = apart.cells.count_tables({"sex": np.array([0, 1]), "retired": np.array([1, 0])},
-                                      {"sex": 2, "retired": 2}, [("sex",), ("sex", "retired"), ("retired", "sex")])
+    # domains 0 and 1: sex (F, M in cells 0, 1) and retired (False, True in cells 1, 0)
+    counter = TableCounts([(0,), (0, 1)], ["sex", "retired"], [np.array([0, 1]), np.array([1, 0])], [2, 2])
+    tables = counter.split(apart.rows_again.sum_rows(counter.columns, counter, counter.size))
     expected = np.zeros(4)
     for sex, retired, n in frame.group_by("sex", "retired").len().iter_rows():
         expected[(0 if sex == "F" else 1) * 2 + (1 if not retired else 0)] += n
-    assert tables[("sex", "retired")].tolist() == expected.tolist()
-    assert tables[("retired", "sex")].tolist() == expected.reshape(2, 2).T.ravel().tolist()
-    assert tables[("sex",)].tolist() == [float((frame["sex"] == "F").sum()), float((frame["sex"] == "M").sum())]
+    assert tables[(0, 1)].tolist() == expected.tolist()
+    assert tables[(0,)].tolist() == [float((frame["sex"] == "F").sum()), float((frame["sex"] == "M").sum())]
+    cells = TableCells(tables, {0: 2, 1: 2})
+    assert cells.counts([1, 0]).tolist() == expected.reshape(2, 2).T.ravel().tolist()  # asked the other way round
+    cells.merge(0, np.array([0, 0]))  # F and M merged: the counts add up
+    assert cells.counts([0, 1]).tolist() == expected.reshape(2, 2).sum(0).tolist()
 
     def no_distinct_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("the marginals family streamed the distinct rows")
 
     monkeypatch.setattr(api, "aggregate_parquet", no_distinct_rows)
-    monkeypatch.setattr(streaming, "CELL_BATCH_ROWS", 700)  # several batches per part: the sums do not care
+    monkeypatch.setattr(streaming, "ROW_BATCH_ROWS", 700)  # several slices per part: the sums do not care
     streamed = dt.fit(folder, family="marginals")
     assert _without_provenance(streamed) == _without_provenance(dt.fit(frame, family="marginals"))
     weighted = frame.with_columns(w=pl.Series(np.arange(frame.height) % 3, dtype=pl.Int64))
@@ -205,8 +210,8 @@ def test_cells_of_a_float_column_with_nan_and_missing(tmp_path: Path) -> None:
     apart = aggregate_parquet_columns(tmp_path / "x.parquet")
     values = apart.frames["x"]["x"]  # sorted, missing last: 1.5, 2.0, NaN, None
     assert len(values) == 4 and values[:2].to_list() == [1.5, 2.0] and values[3] is None
-    tables = apart.cells.count_tables({"x": np.array([0, 1, 2, 3])}, {"x": 4}, [("x",)])
-    assert tables[("x",)].tolist() == [2.0, 1.0, 2.0, 1.0]
+    counts = apart.rows_again.sum_rows(["x"], lambda index, w: np.bincount(index["x"], minlength=4).astype(float), 4)
+    assert counts.tolist() == [2.0, 1.0, 2.0, 1.0]
 
 
 @pytest.mark.parametrize("family", ["independent", "copula"])

@@ -137,7 +137,7 @@ def fit(
         # the table itself as its schema alone
         columns_apart = {name: read_table(frame, fit_spec.missing_values, column_missing).frame
                          for name, frame in apart.frames.items()}
-        # the cells of a column's i-th value are those of its i-th distinct value as read
+        # a pass over the rows finds each row's distinct value by its position in the frame read
         assert all(columns_apart[n].height == f.height for n, f in apart.frames.items())
         frame = pl.DataFrame(schema={c: columns_apart[c].schema[c] if c in columns_apart else t
                                      for c, t in apart.schema.schema.items()})
@@ -161,7 +161,7 @@ def fit(
     }
     types_guessed = isinstance(data, (str, Path)) and Path(data).suffix.lower() in (".csv", ".tsv", ".txt")
     model = fit_prepared(frame, fit_spec, provenance, chosen, privacy, progress, types_guessed=types_guessed,
-                         columns_apart=columns_apart, cells=apart.cells if apart is not None else None)
+                         columns_apart=columns_apart, rows=apart.rows_again if apart is not None else None)
     if streamed is not None:  # the count column is the stream's own, not the owner's: not listed
         model.skipped = [s for s in model.skipped if s["name"] != COUNT_COLUMN]
     return model
@@ -177,15 +177,15 @@ def fit_prepared(
     *,
     types_guessed: bool = False,
     columns_apart: dict[str, Any] | None = None,
-    cells: Any = None,
+    rows: Any = None,
 ) -> Model:
     """The pipeline after reading: prepare the columns once, open the privacy session, let the
     family fit, and assemble the model (file-level parts from the session). With
     ``columns_apart`` (a streamed fit for a family that models each column on its own, see
     :func:`streamed_as`), ``frame`` is the table's empty schema and each column is
-    prepared from its own distinct values with counts; ``cells`` (a
-    :class:`~datatwin.prepare.table.CellCounter`) counts combinations of cells over the rows
-    for a family that streams ``"cells"``."""
+    prepared from its own distinct values with counts; ``rows`` (a
+    :class:`~datatwin.prepare.table.RowSource`) makes passes over the rows for a family that
+    streams ``"passes"``."""
     columns_before = set(frame.columns)
     frame, spec = privacy.protect(frame, spec)  # e.g. at most max_rows rows per ID, the ID left out
     protected = [
@@ -227,7 +227,7 @@ def fit_prepared(
     ) if computed or members or differences else spec
     if columns_apart is not None:
         table = prepare_apart(frame, columns_apart, COUNT_COLUMN, modelled_spec, reads_values=privacy.reads_values,
-                              cells=cells)
+                              rows=rows)
     else:
         table = prepare_table(frame, modelled_spec, reads_values=privacy.reads_values, types_guessed=types_guessed)
     family = family_for_joints(family, joint.joints)  # settings naming a member name the joint column
@@ -268,14 +268,14 @@ def _reduce(data: Any, streaming: bool, family: ModelFamily, spec: FitSpec) -> t
     """``(distinct rows, None)``, ``(None, each column's distinct values)`` or ``(None, None)``:
     how a Spark DataFrame or streamed Parquet parts come to the driver, never as rows. What a
     family asks for (:func:`streamed_as`) decides: each column apart (memory: the column with
-    the most distinct values; with a second pass counting cells for ``"cells"``) or the
+    the most distinct values; with passes over the rows for ``"passes"``) or the
     table's distinct rows."""
     excluded = tuple(name for name, c in spec.columns.items() if c.exclude)
     mode = streamed_as(family, spec)
     if is_spark_frame(data):
         apart = mode != "rows"
         reduced = (aggregate_spark_columns if apart else aggregate_spark)(
-            data, spec.weight_column, excluded, **({"cells": mode == "cells"} if apart else {}))
+            data, spec.weight_column, excluded, **({"rows_again": mode == "passes"} if apart else {}))
     elif streaming or (isinstance(data, (str, Path)) and (Path(data).is_dir() or glob.has_magic(str(data)))):
         # a folder or a pattern of parts can only be streamed
         if not isinstance(data, (str, Path)):
@@ -299,8 +299,8 @@ def streamed_as(family: ModelFamily, spec: FitSpec) -> str:
     if spec.constraints or family.implied_constraints():
         return "rows"
     mode = family.streamed_as()
-    if mode not in ("rows", "columns", "cells"):
-        raise SpecError(f"family {family.name!r}: streamed_as() must be 'rows', 'columns' or 'cells', not {mode!r}")
+    if mode not in ("rows", "columns", "passes"):
+        raise SpecError(f"family {family.name!r}: streamed_as() must be 'rows', 'columns' or 'passes', not {mode!r}")
     return mode
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,13 +79,13 @@ def aggregate_spark(frame: Any, weight_column: str | None = None, excluded: tupl
 
 
 def aggregate_spark_columns(
-    frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = (), cells: bool = False
+    frame: Any, weight_column: str | None = None, excluded: tuple[str, ...] = (), rows_again: bool = False
 ) -> ColumnsAggregated:
     """Each column of a Spark DataFrame reduced on its own to its distinct values with their
     count (or sum of ``weight_column``), in one Spark job (grouping sets, one per column),
     for a family that models every column on its own: the driver receives the columns'
-    distinct values, never the table's distinct rows. With ``cells``, the result can count
-    combinations of cells in a second job (:class:`SparkCells`)."""
+    distinct values, never the table's distinct rows. With ``rows_again``, the result can
+    make passes over the rows, a job each (:class:`SparkRows`)."""
     from pyspark.sql import functions as F
 
     _checked(frame, weight_column, excluded)
@@ -109,57 +109,59 @@ def aggregate_spark_columns(
     if rest:  # the weight and excluded columns: their types only (no row is read)
         empty = _to_polars(frame.select(*rest).limit(0))
         schema.update(empty.schema)
-    counter = SparkCells(frame, {c: f.get_column(c) for c, f in frames.items()}, weight_column) if cells else None
-    return ColumnsAggregated(frames, pl.DataFrame(schema=schema), "Spark DataFrame", rows, len(frame.columns), counter)
+    again = SparkRows(frame, {c: f.get_column(c) for c, f in frames.items()}, weight_column) if rows_again else None
+    return ColumnsAggregated(frames, pl.DataFrame(schema=schema), "Spark DataFrame", rows, len(frame.columns), again)
 
 
 @dataclasses.dataclass(frozen=True)
-class SparkCells:
-    """The second job of a Spark fit that counts tables of cells
-    (:class:`datatwin.prepare.table.CellCounter`): every task maps its rows to cells with the
-    same code as a streamed Parquet fit (:func:`datatwin.io.streaming.count_batch`, the
-    columns' distinct values shipped with the task) and adds them to every table; the driver
-    adds up one row of tables per task. One job, and only the tables come back."""
+class SparkRows:
+    """Passes of a Spark fit over the DataFrame (:class:`datatwin.prepare.table.RowSource`):
+    one job per pass, in which every task maps its rows to the columns' value indices with the
+    code of a streamed Parquet fit (:func:`datatwin.io.streaming.batch_index`; the distinct
+    values travel with the task), applies the statistic to batches of up to
+    :data:`~datatwin.io.streaming.ROW_BATCH_ROWS` rows and sends back one row: its sum. Only
+    those sums come to the driver."""
 
     frame: Any
     values: dict[str, pl.Series]
     weight_column: str | None
 
-    def count_tables(
-        self, cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], tables: Sequence[tuple[str, ...]]
-    ) -> dict[tuple[str, ...], np.ndarray]:
-        wanted = list(dict.fromkeys(tables))
-        totals = {t: np.zeros(int(np.prod([sizes[c] for c in t]))) for t in wanted}
-        names = list(dict.fromkeys(c for t in wanted for c in t))
-        if not names:
-            return totals
-        _active(self.frame.sparkSession, "counting cells of a Spark DataFrame")
-        values = {c: self.values[c] for c in names}
-        codes = {c: np.asarray(cells[c], dtype=np.int64) for c in names}
-        sizes = dict(sizes)
+    def sum_rows(self, columns: Sequence[str], statistic: Any, size: int) -> np.ndarray:
+        _active(self.frame.sparkSession, "reading a Spark DataFrame again")
+        values = {c: self.values[c] for c in columns}
         weight = self.weight_column
+        names = list(columns)
 
-        def count(batches: Any) -> Any:  # runs on the executors
+        def add_up(batches: Any) -> Any:  # runs on the executors
             import pyarrow as pa
 
-            from datatwin.io.streaming import count_batch
+            from datatwin.io.streaming import ROW_BATCH_ROWS, batch_index
 
-            part = {t: np.zeros(total.size) for t, total in totals.items()}
-            for batch in batches:
-                frame = pl.from_arrow(batch)
+            total = np.zeros(size)
+            pending: list[Any] = []
+            held = 0
+
+            def flush() -> None:
+                frame = pl.from_arrow(pa.Table.from_batches(pending))
                 assert isinstance(frame, pl.DataFrame)
-                count_batch(part, frame, values, codes, sizes, weight)
-            flat = np.concatenate([part[t] for t in wanted])
-            yield pa.RecordBatch.from_pydict({"counts": [flat.tolist()]})
+                index, weights = batch_index(frame, values, names, weight)
+                total[:] += statistic(index, weights)
+
+            for batch in batches:  # Spark's Arrow batches are small: gathered into larger ones
+                pending.append(batch)
+                held += batch.num_rows
+                if held >= ROW_BATCH_ROWS:
+                    flush()
+                    pending, held = [], 0
+            if held:
+                flush()
+            yield pa.RecordBatch.from_pydict({"sums": [total.tolist()]})
 
         read = [*names, *([weight] if weight else [])]
-        parts = self.frame.select(*read).mapInArrow(count, "counts array<double>").collect()
-        bounds = np.cumsum([0, *(totals[t].size for t in wanted)])
-        for row in parts:
-            flat = np.asarray(row["counts"], dtype=float)
-            for k, t in enumerate(wanted):
-                totals[t] += flat[bounds[k]:bounds[k + 1]]
-        return totals
+        out = np.zeros(size)
+        for row in self.frame.select(*read).mapInArrow(add_up, "sums array<double>").collect():
+            out += np.asarray(row["sums"], dtype=float)
+        return out
 
 
 def _arrow_for_spark(frame: pl.DataFrame) -> Any:

@@ -122,8 +122,8 @@ class ColumnsAggregated:
     source: str
     rows: int
     columns: int
-    #: a second pass over the rows that counts combinations of cells (None: not available)
-    cells: Any = None
+    #: passes over the rows (a :class:`~datatwin.prepare.table.RowSource`; None: not available)
+    rows_again: Any = None
 
 
 def aggregate_parquet_columns(
@@ -144,8 +144,8 @@ def aggregate_parquet_columns(
     frames = dict(zip(names, done[:-1]))
     empty = pl.DataFrame(schema=schema)
     name = files[0].name if len(files) == 1 else str(source)
-    cells = ParquetCells(files, {c: f.get_column(c) for c, f in frames.items()}, weight_column)
-    return ColumnsAggregated(frames, empty, name, int(done[-1]["rows"][0]), len(schema), cells)
+    rows = ParquetRows(files, {c: f.get_column(c) for c, f in frames.items()}, weight_column)
+    return ColumnsAggregated(frames, empty, name, int(done[-1]["rows"][0]), len(schema), rows)
 
 
 #: a column with at most this many distinct values is mapped to its cells through a hash
@@ -179,61 +179,40 @@ def value_cells(batch: pl.Series, values: pl.Series, cells: np.ndarray) -> np.nd
     return out
 
 
-#: rows of cells handled at a time by the second pass (about 8 bytes a row per column)
-CELL_BATCH_ROWS = 1 << 20
+#: rows read at a time by a pass over the rows (about 8 bytes a row per column)
+ROW_BATCH_ROWS = 1 << 20
 
 
-def add_tables(totals: dict[tuple[str, ...], np.ndarray], batch: Mapping[str, np.ndarray],
-               weights: np.ndarray | None, sizes: Mapping[str, int]) -> None:
-    """Add one batch of rows' cells to each table of ``totals`` (row-major bincounts)."""
-    for names, total in totals.items():
-        key = np.zeros(len(weights) if weights is not None else len(batch[names[0]]), dtype=np.int64)
-        for c in names:
-            key = key * sizes[c] + batch[c]
-        total += np.bincount(key, weights=weights, minlength=total.size)
-
-
-def count_batch(totals: dict[tuple[str, ...], np.ndarray], batch: pl.DataFrame, values: Mapping[str, pl.Series],
-                cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], weight_column: str | None) -> None:
-    """Add a batch of rows (the raw columns, and the weight column if any) to every table of
-    ``totals``: each column mapped to its cells (:func:`value_cells`), the batch's distinct
-    combinations of cells counted first (coded rows repeat a lot; integer counts add up
-    exactly), then a bincount per table."""
-    names = list(dict.fromkeys(c for t in totals for c in t))
-    coded = pl.DataFrame({c: value_cells(batch.get_column(c), values[c], cells[c]) for c in names})
-    if weight_column is not None:
-        coded = coded.with_columns(batch.get_column(weight_column).cast(pl.Float64).alias(COUNT_COLUMN))
-    weight = pl.len() if weight_column is None else pl.col(COUNT_COLUMN).sum()
-    combined = coded.group_by(names).agg(weight.cast(pl.Float64).alias(COUNT_COLUMN))
-    add_tables(totals, {c: combined.get_column(c).to_numpy() for c in names},
-               combined.get_column(COUNT_COLUMN).to_numpy(), sizes)
+def batch_index(batch: pl.DataFrame, values: Mapping[str, pl.Series], columns: Sequence[str],
+                weight_column: str | None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Each row's index among its column's distinct values (from the first pass), and the rows'
+    weights: what a :data:`~datatwin.prepare.table.RowStatistic` receives."""
+    index = {c: value_cells(batch.get_column(c), values[c], np.arange(len(values[c]))) for c in columns}
+    weights = batch.get_column(weight_column).cast(pl.Float64).to_numpy() if weight_column is not None else None
+    return index, weights
 
 
 @dataclasses.dataclass(frozen=True)
-class ParquetCells:
-    """The second pass of a streamed fit over the same Parquet files
-    (:class:`datatwin.prepare.table.CellCounter`): each column mapped to its cells by its
-    distinct values (from the first pass), each part read in slices of :data:`CELL_BATCH_ROWS`
-    rows (polars reads only the slice's row groups), each slice added to every table
-    (:func:`count_batch`). Memory is bounded by the distinct values of one column, a slice
-    and the tables, never by the rows."""
+class ParquetRows:
+    """Passes of a streamed fit over the same Parquet files
+    (:class:`datatwin.prepare.table.RowSource`): each part read in slices of
+    :data:`ROW_BATCH_ROWS` rows (polars reads only the slice's row groups), each column mapped
+    to its values' indices (:func:`value_cells`), the statistic added up over the slices.
+    Memory is bounded by the distinct values of the columns, a slice and the statistic, never
+    by the rows."""
 
     files: list[Path]
     values: dict[str, pl.Series]
     weight_column: str | None
 
-    def count_tables(
-        self, cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], tables: Sequence[tuple[str, ...]]
-    ) -> dict[tuple[str, ...], np.ndarray]:
-        totals = {t: np.zeros(int(np.prod([sizes[c] for c in t]))) for t in dict.fromkeys(tables)}
-        names = list(dict.fromkeys(c for t in totals for c in t))
-        if not names:
-            return totals
-        read = [*names, *([self.weight_column] if self.weight_column else [])]
+    def sum_rows(self, columns: Sequence[str], statistic: Any, size: int) -> np.ndarray:
+        total = np.zeros(size)
+        read = [*columns, *([self.weight_column] if self.weight_column else [])]
         for f in self.files:
             lazy = pl.scan_parquet(f).select(read)
             rows = int(lazy.select(pl.len()).collect().item())
-            for start in range(0, rows, CELL_BATCH_ROWS):  # the reader skips to the batch's row groups
-                count_batch(totals, lazy.slice(start, CELL_BATCH_ROWS).collect(), self.values, cells, sizes,
-                            self.weight_column)
-        return totals
+            for start in range(0, rows, ROW_BATCH_ROWS):
+                index, weights = batch_index(lazy.slice(start, ROW_BATCH_ROWS).collect(), self.values, columns,
+                                             self.weight_column)
+                total += statistic(index, weights)
+        return total

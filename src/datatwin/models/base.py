@@ -154,8 +154,9 @@ class ModelFamily:
           their counts, as frequency weights;
         - ``"columns"``: each column's distinct values with counts, apart (a family that models
           every column on its own; the table is not ``aligned``);
-        - ``"cells"``: the same, and :attr:`PreparedTable.cells` to count combinations of the
-          cells the family chooses from the columns' models, in a second pass over the rows.
+        - ``"passes"``: the same, and :attr:`PreparedTable.rows` for passes over the rows that
+          add up statistics the family chooses once it has the columns' models (the marginals
+          family's tables of cells).
         """
         return "rows"
 

@@ -235,8 +235,8 @@ def check_streamed_fit_equals_in_memory(family: ModelFamily, frame: pl.DataFrame
     import datatwin as dt
 
     frame = conformance_table() if frame is None else frame
-    _require(family.streamed_as() in ("rows", "columns", "cells"), family,
-             f"streamed_as() is {family.streamed_as()!r}, not 'rows', 'columns' or 'cells'")
+    _require(family.streamed_as() in ("rows", "columns", "passes"), family,
+             f"streamed_as() is {family.streamed_as()!r}, not 'rows', 'columns' or 'passes'")
     with tempfile.TemporaryDirectory() as tmp:
         half = frame.height // 2
         frame.head(half).write_parquet(Path(tmp) / "part-0.parquet")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -16,20 +16,22 @@ from datatwin.prepare.column import PreparedColumn, prepare_column
 from datatwin.prepare.rules import private_weights
 from datatwin.schema import ColumnSpec, FitSpec, unsupported_reason
 
+#: what :meth:`RowSource.sum_rows` applies to each batch of rows: each column's row index
+#: (see there) and the rows' weights (None: one each) to a float array of a fixed size
+RowStatistic = Callable[[dict[str, np.ndarray], "np.ndarray | None"], np.ndarray]
 
-class CellCounter(Protocol):
-    """Where a table prepared column by column (:func:`prepare_apart`) still holds its rows: a
-    second pass over them that counts tables of cells, for a family that measures the table
-    in cells it chose from the columns' models (the marginals family)."""
 
-    def count_tables(
-        self, cells: Mapping[str, np.ndarray], sizes: Mapping[str, int], tables: Sequence[tuple[str, ...]]
-    ) -> dict[tuple[str, ...], np.ndarray]:
-        """Each of ``tables`` (a tuple of column names) counted over the rows: how many rows (or
-        how much weight) fall in each combination of the columns' cells, as a flat float array,
-        row-major (the first column varying slowest). ``cells[name][i]`` is the cell (from 0 to
-        ``sizes[name] - 1``) of the ``i``-th row the column was prepared from (its ``i``-th
-        distinct value)."""
+class RowSource(Protocol):
+    """Where a table prepared column by column (:func:`prepare_apart`) still holds its rows
+    (Parquet parts, a Spark DataFrame): passes over them that add up a statistic of the rows,
+    for a family that measures combinations of columns in a streamed fit."""
+
+    def sum_rows(self, columns: Sequence[str], statistic: RowStatistic, size: int) -> np.ndarray:
+        """``statistic`` applied to every batch of rows, summed (a float array of ``size``).
+        It receives, for each of ``columns``, each row's index among the values the column was
+        prepared from (row ``i`` of a column prepared apart is its ``i``-th distinct value), and
+        the rows' weights. It must be picklable (Spark ships it to the executors), and a sum
+        over batches must mean the same as over all rows at once."""
         ...
 
 
@@ -52,9 +54,9 @@ class PreparedTable:
     #: streamed fit for a family that models every column on its own): the columns' rows are
     #: then not the table's rows, and ``weights`` is None
     aligned: bool = True
-    #: for a table not ``aligned`` whose rows can be read again (a streamed fit): counts of
-    #: combinations of cells, computed over those rows (None: the rows are gone)
-    cells: CellCounter | None = None
+    #: for a table not ``aligned`` whose rows can be read again (a streamed fit): passes over
+    #: those rows (None: the rows are gone)
+    rows: RowSource | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -174,15 +176,14 @@ def prepare_apart(
     *,
     reads_values: bool = True,
     progress: Callable[[str], None] | None = None,
-    cells: CellCounter | None = None,
+    rows: RowSource | None = None,
 ) -> PreparedTable:
     """Prepare each modelled column of ``schema`` (an empty frame with the table's columns)
     from its own frame in ``columns``: its distinct values and ``count_column``, how many
     rows hold each. Every column is prepared exactly as :func:`prepare_table` prepares it
     from the whole table with those counts as weights (the preparation of one column never
     looks at another), so a family that models each column on its own fits the same model;
-    the table is marked not ``aligned``, with ``cells`` (if given) to count combinations of
-    cells over the rows."""
+    the table is marked not ``aligned``, with ``rows`` (if given) for passes over the rows."""
     modelled, skipped = modelled_columns(schema, spec)
     prepared = []
     n_rows = None
@@ -198,4 +199,4 @@ def prepare_apart(
         if progress is not None:
             progress(name)
     return PreparedTable(tuple(prepared), float(n_rows or 0.0), spec, None, tuple(skipped), tuple(schema.columns),
-                         aligned=False, cells=cells)
+                         aligned=False, rows=rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import polars as pl
 
 
 class RowCells:
@@ -70,3 +71,44 @@ def tables_to_count(sizes: Mapping[int, int], strategy: Sequence[Sequence[int]] 
     if strategy is None:
         return ones + [(i, j) for i in range(d) for j in range(i + 1, d) if sizes[i] * sizes[j] <= max_cells]
     return list(dict.fromkeys([*ones, *(tuple(sorted(cols)) for cols in strategy if len(cols) > 1)]))
+
+
+class TableCounts:
+    """The statistic a streamed fit adds up over batches of rows
+    (:data:`datatwin.prepare.table.RowStatistic`): every table of ``tables`` (increasing
+    domain indices), flat and concatenated. ``cells[k][i]`` is the cell, in domain ``k``, of
+    column ``names[k]``'s ``i``-th distinct value. Picklable: Spark runs it on the executors."""
+
+    def __init__(self, tables: Sequence[tuple[int, ...]], names: Sequence[str], cells: Sequence[np.ndarray],
+                 sizes: Sequence[int]) -> None:
+        self.tables = list(tables)
+        self.names, self.cells, self.sizes = list(names), [np.asarray(c, dtype=np.int64) for c in cells], list(sizes)
+        used = sorted({k for t in self.tables for k in t})
+        self.columns = [self.names[k] for k in used]
+        self.cells_of = {self.names[k]: self.cells[k] for k in used}
+        self.lengths = [int(np.prod([self.sizes[k] for k in t])) for t in self.tables]
+        self.size = int(sum(self.lengths))
+
+    def __call__(self, index: Mapping[str, np.ndarray], weights: np.ndarray | None) -> np.ndarray:
+        coded = pl.DataFrame({c: self.cells_of[c][index[c]] for c in self.columns})
+        # the batch's distinct combinations of cells first: coded rows repeat a lot (integer
+        # counts add up exactly in any order)
+        if weights is None:
+            combined = coded.group_by(self.columns).agg(pl.len().cast(pl.Float64).alias("__w__"))
+        else:
+            combined = coded.with_columns(pl.Series("__w__", weights, dtype=pl.Float64)).group_by(
+                self.columns).agg(pl.col("__w__").sum())
+        cell = {c: combined.get_column(c).to_numpy() for c in self.columns}
+        w = combined.get_column("__w__").to_numpy()
+        parts = []
+        for t, length in zip(self.tables, self.lengths):
+            key = np.zeros(len(w), dtype=np.int64)
+            for k in t:
+                key = key * self.sizes[k] + cell[self.names[k]]
+            parts.append(np.bincount(key, weights=w, minlength=length))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def split(self, flat: np.ndarray) -> dict[tuple[int, ...], np.ndarray]:
+        """The summed statistic back as tables."""
+        bounds = np.cumsum([0, *self.lengths])
+        return {t: flat[bounds[k]:bounds[k + 1]] for k, t in enumerate(self.tables)}

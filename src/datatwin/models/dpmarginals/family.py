@@ -48,7 +48,7 @@ from datatwin.models.base import INDEPENDENT_SCHEMA, FittedModel, ModelFamily
 from datatwin.models.columns import ColumnModel, column_rng, family_rng
 from datatwin.models.dpmarginals import network as nw
 from datatwin.models.dpmarginals import tree as tr
-from datatwin.models.dpmarginals.cells import RowCells, TableCells, tables_to_count
+from datatwin.models.dpmarginals.cells import RowCells, TableCells, TableCounts, tables_to_count
 from datatwin.models.dpmarginals.domains import (
     DEFAULT_BINS,
     MAX_CELLS,
@@ -273,9 +273,10 @@ class Marginals(ModelFamily):
         return out
 
     def streamed_as(self) -> str:
-        """Cells: the columns' models give the domains, and every Count is a count of cells. A
-        Sum adds up a column's values within cells, which needs the rows."""
-        return "rows" if any(isinstance(m, Sum) for m in self.strategy or []) else "cells"
+        """Passes: the columns' models give the domains, then one pass over the rows counts every
+        table of cells the fit may measure. A Sum adds up a column's values within cells, which
+        needs the rows."""
+        return "rows" if any(isinstance(m, Sum) for m in self.strategy or []) else "passes"
 
     def implied_constraints(self) -> list[dict[str, Any]]:
         """A KeySet over several columns is a declared fixed combination: its rows are the
@@ -462,16 +463,16 @@ class _Fitter:
         sizes = {i: d.size for i, d in enumerate(domains)}
         if self.table.aligned:
             return RowCells({i: encoded[d.column] for i, d in enumerate(domains)}, sizes, self.weights)
-        if self.table.cells is None:
-            raise SpecError("family 'marginals' needs the table's rows (or a second pass over them) to count "
-                            "cells; this table was reduced to each column's values alone")
+        if self.table.rows is None:
+            raise SpecError("family 'marginals' needs the table's rows (or a pass over them) to count cells; this "
+                            "table was reduced to each column's values alone")
         strategy = None if self.family.strategy is None else [
             [self.index[c] for c in m.columns] for m in self.family.strategy if isinstance(m, Count)]
         wanted = tables_to_count(sizes, strategy, MAX_CELLS)
-        names = [d.column for d in domains]
-        counted = self.table.cells.count_tables(encoded, {d.column: d.size for d in domains},
-                                                [tuple(names[i] for i in t) for t in wanted])
-        return TableCells({t: counted[tuple(names[i] for i in t)] for t in wanted}, sizes)
+        counter = TableCounts(wanted, [d.column for d in domains], [encoded[d.column] for d in domains],
+                              [d.size for d in domains])
+        flat = self.table.rows.sum_rows(counter.columns, counter, counter.size)
+        return TableCells(counter.split(flat), sizes)
 
     # measurements ---------------------------------------------------------------------------
     def _counts(self, cols: Sequence[int]) -> np.ndarray:
