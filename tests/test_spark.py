@@ -174,15 +174,15 @@ def test_independent_fit_from_spark_brings_back_each_columns_values(spark, frame
     monkeypatch.setattr(api, "aggregate_spark", no_distinct_rows)
     spec = {"weight_column": "w", "columns": {"id": {"exclude": True}}}
     assert _without_provenance(dt.fit(sdf, spec)) == _without_provenance(dt.fit(weighted, spec))
-    with pytest.raises(AssertionError, match="distinct rows"):
-        dt.fit(sdf, spec, family="copula")
+    with pytest.raises(AssertionError, match="distinct rows"):  # CART's trees need the rows
+        dt.fit(sdf, spec, family="cart")
 
 
 @pytest.mark.filterwarnings("ignore:column 'score'.*NaN:datatwin.errors.DatatwinWarning")
 def test_marginals_fit_from_spark_counts_cells(spark, frame: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two Spark jobs for the marginals family: each column's distinct values (grouping sets),
-    then the combinations of cells (each column joined to its values' cells); never the
-    distinct rows, and the in-memory model file, with a weight column, NaN and missing values."""
+    """The marginals family: each column's distinct values (grouping sets), then every table of
+    cells counted by the tasks (mapInArrow); the copula: the same, then its statistics. Never
+    the distinct rows, and the in-memory model file, with a weight column, NaN and missing values."""
     import datatwin.api as api
 
     def no_distinct_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -198,6 +198,9 @@ def test_marginals_fit_from_spark_counts_cells(spark, frame: pl.DataFrame, monke
     spec = {"weight_column": "w", "columns": {"id": {"exclude": True}}}
     assert _without_provenance(dt.fit(sdf, spec, family="marginals")) == \
         _without_provenance(dt.fit(weighted, spec, family="marginals"))
+    # the copula replays its score steps on the executors, a job per statistic
+    assert _without_provenance(dt.fit(sdf, spec, family="copula")) == \
+        _without_provenance(dt.fit(weighted, spec, family="copula"))
 
 
 # stops the module's session (getOrCreate returns it): keep it last

@@ -36,12 +36,14 @@ from datatwin.models.copula.conditioning import condition_outputs, draw_latent, 
 from datatwin.models.copula.correlation import calibrate, correlation_problem, rounded
 from datatwin.models.copula.margins import (
     Dimension,
+    Levels,
     Margin,
     margin_for,
     missing_joins,
     value_joins,
     why_independent,
 )
+from datatwin.models.copula.rows import InMemoryScores, StreamedScores, value_lookup
 from datatwin.models.independent import sample_condition, single_threaded_blas
 from datatwin.models.marginals import fit_marginals
 from datatwin.models.registry import register_family
@@ -122,6 +124,11 @@ class Copula(ModelFamily):
             "budget_weight": self.budget_weight,
         }
 
+    def streamed_as(self) -> str:
+        """Passes: every statistic is a sum over rows of each row's scores, which are lookups of
+        its values; the steps that build the scores are replayed in each pass (:mod:`.rows`)."""
+        return "passes"
+
     def table_releases(self, table: PreparedTable) -> dict[str, float]:
         return {RELEASE: self.budget_weight if self.budget_weight is not None else max(1.0, len(table.columns) / 2)}
 
@@ -163,14 +170,35 @@ def _dimensions(columns: Sequence[ColumnModel], grouped: bool = True) -> tuple[l
 
 
 def _label_positions(dim: Dimension, col: ColumnModel, table: PreparedTable) -> np.ndarray:
-    """Each row's label position in ``dim.order`` (-1 for a missing or unpublished label)."""
-
+    """Each distinct value's label position in ``dim.order`` (-1 for an unpublished label),
+    then -1 for a missing value: a lookup over the column's codes (see :mod:`.rows`)."""
     prepared = table.column(dim.column)
-    codes = prepared.codes
     position = {label: i for i, label in enumerate(dim.order or ())}
     fallback = position.get((col.rare_labels or {}).get("into"), -1)
     distinct = np.array([position.get(v, fallback) for v in prepared.values.tolist()], dtype=np.int64)
-    return np.where(codes >= 0, distinct[np.maximum(codes, 0)] if len(distinct) else -1, -1)
+    return np.append(distinct, -1)
+
+
+def _initial_scores(dims: Sequence[Dimension], margins: Sequence[Margin], table: PreparedTable,
+                    by_name: Mapping[str, ColumnModel]) -> InMemoryScores | StreamedScores:
+    """The real rows' clipped normal scores: the matrix itself for a table in memory, the steps
+    that build it for a table prepared column by column (a streamed fit)."""
+    if table.aligned:
+        return InMemoryScores(st.data_scores(dims, margins, table, by_name), table)
+    if table.rows is None:
+        raise SpecError("family 'copula' needs the table's rows (or passes over them); this table was reduced to "
+                        "each column's values alone")
+    scores = StreamedScores(table, len(dims))
+    for j, (dim, margin) in enumerate(zip(dims, margins)):  # as st.data_scores, a lookup per column
+        prepared = table.column(dim.column)
+        if dim.missing:
+            assert isinstance(margin, Levels)
+            scores.set(j, dim.column, value_lookup(np.full(len(prepared.values), margin.scores[1]), margin.scores[0]))
+        else:
+            scores.set(j, dim.column, value_lookup(
+                st.distinct_scores(margin, by_name[dim.column], prepared.values), 0.0))
+    scores.clip()
+    return scores
 
 
 def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, columns: list[ColumnModel]) -> CopulaFit:
@@ -186,23 +214,26 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
         )
         return CopulaFit(columns, [], np.eye(0), independent, {"note": "fewer than two dimensions"}, settings)
     margins: list[Margin] = [margin_for(d, by_name[d.column]) for d in dims]
-    x = st.data_scores(dims, margins, table, by_name)
-    weights = table.weights
+    x = _initial_scores(dims, margins, table, by_name)
     d = len(dims)
     profiled = st.profile_dimensions(dims, margins)
     rounds = family.ordering_rounds if profiled else 0
-    n_w = float(len(x)) if weights is None else float(weights.sum())
+    n_w = x.n_rows
     fraction = ORDERING_FRACTION if rounds else 0.0  # per ordering measurement; the rest: the final moments
 
     def moments(what: str, share: float) -> tuple[np.ndarray, bool]:
         """The released score correlation of the current scores (suppressed pairs: 0), and
         whether it is noisy."""
         l1, l2 = st.moment_sensitivity(d)
-        cells = st.two_level_cells(x, dims, margins, weights)
         k = d * (d - 1) // 2
+        two = [isinstance(m, Levels) and len(m.probs) == 2 for m in margins]
+        middle = [float((m.scores[0] + m.scores[1]) / 2) if t else 0.0 for m, t in zip(margins, two)]  # type: ignore[attr-defined]
+        stat = st.MomentStatistic(two, middle)
+        added = x.add_up(stat, [], stat.size(d))
+        sums, cells = added[: k + 2 * d], st.smallest_cells(added[k + 2 * d:], two)
         released = session.measure(Measurement(
             release=RELEASE, what=f"score moments of {d} dimensions (products, sums, squares) and the row count{what}",
-            values=np.concatenate([st.moment_sums(x, weights), [n_w]]), l1=l1 + 1.0, l2=math.hypot(l2, 1.0),
+            values=np.concatenate([sums, [n_w]]), l1=l1 + 1.0, l2=math.hypot(l2, 1.0),
             fraction=share, group_sizes=np.concatenate([cells, np.full(2 * d + 1, n_w)]),
         ))
         corr = st.correlation_from_sums(released.values[:-1], d, float(released.values[-1]), released.noise_sd)
@@ -214,20 +245,21 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
 
     used = 0.0
     if rounds and session.adds_noise:
-        _order_under_noise(dims, margins, x, profiled, by_name, table, session, n_w, weights)
+        _order_under_noise(dims, margins, x, profiled, by_name, table, session, n_w)
         used = NOISY_ORDERING_FRACTION
         rounds = 0
     for r in range(rounds):
         current, noisy = moments(f", for ordering labels, round {r + 1}", fraction)
         used += 2 * fraction
-        released = session.measure(_profile_request(dims, x, profiled, by_name, table, weights, fraction, r + 1))
+        released = session.measure(_profile_request(dims, x, profiled, by_name, table, fraction, r + 1))
         _reorder(dims, margins, x, profiled, by_name, table, released.values, n_w, current)
         if any(dim is None for dim in dims):  # a column left its groups: drop its group axes
             keep = [k for k, dim in enumerate(dims) if dim is not None]
-            dims[:], margins[:], x = [dims[k] for k in keep], [margins[k] for k in keep], x[:, keep]
+            dims[:], margins[:] = [dims[k] for k in keep], [margins[k] for k in keep]
+            x.keep(keep)
             d = len(dims)
             profiled = st.profile_dimensions(dims, margins)
-        st.clip_rows(x)
+        x.clip()
         if noisy:  # under noise a second round buys little: the rest of the budget goes to the final moments
             break
     target, _ = moments("", 1.0 - used)
@@ -253,24 +285,31 @@ def _fit_copula(family: Copula, table: PreparedTable, session: PolicySession, co
 
 
 def _profile_request(
-    dims: list[Dimension], x: np.ndarray, profiled: list[int], by_name: Mapping[str, ColumnModel],
-    table: PreparedTable, weights: np.ndarray | None, fraction: float, round_: int,
+    dims: list[Dimension], x: InMemoryScores | StreamedScores, profiled: list[int], by_name: Mapping[str, ColumnModel],
+    table: PreparedTable, fraction: float, round_: int, over: Sequence[int] | None = None,
 ) -> Measurement:
-    """The label profiles of the ``profiled`` dimensions over the score columns of ``x``."""
-    d = x.shape[1]
-    positions = {j: _label_positions(dims[j], by_name[dims[j].column], table) for j in profiled}
-    levels = {j: (positions[j], len(dims[j].order or ())) for j in profiled}
+    """The label profiles of the ``profiled`` dimensions over the score columns of ``x`` (or
+    over the dimensions ``over`` only, clipped on their own)."""
+    d = x.d if over is None else len(over)
+    levels = {j: (dims[j].column, _label_positions(dims[j], by_name[dims[j].column], table), len(dims[j].order or ()))
+              for j in profiled}
+    stat = st.ProfileStatistic(levels, None if over is None else list(over))
+    added = x.add_up(stat, [c for c, _, _ in levels.values()], stat.size(d))
+    n_sums = sum(n for _, _, n in levels.values()) * d
     l1, l2 = st.profile_sensitivity(d, len(profiled))
-    sizes = np.concatenate([np.repeat(np.bincount(positions[j][positions[j] >= 0], minlength=n)
-                                      .astype(float), d) for j, (_, n) in sorted(levels.items())])
+    counts = added[n_sums:]
+    sizes, offset = [], 0
+    for _, (_, _, n) in sorted(levels.items()):
+        sizes.append(np.repeat(counts[offset:offset + n], d))
+        offset += n
     return Measurement(
         release=RELEASE, what=f"label profiles of {len(profiled)} categorical column(s), round {round_}",
-        values=st.profile_sums(x, levels, weights), l1=l1, l2=l2, fraction=fraction, group_sizes=sizes,
+        values=added[:n_sums], l1=l1, l2=l2, fraction=fraction, group_sizes=np.concatenate(sizes),
     )
 
 
 def _reorder(
-    dims: list[Dimension], margins: list[Margin], x: np.ndarray, profiled: list[int],
+    dims: list[Dimension], margins: list[Margin], x: InMemoryScores | StreamedScores, profiled: list[int],
     by_name: Mapping[str, ColumnModel], table: PreparedTable, released: np.ndarray, n_w: float,
     correlation: np.ndarray | None, profile_dims: Sequence[int] | None = None, noise_sd: float = 0.0,
 ) -> None:
@@ -307,13 +346,12 @@ def _reorder(
         for k in rescored:
             margins[k] = margin_for(dims[k], by_name[dims[k].column])
             pos = _label_positions(dims[k], by_name[dims[k].column], table)
-            x[:, k] = np.where(pos >= 0, margins[k].label_scores[np.maximum(pos, 0)], 0.0)  # type: ignore[attr-defined]
+            x.set(k, dims[k].column, np.where(pos >= 0, margins[k].label_scores[np.maximum(pos, 0)], 0.0))  # type: ignore[attr-defined]
 
 
 def _order_under_noise(
-    dims: list[Dimension], margins: list[Margin], x: np.ndarray, profiled: list[int],
+    dims: list[Dimension], margins: list[Margin], x: InMemoryScores | StreamedScores, profiled: list[int],
     by_name: Mapping[str, ColumnModel], table: PreparedTable, session: PolicySession, n_w: float,
-    weights: np.ndarray | None,
 ) -> None:
     """One ordering round for a noisy session: profiles over the dimensions whose order is
     already meaningful (numbers, two-label columns, missing indicators) only, clipped on their
@@ -322,11 +360,10 @@ def _order_under_noise(
     fixed = [k for k in range(len(dims)) if k not in set(profiled) and dims[k].part is None]
     if not fixed:
         return
-    sub = st.clip_rows(x[:, fixed].copy())
-    request = _profile_request(dims, sub, profiled, by_name, table, weights, NOISY_ORDERING_FRACTION, 1)
+    request = _profile_request(dims, x, profiled, by_name, table, NOISY_ORDERING_FRACTION, 1, over=fixed)
     released = session.measure(request)
     _reorder(dims, margins, x, profiled, by_name, table, released.values, n_w, None, fixed, released.noise_sd)
-    st.clip_rows(x)
+    x.clip()
 
 
 

@@ -18,7 +18,7 @@ sensitivities below are computed from.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse, stats
@@ -152,24 +152,69 @@ def score_correlation(x: np.ndarray) -> np.ndarray:
     return correlation_from_sums(moment_sums(x), x.shape[1], float(x.shape[0]))
 
 
-def two_level_cells(x: np.ndarray, dims: Sequence[Dimension], margins: Sequence[Margin],
-                    weights: np.ndarray | None = None) -> np.ndarray:
-    """For each pair a < b (upper triangle order): the smallest cell of their 2 x 2 table when
-    both dimensions have two levels (a correlation and the two shares then fix that table),
-    else infinity; cells count rows (``weights``: how many each row stands for). What
-    disclosure control checks against k."""
-    d = len(dims)
+def two_level_counts(x: np.ndarray, two: Sequence[bool], middle: Sequence[float],
+                     weights: np.ndarray | None = None) -> np.ndarray:
+    """For each pair a < b (upper triangle order) of two-level dimensions (``two``; a score
+    above ``middle`` is the upper level): the four cells of their 2 x 2 table, counted in rows
+    (``weights``: how many each row stands for); zeros for other pairs. Sums over rows, so
+    batches of rows add up (:func:`smallest_cells`)."""
+    d = len(two)
     w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
-    two = [isinstance(m, Levels) and len(m.probs) == 2 for m in margins]
-    high = [x[:, j] > (m.scores[0] + m.scores[1]) / 2 if two[j] else None for j, m in enumerate(margins)]
+    high = [x[:, j] > middle[j] if two[j] else None for j in range(d)]
     upper = np.triu_indices(d, 1)
-    out = np.full(len(upper[0]), np.inf)
+    out = np.zeros((len(upper[0]), 4))
     for k, (a, b) in enumerate(zip(*upper)):
         if two[a] and two[b]:
             ha, hb = high[a], high[b]
-            cells = [w[ha & hb].sum(), w[ha & ~hb].sum(), w[~ha & hb].sum(), w[~ha & ~hb].sum()]
-            out[k] = float(min(cells))
-    return out
+            assert ha is not None and hb is not None
+            out[k] = [w[ha & hb].sum(), w[ha & ~hb].sum(), w[~ha & hb].sum(), w[~ha & ~hb].sum()]
+    return out.ravel()
+
+
+def smallest_cells(counts: np.ndarray, two: Sequence[bool]) -> np.ndarray:
+    """For each pair a < b: the smallest cell of their 2 x 2 table when both dimensions have
+    two levels (a correlation and the two shares then fix that table), else infinity. What
+    disclosure control checks against k."""
+    d = len(two)
+    upper = np.triu_indices(d, 1)
+    both = np.array([two[a] and two[b] for a, b in zip(*upper)], dtype=bool)
+    smallest = np.asarray(counts, dtype=float).reshape(-1, 4).min(axis=1) if len(upper[0]) else np.zeros(0)
+    return np.where(both, smallest, np.inf)
+
+
+class MomentStatistic:
+    """The score moments (:func:`moment_sums`) and the 2 x 2 tables of two-level pairs
+    (:func:`two_level_counts`) of a score matrix, concatenated: a sum over rows."""
+
+    def __init__(self, two: Sequence[bool], middle: Sequence[float]) -> None:
+        self.two, self.middle = list(two), list(middle)
+
+    def size(self, d: int) -> int:
+        return d * (d - 1) // 2 + 2 * d + 4 * (d * (d - 1) // 2)
+
+    def __call__(self, x: np.ndarray, codes: Mapping[str, np.ndarray], weights: np.ndarray | None) -> np.ndarray:
+        return np.concatenate([moment_sums(x, weights), two_level_counts(x, self.two, self.middle, weights)])
+
+
+class ProfileStatistic:
+    """The label profiles (:func:`profile_sums`) of the profiled dimensions, then how many rows
+    hold each label: a sum over rows. ``levels[j]`` is the column, a lookup of its codes'
+    label positions (-1 for none, the last entry for a missing value) and the number of labels;
+    ``over``: the dimensions to profile over, clipped on their own (default: all)."""
+
+    def __init__(self, levels: Mapping[int, tuple[str, np.ndarray, int]], over: Sequence[int] | None) -> None:
+        self.levels = dict(levels)
+        self.over = None if over is None else list(over)
+
+    def size(self, d: int) -> int:
+        return sum(n for _, _, n in self.levels.values()) * (d + 1)
+
+    def __call__(self, x: np.ndarray, codes: Mapping[str, np.ndarray], weights: np.ndarray | None) -> np.ndarray:
+        scores = x if self.over is None else clip_rows(x[:, self.over].copy())
+        positions = {j: (np.asarray(lookup)[codes[column]], n) for j, (column, lookup, n) in self.levels.items()}
+        counts = [np.bincount(pos[pos >= 0], weights=None if weights is None else weights[pos >= 0], minlength=n)
+                  .astype(float) for _, (pos, n) in sorted(positions.items())]
+        return np.concatenate([profile_sums(scores, positions, weights), *counts])
 
 
 # -- label profiles -> orders ------------------------------------------------------
