@@ -57,7 +57,7 @@ print(json.dumps({"mode": mode, "seconds": seconds, "peak_mib": peak}))
 
 
 #: the families of the all-distinct streamed fit, with what each brings to the driver
-WIDE = (("independent", "each column apart"), ("marginals", "columns, then cells"), ("copula", "distinct rows"))
+WIDE = (("independent", "each column apart"), ("marginals", "columns, then a pass"), ("copula", "columns, then its passes"))
 
 
 def run(mode: str, model_path: Path | str, rows: int, out: Path) -> dict:
@@ -104,8 +104,8 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true", help="skip the in-memory modes (e.g. at 100M rows)")
     parser.add_argument("--fit-wide-rows", type=int, default=0,
                         help="also stream a table of this many nearly all-distinct rows: the independent family "
-                             "(each column reduced apart), marginals (each column, then cells) and the copula "
-                             "(the distinct rows)")
+                             "(each column reduced apart), marginals and the copula (each column, then passes over "
+                             "the rows)")
     parser.add_argument("--fit-rows", type=int, default=0,
                         help="also fit a resample of this many rows from Parquet parts: streamed, and in memory")
     args = parser.parse_args()

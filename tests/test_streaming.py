@@ -275,3 +275,27 @@ def test_streaming_parts_without_rows(tmp_path: Path, family: str) -> None:
         tmp_path / "empty.parquet")
     with pytest.raises(DataError, match=r"^empty\.parquet has no rows; a model needs at least one row"):
         dt.fit(tmp_path / "empty.parquet", family=family, streaming=True)
+
+
+@pytest.mark.parametrize("hashed", [True, False])
+def test_value_index_by_hash_and_by_search(monkeypatch: pytest.MonkeyPatch, hashed: bool) -> None:
+    """A batch's values find their position among the sorted distinct values, whether through a
+    hash table (few values) or a binary search (many): NaN, -0.0, missing, dates and text."""
+    import datetime as _dt
+
+    import datatwin.io.streaming as streaming
+
+    if not hashed:
+        monkeypatch.setattr(streaming, "HASHED_VALUES", 0)
+    frame = pl.DataFrame({
+        "f": [1.5, float("nan"), None, -0.0, 2.0, 0.0, float("nan")],
+        "d": [_dt.date(2020, 1, 3), None, _dt.date(2019, 5, 1), _dt.date(2020, 1, 3), None, _dt.date(2021, 1, 1),
+              _dt.date(2019, 5, 1)],
+        "s": ["b", "a", None, "é", "b", "B", "a"],
+    })
+    for name in frame.columns:
+        values = frame.group_by(name).len().sort(name, nulls_last=True)[name]  # as the first pass sorts them
+        index = streaming.value_cells(frame[name], values, np.arange(len(values)))
+        for row, i in zip(frame[name].to_list(), index.tolist()):
+            found = values[int(i)]
+            assert (row is None and found is None) or row == found or (row != row and found != found), (name, row, found)

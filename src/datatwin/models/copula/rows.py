@@ -98,21 +98,23 @@ class Replay:
 
     def __init__(self, steps: list[tuple[Any, ...]], width: int, codes: Mapping[str, np.ndarray],
                  statistic: Statistic) -> None:
-        self.steps, self.width, self.codes, self.statistic = steps, width, dict(codes), statistic
+        self.width, self.codes, self.statistic = width, dict(codes), statistic
+        # each lookup composed with its column's codes once: one gather per row and step
+        self.steps = [("set", s[1], s[2], s[3][self.codes[s[2]]]) if s[0] == "set" else s for s in steps]
 
     def __call__(self, index: Mapping[str, np.ndarray], weights: np.ndarray | None) -> np.ndarray:
         codes = {c: self.codes[c][index[c]] for c in self.codes}
         n = len(next(iter(index.values()))) if index else 0
-        x = np.zeros((n, self.width))
+        x = np.zeros((n, self.width), order="F")  # dimensions are written one at a time
         for step in self.steps:
             if step[0] == "set":
-                _, j, column, lookup = step
-                x[:, j] = lookup[codes[column]]
+                _, j, column, by_value = step
+                x[:, j] = by_value[index[column]]
             elif step[0] == "clip":
                 st.clip_rows(x)
             else:
                 x = x[:, step[1]]
-        return np.asarray(self.statistic(x, codes, weights))
+        return np.asarray(self.statistic(np.ascontiguousarray(x), codes, weights))  # rows contiguous, as in memory
 
 
 def value_lookup(distinct: np.ndarray, missing: float) -> np.ndarray:

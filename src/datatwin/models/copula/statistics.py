@@ -155,19 +155,27 @@ def score_correlation(x: np.ndarray) -> np.ndarray:
 def two_level_counts(x: np.ndarray, two: Sequence[bool], middle: Sequence[float],
                      weights: np.ndarray | None = None) -> np.ndarray:
     """For each pair a < b (upper triangle order) of two-level dimensions (``two``; a score
-    above ``middle`` is the upper level): the four cells of their 2 x 2 table, counted in rows
-    (``weights``: how many each row stands for); zeros for other pairs. Sums over rows, so
-    batches of rows add up (:func:`smallest_cells`)."""
+    above ``middle`` is the upper level): the four cells of their 2 x 2 table (both upper, a
+    only, b only, neither), counted in rows (``weights``: how many each row stands for); zeros
+    for other pairs. Sums over rows, so batches of rows add up (:func:`smallest_cells`). One
+    product of the levels' indicator matrix gives every pair at once (exact: 0/1 times whole
+    weights)."""
     d = len(two)
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
-    high = [x[:, j] > middle[j] if two[j] else None for j in range(d)]
     upper = np.triu_indices(d, 1)
     out = np.zeros((len(upper[0]), 4))
+    which = [j for j in range(d) if two[j]]
+    if len(which) < 2:
+        return out.ravel()
+    high = (x[:, which] > np.asarray([middle[j] for j in which])).astype(float)
+    weighted = high if weights is None else high * np.asarray(weights, dtype=float)[:, None]
+    both = high.T @ weighted
+    ones = weighted.sum(0)
+    total = float(len(x)) if weights is None else float(np.sum(weights))
+    at = {j: k for k, j in enumerate(which)}
     for k, (a, b) in enumerate(zip(*upper)):
         if two[a] and two[b]:
-            ha, hb = high[a], high[b]
-            assert ha is not None and hb is not None
-            out[k] = [w[ha & hb].sum(), w[ha & ~hb].sum(), w[~ha & hb].sum(), w[~ha & ~hb].sum()]
+            i, j = at[a], at[b]
+            out[k] = [both[i, j], ones[i] - both[i, j], ones[j] - both[i, j], total - ones[i] - ones[j] + both[i, j]]
     return out.ravel()
 
 
