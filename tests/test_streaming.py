@@ -215,6 +215,22 @@ def test_copula_streams_columns_then_passes(parts: tuple[Path, pl.DataFrame], mo
     monkeypatch.setattr(streaming, "ROW_BATCH_ROWS", 700)
     assert _without_provenance(dt.fit(folder, family="copula")) == _without_provenance(dt.fit(frame, family="copula"))
     assert len(passes) == 5  # two ordering rounds (moments, profiles), then the final moments
+    # too many distinct rows to keep between passes: every pass reads the parts again
+    monkeypatch.setattr(streaming, "KEPT_ROWS", 10)
+    reads: list[int] = []
+    read = ParquetRows._read
+
+    def reading(self, *args):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return read(self, *args)
+
+    monkeypatch.setattr(ParquetRows, "_read", reading)
+    assert _without_provenance(dt.fit(folder, family="copula")) == _without_provenance(dt.fit(frame, family="copula"))
+    assert len(reads) == 5
+    monkeypatch.setattr(streaming, "KEPT_ROWS", 1 << 21)
+    reads.clear()
+    dt.fit(folder, family="copula")
+    assert len(reads) == 1  # the first pass kept the distinct rows; the others read them
     sdc = dt.privacy.DisclosureControl(k=10)
     assert _without_provenance(dt.fit(folder, family="copula", privacy=sdc)) == \
         _without_provenance(dt.fit(frame, family="copula", privacy=sdc))
@@ -248,7 +264,7 @@ def test_cells_of_a_float_column_with_nan_and_missing(tmp_path: Path) -> None:
     apart = aggregate_parquet_columns(tmp_path / "x.parquet")
     values = apart.frames["x"]["x"]  # sorted, missing last: 1.5, 2.0, NaN, None
     assert len(values) == 4 and values[:2].to_list() == [1.5, 2.0] and values[3] is None
-    counts = apart.rows_again.sum_rows(["x"], lambda index, w: np.bincount(index["x"], minlength=4).astype(float), 4)
+    counts = apart.rows_again.sum_rows(["x"], lambda index, w: np.bincount(index["x"], weights=w, minlength=4), 4)
     assert counts.tolist() == [2.0, 1.0, 2.0, 1.0]
 
 

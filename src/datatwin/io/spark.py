@@ -135,7 +135,7 @@ class SparkRows:
         def add_up(batches: Any) -> Any:  # runs on the executors
             import pyarrow as pa
 
-            from datatwin.io.streaming import ROW_BATCH_ROWS, batch_index
+            from datatwin.io.streaming import ROW_BATCH_ROWS, batch_index, distinct_rows
 
             total = np.zeros(size)
             pending: list[Any] = []
@@ -145,7 +145,7 @@ class SparkRows:
                 frame = pl.from_arrow(pa.Table.from_batches(pending))
                 assert isinstance(frame, pl.DataFrame)
                 index, weights = batch_index(frame, values, names, weight)
-                total[:] += statistic(index, weights)
+                total[:] += statistic(*distinct_rows(index, weights)) if names else statistic(index, weights)
 
             for batch in batches:  # Spark's Arrow batches are small: gathered into larger ones
                 pending.append(batch)

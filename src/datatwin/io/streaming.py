@@ -195,27 +195,72 @@ def batch_index(batch: pl.DataFrame, values: Mapping[str, pl.Series], columns: S
     return index, weights
 
 
+def distinct_rows(index: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A batch's distinct rows of value indices with their total weight: a statistic that is a
+    weighted sum over rows gives the same on them, and coded data repeats a lot (a batch of a
+    survey or a resample shrinks many times; a batch of distinct rows costs one group_by)."""
+    names = list(index)
+    frame = pl.DataFrame({**index, COUNT_COLUMN: np.ones(len(index[names[0]])) if weights is None else weights})
+    # in the order rows come (not the hash order of threads): a statistic then adds up in the same
+    # order in every fit
+    grouped = frame.group_by(names, maintain_order=True).agg(pl.col(COUNT_COLUMN).sum())
+    return {c: grouped.get_column(c).to_numpy() for c in names}, grouped.get_column(COUNT_COLUMN).to_numpy()
+
+
+#: the most distinct rows of value indices a streamed fit keeps between passes (about 8 bytes
+#: each per column); a table with more is read again for every pass
+KEPT_ROWS = 1 << 21
+
+
 @dataclasses.dataclass(frozen=True)
 class ParquetRows:
     """Passes of a streamed fit over the same Parquet files
     (:class:`datatwin.prepare.table.RowSource`): each part read in slices of
     :data:`ROW_BATCH_ROWS` rows (polars reads only the slice's row groups), each column mapped
-    to its values' indices (:func:`value_cells`), the statistic added up over the slices.
-    Memory is bounded by the distinct values of the columns, a slice and the statistic, never
-    by the rows."""
+    to its values' indices (:func:`value_cells`), each slice reduced to its distinct rows of
+    indices, the statistic added up over the slices. The distinct rows of the whole table are
+    kept for the next passes while they number at most :data:`KEPT_ROWS` (coded data: a
+    survey, a resample); beyond, every pass reads the parts again. Memory is bounded by the
+    columns' distinct values, a slice, the kept rows and the statistic, never by the rows."""
 
     files: list[Path]
     values: dict[str, pl.Series]
     weight_column: str | None
+    kept: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def sum_rows(self, columns: Sequence[str], statistic: Any, size: int) -> np.ndarray:
+        held = self.kept.get("index")
+        if columns and held is not None and set(columns) <= set(held):
+            return np.asarray(statistic({c: held[c] for c in columns}, self.kept["weights"]), dtype=float)
+        return self._read(columns, statistic, size)
+
+    def _read(self, columns: Sequence[str], statistic: Any, size: int) -> np.ndarray:
         total = np.zeros(size)
         read = [*columns, *([self.weight_column] if self.weight_column else [])]
+        parts: list[pl.DataFrame] | None = [] if columns else None
+        count = 0
         for f in self.files:
             lazy = pl.scan_parquet(f).select(read)
             rows = int(lazy.select(pl.len()).collect().item())
             for start in range(0, rows, ROW_BATCH_ROWS):
                 index, weights = batch_index(lazy.slice(start, ROW_BATCH_ROWS).collect(), self.values, columns,
                                              self.weight_column)
+                if not columns:
+                    total += statistic(index, weights)
+                    continue
+                index, weights = distinct_rows(index, weights)
                 total += statistic(index, weights)
+                if parts is not None:  # kept for the next passes while few
+                    parts.append(pl.DataFrame({**index, COUNT_COLUMN: weights}))
+                    count += len(weights)
+                    if count > KEPT_ROWS:
+                        merged = pl.concat(parts).group_by(list(columns)).agg(pl.col(COUNT_COLUMN).sum())
+                        parts, count = ([merged], merged.height) if merged.height <= KEPT_ROWS // 2 else (None, 0)
+        if parts:
+            merged = pl.concat(parts).group_by(list(columns)).agg(pl.col(COUNT_COLUMN).sum())
+            if merged.height <= KEPT_ROWS:
+                # a fixed order, so that a later pass adds up in the same order every fit
+                merged = merged.sort(list(columns))
+                self.kept["index"] = {c: merged.get_column(c).to_numpy() for c in columns}
+                self.kept["weights"] = merged.get_column(COUNT_COLUMN).to_numpy()
         return total

@@ -30,8 +30,9 @@ class RowSource(Protocol):
         """``statistic`` applied to every batch of rows, summed (a float array of ``size``).
         It receives, for each of ``columns``, each row's index among the values the column was
         prepared from (row ``i`` of a column prepared apart is its ``i``-th distinct value), and
-        the rows' weights. It must be picklable (Spark ships it to the executors), and a sum
-        over batches must mean the same as over all rows at once."""
+        the rows' weights. It must be picklable (Spark ships it to the executors) and a
+        weighted sum over rows: a sum over batches means the same as over all rows at once, and
+        a batch may come as its distinct rows with their total weights."""
         ...
 
 
